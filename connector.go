@@ -1,0 +1,105 @@
+package plaudit
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Connector is a tenant's link to one helpdesk account. Config holds the
+// kind's public settings; Secrets holds its credentials (encrypted at rest,
+// never shown by the API).
+type Connector struct {
+	ID        string            `json:"id"`
+	TenantID  string            `json:"-"`
+	Kind      string            `json:"kind"`
+	Name      string            `json:"name"`
+	Config    json.RawMessage   `json:"config"`
+	Secrets   map[string]string `json:"-"`
+	Disabled  bool              `json:"disabled"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Delivery is one inbound webhook request as a connector sees it: the raw
+// bytes, before any parsing, so that signatures are checked over exactly
+// what the helpdesk signed.
+type Delivery struct {
+	Header http.Header
+	Body   []byte
+	// URL is the public URL the request was sent to (PLAUDIT_PUBLIC_URL +
+	// path), for schemes that sign it.
+	URL string
+	Now time.Time
+}
+
+// Event is one thing a helpdesk told us, parsed from a delivery. A delivery
+// carries one event, or several (a Salesforce message carries up to 100).
+type Event struct {
+	// DedupKey identifies the event across redeliveries (an event id, a
+	// Notification Id, a webhook-id, or a hash of the body).
+	DedupKey    string
+	Interaction Interaction
+}
+
+// Driver is what a connector kind does: verify and parse inbound webhooks,
+// and write responses back to the helpdesk.
+type Driver interface {
+	// Receive checks the delivery's authenticity over its raw bytes and
+	// parses it. It returns an *Error: EUnauthorized for a bad or stale
+	// signature, EInvalid naming the field for a malformed payload.
+	Receive(ctx context.Context, d Delivery) ([]Event, error)
+	// Writeback sends a response to the helpdesk. Errors that retrying
+	// cannot fix are PermanentError; a provider's Retry-After is a
+	// RetryAfterError.
+	Writeback(ctx context.Context, w Writeback) error
+}
+
+// Enricher is implemented by drivers whose events may arrive without the
+// customer's or agent's details (Zendesk event subscriptions): the worker
+// reads them from the helpdesk's API before deciding.
+type Enricher interface {
+	Enrich(ctx context.Context, in *Interaction) error
+}
+
+// Answerer is implemented by drivers whose helpdesk expects a particular
+// body in the answer (Salesforce's SOAP Ack and SOAP faults). Others get
+// JSON.
+type Answerer interface {
+	// Ack is the body of the 2xx answer once every event is enqueued.
+	Ack() (contentType string, body []byte)
+	// Fault is the body of an error answer; err is an *Error or internal.
+	Fault(err error) (contentType string, body []byte)
+}
+
+// Writeback is what a driver needs to write one response back.
+type Writeback struct {
+	Interaction Interaction
+	Request     FeedbackRequest
+	Response    Response
+	Agent       Agent
+	// Update is true when this is a later addition (a comment after an SMS
+	// score, areas, a reward) to a response already written back.
+	Update bool
+}
+
+// DriverDeps are the shared things a driver may use.
+type DriverDeps struct {
+	HTTP *http.Client
+}
+
+// DriverFactory builds a driver for one configured connector.
+type DriverFactory func(c Connector, deps DriverDeps) (Driver, error)
+
+// Kind describes one connector kind for the registry.
+type Kind struct {
+	Name string
+	// SecretFields are the config keys that are secrets: write-only through
+	// the API, encrypted at rest.
+	SecretFields []string
+	// Validate checks a connector's config and secrets and names the first
+	// field that is wrong.
+	Validate func(config json.RawMessage, secrets map[string]string) error
+	New      DriverFactory
+}

@@ -1,0 +1,221 @@
+package plaudit
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Channels on which a feedback request is sent.
+const (
+	ChannelEmail = "email"
+	ChannelSMS   = "sms"
+)
+
+// Agent is a support agent, shown to customers with photo, name and bio.
+type Agent struct {
+	ID          string            `json:"id"`
+	TenantID    string            `json:"-"`
+	Email       string            `json:"email"`
+	Name        string            `json:"name"`
+	Bio         string            `json:"bio"`
+	PhotoURL    string            `json:"photo_url"`
+	Hometown    string            `json:"hometown"`
+	Approved    bool              `json:"approved"`
+	ExternalIDs map[string]string `json:"external_ids"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+}
+
+// MaxBioLength is the longest bio an agent may have, in characters.
+const MaxBioLength = 140
+
+// DisplayName is the name customers see: first name and last initial
+// ("Max M."), so that agents are not fully named to strangers.
+func (a Agent) DisplayName() string {
+	parts := strings.Fields(a.Name)
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	last, _ := utf8.DecodeRuneInString(parts[len(parts)-1])
+	return parts[0] + " " + string(unicode.ToUpper(last)) + "."
+}
+
+// FirstName is the agent's first name, for SMS texts.
+func (a Agent) FirstName() string {
+	if f := strings.Fields(a.Name); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// Interaction events.
+const (
+	EventSolved   = "solved"
+	EventReopened = "reopened"
+	EventOther    = "other"
+)
+
+// Interaction statuses.
+const (
+	InteractionReceived  = "received"
+	InteractionProcessed = "processed"
+)
+
+// Customer is the person who asked for help.
+type Customer struct {
+	Name     string `json:"name,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Language string `json:"language,omitempty"`
+	Country  string `json:"country,omitempty"`
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// AgentRef is how a helpdesk names the agent who solved the ticket.
+type AgentRef struct {
+	ExternalID string `json:"external_id,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Name       string `json:"name,omitempty"`
+}
+
+// Interaction is one ticket event from a helpdesk or the trigger API.
+type Interaction struct {
+	ID          string    `json:"id"`
+	TenantID    string    `json:"-"`
+	ConnectorID string    `json:"connector_id,omitempty"`
+	Source      string    `json:"source"` // connector kind, or "api"
+	DedupKey    string    `json:"-"`
+	ExternalID  string    `json:"ext_interaction_id"` // ticket or case id
+	Event       string    `json:"event"`
+	Channel     string    `json:"channel,omitempty"`
+	Customer    Customer  `json:"customer"`
+	Agent       AgentRef  `json:"agent"`
+	DoNotSend   bool      `json:"do_not_send"`
+	Tags        []string  `json:"tags,omitempty"`
+	Brand       string    `json:"brand,omitempty"`
+	Test        bool      `json:"test"`
+	NeedsEnrich bool      `json:"-"`
+	Status      string    `json:"status"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Feedback request statuses.
+const (
+	RequestScheduled = "scheduled"
+	RequestSending   = "sending"
+	RequestSent      = "sent"
+	RequestDelivered = "delivered"
+	RequestBounced   = "bounced"
+	RequestFailed    = "failed"
+	RequestCanceled  = "canceled"
+	RequestSkipped   = "skipped"
+	RequestResponded = "responded"
+)
+
+// FeedbackRequest is one request for feedback to one customer about one
+// interaction, or the record of a decision not to send one (status
+// skipped, with Reason).
+type FeedbackRequest struct {
+	ID            string     `json:"id"`
+	TenantID      string     `json:"-"`
+	InteractionID string     `json:"interaction_id"`
+	ConnectorID   string     `json:"connector_id,omitempty"`
+	AgentID       string     `json:"agent_id,omitempty"`
+	TicketID      string     `json:"ticket_id"`
+	Token         string     `json:"-"`
+	Channel       string     `json:"channel,omitempty"`
+	Recipient     string     `json:"-"` // email or E.164 phone: personal data
+	RecipientHash string     `json:"-"` // keyed hash, for suppression look-ups
+	Language      string     `json:"language"`
+	Status        string     `json:"status"`
+	Reason        string     `json:"reason,omitempty"`
+	Test          bool       `json:"test"`
+	DueAt         time.Time  `json:"due_at"`
+	SentAt        *time.Time `json:"sent_at,omitempty"`
+	ProviderID    string     `json:"provider_id,omitempty"`
+	Attempts      int        `json:"attempts"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+}
+
+// Open reports whether a customer may still answer the request.
+func (r FeedbackRequest) Open() bool {
+	switch r.Status {
+	case RequestSent, RequestDelivered, RequestResponded:
+		return true
+	}
+	return false
+}
+
+// Response sources.
+const (
+	SourcePage  = "page"
+	SourceSMS   = "sms"
+	SourceEmail = "email"
+)
+
+// Writeback statuses.
+const (
+	WritebackPending = "pending"
+	WritebackDone    = "done"
+	WritebackFailed  = "failed"
+	WritebackNone    = "none" // no connector to write to (trigger API without callback)
+)
+
+// Response is a customer's answer to a feedback request.
+type Response struct {
+	ID          string   `json:"id"`
+	TenantID    string   `json:"-"`
+	RequestID   string   `json:"request_id"`
+	AgentID     string   `json:"agent_id,omitempty"`
+	TicketID    string   `json:"ticket_id"`
+	Score       int      `json:"score"`
+	Comment     string   `json:"comment,omitempty"`
+	Excellence  []string `json:"excellence,omitempty"`
+	Improvement []string `json:"improvement,omitempty"`
+	Reward      bool     `json:"reward"`
+	Source      string   `json:"source"`
+	Automated   bool     `json:"likely_automated"`
+	Test        bool     `json:"test"`
+	// Version grows with each change; WrittenVersion is the version last
+	// written back, so each change is written back once.
+	Version         int       `json:"version"`
+	WrittenVersion  int       `json:"written_version"`
+	WritebackStatus string    `json:"writeback_status"`
+	WritebackError  string    `json:"writeback_error,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// Areas a customer can pick on the feedback page.
+var (
+	ExcellenceAreas  = []string{"friendly", "fast", "knowledgeable", "clear", "went_extra_mile"}
+	ImprovementAreas = []string{"speed", "clarity", "knowledge", "friendliness", "solution"}
+)
+
+// Suppression keeps a customer address from getting requests. Only a keyed
+// hash of the address is kept, so an opt-out survives erasure.
+type Suppression struct {
+	TenantID    string     `json:"-"`
+	AddressHash string     `json:"address_hash"`
+	Reason      string     `json:"reason"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+}
+
+// AuditEvent records who did what, when, on what. It never holds personal
+// data in clear: addresses appear as keyed hashes.
+type AuditEvent struct {
+	ID        string    `json:"id"`
+	TenantID  string    `json:"-"`
+	Actor     string    `json:"actor"` // "key:<id>" or "operator"
+	Action    string    `json:"action"`
+	Target    string    `json:"target"`
+	Detail    string    `json:"detail,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}

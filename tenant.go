@@ -1,0 +1,182 @@
+package plaudit
+
+import (
+	"net/mail"
+	"net/url"
+	"regexp"
+	"time"
+)
+
+// Tenant is a client company: the controller of the personal data that
+// Plaudit processes for it.
+type Tenant struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Settings Settings `json:"settings"`
+	// HashKey keys the hashes of this tenant's customer addresses
+	// (suppressions, audit). It is random per tenant and sealed at rest.
+	HashKey   []byte    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// QuietHours is a daily window, in the customer's local time, in which no
+// SMS is sent. Equal Start and End mean no quiet hours.
+type QuietHours struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// Settings are a tenant's choices. PATCH /api/v1/tenant decodes a partial
+// JSON object onto the current value, so only the fields present change.
+type Settings struct {
+	DelaySeconds       int        `json:"delay_seconds"`
+	SuppressionDays    int        `json:"suppression_days"`
+	SamplingPercent    int        `json:"sampling_percent"`
+	ReminderAfterHours int        `json:"reminder_after_hours"`
+	QuietHours         QuietHours `json:"quiet_hours"`
+	Timezone           string     `json:"timezone"`
+	DefaultLanguage    string     `json:"default_language"`
+	DefaultRegion      string     `json:"default_region"`
+	Channels           []string   `json:"channels"`
+	BrandName          string     `json:"brand_name"`
+	BrandColor         string     `json:"brand_color"`
+	LogoURL            string     `json:"logo_url"`
+	PrivacyURL         string     `json:"privacy_url"`
+	RewardThreshold    int        `json:"reward_threshold"`
+	RetentionDays      int        `json:"retention_days"`
+	FromEmail          string     `json:"from_email"`
+	FromName           string     `json:"from_name"`
+	SuppressionTags    []string   `json:"suppression_tags"`
+	TestRecipient      string     `json:"test_recipient"`
+}
+
+// DefaultSettings are the settings of a new tenant (DESIGN.md § HTTP contract).
+func DefaultSettings() Settings {
+	return Settings{
+		DelaySeconds:    3600,
+		SuppressionDays: 7,
+		SamplingPercent: 100,
+		QuietHours:      QuietHours{Start: "21:00", End: "08:00"},
+		Timezone:        "UTC",
+		DefaultLanguage: "en",
+		DefaultRegion:   "US",
+		Channels:        []string{ChannelEmail, ChannelSMS},
+		BrandColor:      "#2f6fed",
+		RewardThreshold: 4,
+		RetentionDays:   90,
+		SuppressionTags: []string{"no_survey", "no_feedback"},
+	}
+}
+
+var (
+	hhmm     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	langTag  = regexp.MustCompile(`^[a-z]{2}$`)
+	region   = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// Validate checks every field and names the first one that is wrong.
+func (s Settings) Validate() error {
+	switch {
+	case s.DelaySeconds < 0 || s.DelaySeconds > 30*24*3600:
+		return Errorf(EInvalid, "settings.delay_seconds must be between 0 and 2592000")
+	case s.SuppressionDays < 0 || s.SuppressionDays > 365:
+		return Errorf(EInvalid, "settings.suppression_days must be between 0 and 365")
+	case s.SamplingPercent < 0 || s.SamplingPercent > 100:
+		return Errorf(EInvalid, "settings.sampling_percent must be between 0 and 100")
+	case s.ReminderAfterHours < 0 || s.ReminderAfterHours > 24*14:
+		return Errorf(EInvalid, "settings.reminder_after_hours must be between 0 and 336")
+	case !hhmm.MatchString(s.QuietHours.Start):
+		return Errorf(EInvalid, "settings.quiet_hours.start must be HH:MM")
+	case !hhmm.MatchString(s.QuietHours.End):
+		return Errorf(EInvalid, "settings.quiet_hours.end must be HH:MM")
+	case s.RewardThreshold < 1 || s.RewardThreshold > 6:
+		return Errorf(EInvalid, "settings.reward_threshold must be between 1 and 6 (6: no rewards)")
+	case s.RetentionDays < 1 || s.RetentionDays > 3650:
+		return Errorf(EInvalid, "settings.retention_days must be between 1 and 3650")
+	case !langTag.MatchString(s.DefaultLanguage):
+		return Errorf(EInvalid, "settings.default_language must be a two-letter language code such as \"en\"")
+	case !region.MatchString(s.DefaultRegion):
+		return Errorf(EInvalid, "settings.default_region must be a two-letter country code such as \"US\"")
+	case s.BrandColor != "" && !hexColor.MatchString(s.BrandColor):
+		return Errorf(EInvalid, "settings.brand_color must be a colour such as \"#2f6fed\"")
+	case len(s.BrandName) > 100:
+		return Errorf(EInvalid, "settings.brand_name must be at most 100 characters")
+	case len(s.FromName) > 100:
+		return Errorf(EInvalid, "settings.from_name must be at most 100 characters")
+	}
+	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" {
+		return Errorf(EInvalid, "settings.timezone must be an IANA time zone such as \"Europe/Berlin\"")
+	}
+	for _, u := range []struct{ name, v string }{{"logo_url", s.LogoURL}, {"privacy_url", s.PrivacyURL}} {
+		if u.v == "" {
+			continue
+		}
+		p, err := url.Parse(u.v)
+		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			return Errorf(EInvalid, "settings.%s must be an http(s) URL", u.name)
+		}
+	}
+	if s.FromEmail != "" {
+		if _, err := mail.ParseAddress(s.FromEmail); err != nil {
+			return Errorf(EInvalid, "settings.from_email must be an email address")
+		}
+	}
+	if len(s.Channels) == 0 {
+		return Errorf(EInvalid, "settings.channels must name at least one channel")
+	}
+	for _, c := range s.Channels {
+		if c != ChannelEmail && c != ChannelSMS {
+			return Errorf(EInvalid, "settings.channels: unknown channel %q (use \"email\" or \"sms\")", c)
+		}
+	}
+	return nil
+}
+
+// ChannelEnabled reports whether the tenant allows sending on channel.
+func (s Settings) ChannelEnabled(channel string) bool {
+	for _, c := range s.Channels {
+		if c == channel {
+			return true
+		}
+	}
+	return false
+}
+
+// Location returns the tenant's time zone, UTC when it cannot be loaded.
+func (s Settings) Location() *time.Location {
+	if loc, err := time.LoadLocation(s.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// API key roles and modes.
+const (
+	RoleAdmin   = "admin"
+	RoleTrigger = "trigger"
+	RoleRead    = "read"
+
+	ModeLive = "live"
+	ModeTest = "test"
+)
+
+// APIKey is a tenant's credential. Only a hash of the secret is stored; the
+// secret itself is shown once, when the key is created.
+type APIKey struct {
+	ID         string     `json:"id"`
+	TenantID   string     `json:"-"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Mode       string     `json:"mode"`
+	Prefix     string     `json:"prefix"`
+	Hash       []byte     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// Allows reports whether a key of this role may act with the wanted role.
+// Admin keys may do everything; trigger and read keys only their own part.
+func (k APIKey) Allows(want string) bool {
+	return k.Role == RoleAdmin || k.Role == want
+}
