@@ -219,3 +219,12 @@ type AuditEvent struct {
 	Detail    string    `json:"detail,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// AnswerWindow is how long after sending a customer may still answer.
+const AnswerWindow = 30 * 24 * time.Hour
+
+// Answerable reports whether the customer may answer the request now: it
+// was sent, and not longer ago than AnswerWindow.
+func (r FeedbackRequest) Answerable(now time.Time) bool {
+	return r.Open() && r.SentAt != nil && now.Sub(*r.SentAt) <= AnswerWindow
+}

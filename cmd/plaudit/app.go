@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors"
+	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/metrics"
+	"github.com/plaudit/plaudit/notify"
+	"github.com/plaudit/plaudit/notify/outbox"
+	"github.com/plaudit/plaudit/notify/sendgrid"
+	"github.com/plaudit/plaudit/notify/smtp"
+	"github.com/plaudit/plaudit/notify/twilio"
+	"github.com/plaudit/plaudit/queue"
+	"github.com/plaudit/plaudit/server"
+	"github.com/plaudit/plaudit/store"
+)
+
+// app is everything a running process shares.
+type app struct {
+	cfg      Config
+	log      *slog.Logger
+	kr       *keyring.Keyring
+	store    *store.Store
+	redis    asynq.RedisConnOpt
+	embedded *queue.Embedded
+	queue    *queue.Client
+	reg      *prometheus.Registry
+	metrics  *metrics.Metrics
+	http     *http.Client
+	outbox   *outbox.Outbox
+	// outboxPage enables /dev/outbox.
+	outboxPage bool
+	kinds      *connectors.Registry
+	email      notify.EmailSender
+	sms        notify.SMSSender
+	adminTok   []byte
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// production reports whether the process runs on shared services, where
+// secrets generated into one replica's data folder would be wrong.
+func (c Config) production() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres")
+}
+
+// openStoreOnly reads the secret key and opens and migrates the store:
+// what migrate and rotate-key need.
+func openStoreOnly(ctx context.Context, cfg Config, stderr io.Writer) (*app, error) {
+	a := &app{cfg: cfg, log: newLogger(cfg.LogFormat, stderr)}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if err := a.openKeyring(); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, a.kr)
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	if err := st.Migrate(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// openApp opens the store, connects the queue (or starts the embedded
+// Redis) and picks the providers. The caller closes it.
+func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, error) {
+	a, err := openStoreOnly(ctx, cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.adminToken(stdout); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if cfg.Embedded() {
+		e, err := queue.StartEmbedded()
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.embedded, a.redis = e, e.ConnOpt()
+		a.log.Warn("REDIS_URL is not set: using an in-process Redis. Queued work does not survive a restart " +
+			"(the reconciler re-enqueues it from the store at the next start); production sets REDIS_URL.")
+	} else {
+		a.redis, err = queue.ParseRedisURL(cfg.RedisURL)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	a.queue = queue.NewClient(a.redis)
+	a.reg = prometheus.NewRegistry()
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics = metrics.New(a.reg)
+	a.http = egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateEgress})
+	a.kinds = connectors.Default()
+	if err := a.providers(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) openKeyring() error {
+	cur := a.cfg.SecretKey
+	if cur == "" {
+		if a.cfg.production() {
+			return errors.New("PLAUDIT_SECRET_KEY must be set when DATABASE_URL is PostgreSQL (every replica needs the same key)")
+		}
+		path := filepath.Join(a.cfg.DataDir, "secret.key")
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			cur = strings.TrimSpace(string(b))
+		case errors.Is(err, os.ErrNotExist):
+			cur = keyring.GenerateKey()
+			if err := os.WriteFile(path, []byte(cur+"\n"), 0o600); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+			a.log.Info("generated a secret key for secrets at rest", "file", path)
+		default:
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	key, err := keyring.ParseKey(cur)
+	if err != nil {
+		return fmt.Errorf("PLAUDIT_SECRET_KEY: %w", err)
+	}
+	var prev []byte
+	if a.cfg.SecretKeyPrevious != "" {
+		if prev, err = keyring.ParseKey(a.cfg.SecretKeyPrevious); err != nil {
+			return fmt.Errorf("PLAUDIT_SECRET_KEY_PREVIOUS: %w", err)
+		}
+	}
+	a.kr, err = keyring.New(key, prev)
+	return err
+}
+
+// adminToken sets the operator token's hash. When PLAUDIT_ADMIN_TOKEN is
+// unset a token is generated, printed once, and only its hash is kept in
+// the data folder (delete the file to get a new one).
+func (a *app) adminToken(stdout io.Writer) error {
+	if a.cfg.AdminToken != "" {
+		a.adminTok = keyring.SecretHash(a.cfg.AdminToken)
+		return nil
+	}
+	if a.cfg.production() {
+		return errors.New("PLAUDIT_ADMIN_TOKEN must be set when DATABASE_URL is PostgreSQL")
+	}
+	path := filepath.Join(a.cfg.DataDir, "admin-token.sha256")
+	if b, err := os.ReadFile(path); err == nil {
+		a.adminTok = decodeHex(strings.TrimSpace(string(b)))
+		if len(a.adminTok) == 32 {
+			return nil
+		}
+	}
+	tok := "pat_" + keyring.Token(24)
+	a.adminTok = keyring.SecretHash(tok)
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("%x\n", a.adminTok)), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Fprintf(stdout, "\n  Operator token (shown once; set PLAUDIT_ADMIN_TOKEN to choose your own):\n\n    %s\n\n", tok)
+	return nil
+}
+
+func decodeHex(s string) []byte {
+	var b []byte
+	if _, err := fmt.Sscanf(s, "%x", &b); err != nil {
+		return nil
+	}
+	return b
+}
+
+// providers picks the email and SMS senders: SendGrid, else SMTP, else
+// the outbox; Twilio, else the outbox.
+func (a *app) providers() error {
+	c := a.cfg
+	if c.SendGridAPIKey == "" || c.TwilioAccountSID == "" {
+		a.outbox = outbox.New(500, a.log, c.PublicURL+"/dev/outbox")
+	}
+	switch {
+	case c.SendGridAPIKey != "":
+		a.email = sendgrid.NewClient(c.SendGridAPIKey, c.SendGridAPIURL, a.http)
+	case c.SMTPURL != "":
+		cl, err := smtp.NewClient(c.SMTPURL, egress.DialContext(c.AllowPrivateEgress))
+		if err != nil {
+			return fmt.Errorf("SMTP_URL: %w", err)
+		}
+		a.email = cl
+	default:
+		a.email = a.outbox
+		a.log.Info("no email provider configured: emails go to the outbox", "url", c.PublicURL+"/dev/outbox")
+	}
+	if c.TwilioAccountSID != "" {
+		a.sms = twilio.NewClient(twilio.Config{
+			AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom,
+			MessagingServiceSID: c.TwilioMessagingServiceSID, BaseURL: c.TwilioAPIURL,
+		}, a.http)
+	} else {
+		a.sms = a.outbox
+		a.log.Info("no SMS provider configured: SMS go to the outbox", "url", c.PublicURL+"/dev/outbox")
+	}
+	// The outbox page shows personal data, so it is served only where
+	// nothing real is sent at all (a developer's machine).
+	a.outboxPage = c.SendGridAPIKey == "" && c.SMTPURL == "" && c.TwilioAccountSID == ""
+	return nil
+}
+
+func (a *app) Close() {
+	if a.queue != nil {
+		a.queue.Close()
+	}
+	if a.embedded != nil {
+		a.embedded.Close()
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+func (a *app) ready(ctx context.Context) error {
+	if err := a.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := queue.Ping(ctx, a.redis); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+func (a *app) server() *server.Server {
+	var ob *outbox.Outbox
+	if a.outboxPage {
+		ob = a.outbox
+	}
+	return server.New(server.Config{
+		Store: a.store, Queue: a.queue, Kinds: a.kinds,
+		DriverDeps: plaudit.DriverDeps{HTTP: a.http}, Keyring: a.kr,
+		Metrics: a.metrics, Gatherer: a.reg, Log: a.log,
+		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Outbox: ob, Ready: a.ready,
+		TwilioAuthToken: a.cfg.TwilioAuthToken, SendGridEventKey: a.cfg.SendGridEventKey,
+		SendGridInboundToken: a.cfg.SendGridInboundToken, InboundEmailDomain: a.cfg.InboundEmailDomain,
+	})
+}
+
+func (a *app) worker() *queue.Worker {
+	return &queue.Worker{
+		Store: a.store, Queue: a.queue, Drivers: a.kinds,
+		DriverDeps: plaudit.DriverDeps{HTTP: a.http},
+		Email:      a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
+		PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
+		Now: time.Now,
+	}
+}

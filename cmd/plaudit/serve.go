@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/plaudit/plaudit/queue"
+	"github.com/plaudit/plaudit/server"
+)
+
+// serve runs the HTTP server, the workers and the scheduler, or one side
+// of them (api, worker), until ctx is canceled (SIGTERM). In-flight
+// requests and tasks are finished before it returns.
+func serve(ctx context.Context, mode string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.Embedded() && mode != "serve" {
+		return fmt.Errorf("plaudit %s needs REDIS_URL: an in-process Redis is only shared within one process (use plaudit serve)", mode)
+	}
+	a, err := openApp(ctx, cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	errc := make(chan error, 2)
+	var srv *server.Server
+	if mode != "worker" {
+		srv = a.server()
+		go func() { errc <- srv.Listen(cfg.Addr) }()
+		a.log.Info("listening", "addr", cfg.Addr, "public_url", cfg.PublicURL, "mode", mode)
+	}
+	var workers *asynq.Server
+	var sched *asynq.Scheduler
+	if mode != "api" {
+		w := a.worker()
+		workers = queue.NewServer(a.redis, queue.ServerOptions{Concurrency: cfg.Concurrency, Log: a.log})
+		if err := workers.Start(w.Mux()); err != nil {
+			return fmt.Errorf("workers: %w", err)
+		}
+		if sched, err = queue.NewScheduler(a.redis, a.log); err != nil {
+			return err
+		}
+		if err := sched.Start(); err != nil {
+			return fmt.Errorf("scheduler: %w", err)
+		}
+		// Whatever the store says is due but no queue holds (an embedded
+		// Redis starts empty) is enqueued now rather than in a minute.
+		if err := w.Reconcile(ctx); err != nil {
+			a.log.Warn("start-up reconcile incomplete", "err", err)
+		}
+		a.log.Info("workers started", "concurrency", cfg.Concurrency)
+	}
+
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down: finishing in-flight work")
+	case err := <-errc:
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+	}
+	var errs []error
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		errs = append(errs, srv.Shutdown(sctx))
+		cancel()
+	}
+	if sched != nil {
+		sched.Shutdown()
+	}
+	if workers != nil {
+		workers.Shutdown() // waits for running tasks up to the shutdown timeout
+	}
+	a.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+func migrate(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	a, err := openStoreOnly(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	a.log.Info("migrations applied", "engine", a.store.Engine())
+	return nil
+}
+
+func rotateKey(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.SecretKeyPrevious == "" {
+		return errors.New("rotate-key: set PLAUDIT_SECRET_KEY to the new key and PLAUDIT_SECRET_KEY_PREVIOUS to the old one")
+	}
+	if cfg.SecretKey == "" {
+		return errors.New("rotate-key: PLAUDIT_SECRET_KEY (the new key) must be set")
+	}
+	a, err := openStoreOnly(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.store.ResealSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-encrypted %d secrets under key %s; PLAUDIT_SECRET_KEY_PREVIOUS can now be removed\n", n, a.kr.KeyID())
+	return nil
+}

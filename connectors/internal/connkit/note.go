@@ -1,0 +1,77 @@
+package connkit
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/plaudit/plaudit"
+)
+
+// Note is the internal note written to a ticket for a response, in
+// English, the working language of most support teams' tools:
+//
+//	Customer feedback via Plaudit: 5/5 ★★★★★
+//	Comment: quick and kind
+//	Strengths: friendly, fast
+//	To improve: clarity
+//	Reward: yes
+//
+// A later addition to a response already written back starts with
+// "Feedback updated via Plaudit". Lines without content are left out.
+func Note(w plaudit.Writeback) string {
+	r := w.Response
+	var b strings.Builder
+	if w.Update {
+		b.WriteString("Feedback updated via Plaudit: ")
+	} else {
+		b.WriteString("Customer feedback via Plaudit: ")
+	}
+	if r.Score >= 1 && r.Score <= 5 {
+		b.WriteString(strconv.Itoa(r.Score) + "/5 " + strings.Repeat("★", r.Score) + strings.Repeat("☆", 5-r.Score))
+	} else {
+		b.WriteString("no score")
+	}
+	if r.Test {
+		b.WriteString(" (test)")
+	}
+	if c := strings.TrimSpace(r.Comment); c != "" {
+		b.WriteString("\nComment: " + c)
+	}
+	if len(r.Excellence) > 0 {
+		b.WriteString("\nStrengths: " + areas(r.Excellence))
+	}
+	if len(r.Improvement) > 0 {
+		b.WriteString("\nTo improve: " + areas(r.Improvement))
+	}
+	if r.Reward {
+		b.WriteString("\nReward: yes")
+	}
+	return b.String()
+}
+
+func areas(ids []string) string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, strings.ReplaceAll(id, "_", " "))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// CutUTF8 returns the longest prefix of s that is at most n bytes long and
+// ends on a character boundary.
+func CutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}

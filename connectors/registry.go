@@ -1,0 +1,183 @@
+// Package connectors maps connector kinds to their implementations and
+// keeps the drivers of configured connectors, so that what a driver holds
+// between calls (a Salesforce OAuth token) survives from one webhook or
+// writeback to the next.
+package connectors
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/salesforce"
+	"github.com/plaudit/plaudit/connectors/standard"
+	"github.com/plaudit/plaudit/connectors/zendesk"
+)
+
+// Registry maps kind names to kinds and caches built drivers. It is safe
+// for concurrent use.
+type Registry struct {
+	kinds map[string]plaudit.Kind
+
+	mu      sync.Mutex
+	drivers map[string]cached // by connector id
+}
+
+// cached is a driver with the version of the connector it was built from.
+type cached struct {
+	version string
+	driver  plaudit.Driver
+}
+
+// NewRegistry returns a registry of the given kinds. Kinds are wired in
+// once, at start-up: an unnamed kind, one without a constructor, or a name
+// given twice is a programming error and panics.
+func NewRegistry(kinds ...plaudit.Kind) *Registry {
+	r := &Registry{kinds: make(map[string]plaudit.Kind, len(kinds)), drivers: map[string]cached{}}
+	for _, k := range kinds {
+		switch {
+		case k.Name == "" || k.New == nil || k.Validate == nil:
+			panic(fmt.Sprintf("connectors: kind %q lacks a name, New or Validate", k.Name))
+		case r.kinds[k.Name].Name != "":
+			panic(fmt.Sprintf("connectors: kind %q registered twice", k.Name))
+		}
+		r.kinds[k.Name] = k
+	}
+	return r
+}
+
+// Default returns a registry of every kind Plaudit ships: zendesk,
+// salesforce and standard.
+func Default() *Registry {
+	return NewRegistry(zendesk.Kind(), salesforce.Kind(), standard.Kind())
+}
+
+// Kind returns the kind registered under name.
+func (r *Registry) Kind(name string) (plaudit.Kind, bool) {
+	k, ok := r.kinds[name]
+	return k, ok
+}
+
+// Names returns the registered kind names, sorted.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.kinds))
+	for n := range r.kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Driver returns the driver of connector c, building it on first use. The
+// driver is cached by connector id and rebuilt when the connector changes:
+// when UpdatedAt moves, or when its kind, config or secrets differ from
+// what the cached driver was built from (so a rotated secret takes effect
+// even if a caller forgot to touch UpdatedAt). An unknown kind is an
+// EInvalid error; a config the kind refuses is the kind's error.
+func (r *Registry) Driver(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
+	k, ok := r.kinds[c.Kind]
+	if !ok {
+		return nil, plaudit.Errorf(plaudit.EInvalid, "connector kind %q is not supported", c.Kind)
+	}
+	version := fingerprint(c)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.drivers[c.ID]; ok && e.version == version {
+		return e.driver, nil
+	}
+	d, err := k.New(c, deps)
+	if err != nil {
+		return nil, err
+	}
+	r.drivers[c.ID] = cached{version: version, driver: d}
+	return d, nil
+}
+
+// Forget drops the cached driver of a connector, for when it is deleted.
+func (r *Registry) Forget(connectorID string) {
+	r.mu.Lock()
+	delete(r.drivers, connectorID)
+	r.mu.Unlock()
+}
+
+// fingerprint identifies the version of a connector a driver is built
+// from. Secrets enter only through a hash.
+func fingerprint(c plaudit.Connector) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", c.Kind, c.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	h.Write(c.Config)
+	keys := make([]string, 0, len(c.Secrets))
+	for k := range c.Secrets {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "\x00%q=%q", k, c.Secrets[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// SplitConfig separates what an admin sent as a connector's config into
+// the public part, stored and shown as config, and the kind's secret
+// fields, which the API never shows again. raw must be a JSON object (or
+// empty); each secret must be a JSON string, or null, which is returned as
+// "" (see MergeSecrets). Keys keep their values byte for byte.
+func SplitConfig(kind plaudit.Kind, raw json.RawMessage) (json.RawMessage, map[string]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return json.RawMessage("{}"), map[string]string{}, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+		return nil, nil, plaudit.Errorf(plaudit.EInvalid, "config must be a JSON object")
+	}
+	secrets := map[string]string{}
+	for _, f := range kind.SecretFields {
+		v, ok := obj[f]
+		if !ok {
+			continue
+		}
+		delete(obj, f)
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			secrets[f] = ""
+			continue
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return nil, nil, plaudit.Errorf(plaudit.EInvalid, "config.%s must be a string", f)
+		}
+		secrets[f] = s
+	}
+	public, err := json.Marshal(obj)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connectors: split config: %w", err)
+	}
+	return public, secrets, nil
+}
+
+// MergeSecrets applies the secrets of a PATCH to the stored ones and
+// returns the result; neither map is changed. A secret named in patch
+// replaces the stored one; a secret named with "" (JSON null or an empty
+// string) is removed, so that an optional secret such as
+// signing_secret_previous can be dropped when a rotation ends; secrets not
+// named stay as they are.
+func MergeSecrets(old, patch map[string]string) map[string]string {
+	out := make(map[string]string, len(old)+len(patch))
+	for k, v := range old {
+		out[k] = v
+	}
+	for k, v := range patch {
+		if v == "" {
+			delete(out, k)
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}

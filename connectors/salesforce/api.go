@@ -1,0 +1,271 @@
+package salesforce
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/connkit"
+)
+
+// MaxCommentBody is the most a CaseComment's CommentBody may hold.
+const MaxCommentBody = 4000
+
+// token is an OAuth access token with the instance it is valid for.
+type token struct {
+	access   string
+	instance string
+}
+
+// jwtBearerGrant is the grant type of the OAuth 2.0 JWT bearer flow.
+const jwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+// accessToken returns the cached token, or gets one. Callers that find a
+// token refused hand it to dropToken; concurrent callers then share one
+// new token rather than each fetching their own.
+func (c *Client) accessToken(ctx context.Context) (*token, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok != nil {
+		return c.tok, nil
+	}
+	t, err := c.fetchToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.tok = t
+	return t, nil
+}
+
+func (c *Client) dropToken(t *token) {
+	c.mu.Lock()
+	if c.tok == t {
+		c.tok = nil
+	}
+	c.mu.Unlock()
+}
+
+// fetchToken asks the token endpoint for a token: the JWT bearer flow
+// when a private key is configured, the client-credentials flow otherwise.
+func (c *Client) fetchToken(ctx context.Context) (*token, error) {
+	form := url.Values{}
+	if c.key != nil {
+		assertion, err := c.assertion()
+		if err != nil {
+			return nil, fmt.Errorf("salesforce: sign JWT: %w", err)
+		}
+		form.Set("grant_type", jwtBearerGrant)
+		form.Set("assertion", assertion)
+	} else {
+		form.Set("grant_type", "client_credentials")
+		form.Set("client_id", c.cfg.ClientID)
+		form.Set("client_secret", c.clientSecret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.LoginURL+"/services/oauth2/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("salesforce: token request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, connkit.TransportError("salesforce", "token request", err)
+	}
+	answer := connkit.ReadAnswer(resp)
+	if err := classifyToken(resp, answer); err != nil {
+		return nil, err
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+		InstanceURL string `json:"instance_url"`
+	}
+	if err := json.Unmarshal(answer, &tr); err != nil || tr.AccessToken == "" || tr.InstanceURL == "" {
+		return nil, fmt.Errorf("salesforce: token answer lacks access_token or instance_url")
+	}
+	// The bearer token goes to instance_url: it must be https (or
+	// loopback in development), whatever the answer says.
+	instance, err := connkit.APIURL("instance_url", tr.InstanceURL)
+	if err != nil {
+		return nil, plaudit.Permanent("salesforce: token answer has an instance_url that is not https", fmt.Errorf("salesforce: instance_url: %w", err))
+	}
+	return &token{access: tr.AccessToken, instance: instance}, nil
+}
+
+// assertion builds the JWT of the bearer flow: RS256 over
+// {iss: client_id, sub: username, aud: login_url, exp: now+3min}.
+func (c *Client) assertion() (string, error) {
+	enc := base64.RawURLEncoding
+	header := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	claims, err := json.Marshal(struct {
+		Iss string `json:"iss"`
+		Sub string `json:"sub"`
+		Aud string `json:"aud"`
+		Exp int64  `json:"exp"`
+	}{c.cfg.ClientID, c.cfg.Username, c.cfg.LoginURL, c.now().Add(3 * time.Minute).Unix()})
+	if err != nil {
+		return "", err
+	}
+	signingInput := header + "." + enc.EncodeToString(claims)
+	sum := sha256.Sum256([]byte(signingInput))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, c.key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", err
+	}
+	return signingInput + "." + enc.EncodeToString(sig), nil
+}
+
+// Writeback sets the configured Case fields (score, comment), then adds
+// the response as a private CaseComment. The field update goes first
+// because it can be repeated safely: when the comment fails and the task
+// is retried, the case does not end up with two comments.
+func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
+	caseID := caseID(w)
+	if !idRE.MatchString(caseID) {
+		return plaudit.Permanent("salesforce: case id is not valid", fmt.Errorf("salesforce: writeback: case id is not a Salesforce id"))
+	}
+	fields := map[string]any{}
+	if c.cfg.RatingField != "" && w.Response.Score > 0 {
+		fields[c.cfg.RatingField] = w.Response.Score
+	}
+	if c.cfg.CommentField != "" && strings.TrimSpace(w.Response.Comment) != "" {
+		fields[c.cfg.CommentField] = w.Response.Comment
+	}
+	if len(fields) > 0 {
+		if err := c.rest(ctx, http.MethodPatch, "/sobjects/Case/"+caseID, fields, "update case"); err != nil {
+			return err
+		}
+	}
+	comment := struct {
+		ParentID    string `json:"ParentId"`
+		CommentBody string `json:"CommentBody"`
+		IsPublished bool   `json:"IsPublished"`
+	}{caseID, connkit.CutUTF8(connkit.Note(w), MaxCommentBody), false}
+	return c.rest(ctx, http.MethodPost, "/sobjects/CaseComment", comment, "add case comment")
+}
+
+func caseID(w plaudit.Writeback) string {
+	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
+		if id = strings.TrimSpace(id); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// rest makes one REST call under /services/data/{version}. A 401 means the
+// session ended (INVALID_SESSION_ID): the token is dropped and the call
+// made once more with a new one.
+func (c *Client) rest(ctx context.Context, method, path string, payload any, op string) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("salesforce: %s: %w", op, err)
+	}
+	for attempt := 0; ; attempt++ {
+		tok, err := c.accessToken(ctx)
+		if err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, method, tok.instance+"/services/data/"+c.cfg.APIVersion+path, bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("salesforce: %s: %w", op, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok.access)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return connkit.TransportError("salesforce", op, err)
+		}
+		answer := connkit.ReadAnswer(resp)
+		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
+			c.dropToken(tok)
+			continue
+		}
+		return classify(op, resp, answer)
+	}
+}
+
+// retryableCodes are REST error codes of 4xx answers that a later try can
+// get past.
+var retryableCodes = map[string]bool{
+	"UNABLE_TO_LOCK_ROW": true, "SERVER_UNAVAILABLE": true, "REQUEST_RUNNING_TOO_LONG": true,
+	"QUERY_TIMEOUT": true,
+}
+
+// classify turns a REST answer into nil (2xx), a RetryAfterError (API
+// limits, 429, 503), a plain error that the worker retries (5xx, row
+// locks) or a PermanentError whose reason names Salesforce's errorCode.
+// Salesforce's messages are not kept: they quote field values.
+func classify(op string, resp *http.Response, answer []byte) error {
+	status := resp.StatusCode
+	if status >= 200 && status < 300 {
+		return nil
+	}
+	code := errorCode(answer)
+	base := fmt.Errorf("salesforce: %s: status %d %s", op, status, code)
+	switch {
+	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable ||
+		code == "REQUEST_LIMIT_EXCEEDED":
+		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
+	case status >= 500 || retryableCodes[code]:
+		return base
+	case status == http.StatusUnauthorized:
+		return plaudit.Permanent("salesforce: authentication failed (401 "+or(code, "INVALID_SESSION_ID")+")", base)
+	case code != "":
+		return plaudit.Permanent(fmt.Sprintf("salesforce: %s rejected (%d %s)", op, status, code), base)
+	}
+	return plaudit.Permanent(fmt.Sprintf("salesforce: %s rejected (%d)", op, status), base)
+}
+
+// classifyToken does the same for the token endpoint, whose errors are
+// {"error":"invalid_grant","error_description":…}.
+func classifyToken(resp *http.Response, answer []byte) error {
+	status := resp.StatusCode
+	if status >= 200 && status < 300 {
+		return nil
+	}
+	var e struct {
+		Error string `json:"error"`
+	}
+	_ = json.Unmarshal(answer, &e)
+	code := connkit.Code(e.Error)
+	base := fmt.Errorf("salesforce: token request: status %d %s", status, code)
+	switch {
+	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
+		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
+	case status >= 500:
+		return base
+	case code != "":
+		return plaudit.Permanent(fmt.Sprintf("salesforce: token request rejected (%s)", code), base)
+	}
+	return plaudit.Permanent(fmt.Sprintf("salesforce: token request rejected (%d)", status), base)
+}
+
+// errorCode reads the first errorCode of a REST error answer:
+// [{"message":…,"errorCode":"ENTITY_IS_DELETED","fields":[]}].
+func errorCode(answer []byte) string {
+	var list []struct {
+		ErrorCode string `json:"errorCode"`
+	}
+	if json.Unmarshal(answer, &list) == nil && len(list) > 0 {
+		return connkit.Code(list[0].ErrorCode)
+	}
+	var one struct {
+		ErrorCode string `json:"errorCode"`
+	}
+	if json.Unmarshal(answer, &one) == nil {
+		return connkit.Code(one.ErrorCode)
+	}
+	return ""
+}

@@ -1,0 +1,273 @@
+package zendesk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/connkit"
+)
+
+// apiTicket is the part of a Zendesk ticket that Enrich reads.
+type apiTicket struct {
+	ID          int64    `json:"id"`
+	Status      string   `json:"status"`
+	RequesterID *int64   `json:"requester_id"`
+	AssigneeID  *int64   `json:"assignee_id"`
+	Tags        []string `json:"tags"`
+	Via         struct {
+		Channel connkit.String `json:"channel"`
+	} `json:"via"`
+}
+
+// apiUser is the part of a Zendesk user that Enrich reads.
+type apiUser struct {
+	ID           int64  `json:"id"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Phone        string `json:"phone"`
+	Locale       string `json:"locale"`
+	TimeZone     string `json:"time_zone"`
+	IANATimeZone string `json:"iana_time_zone"`
+}
+
+// Enrich completes an interaction from an event subscription, which names
+// the ticket only: it reads the ticket, then its requester and assignee,
+// through the Zendesk API. The ticket's current status decides the event,
+// so a ticket reopened since the event is not taken for a solve.
+func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
+	id := strings.TrimSpace(in.ExternalID)
+	if !connkit.Digits(id) {
+		return plaudit.Permanent("zendesk: ticket id is not valid", fmt.Errorf("zendesk: enrich: ticket id is not a number"))
+	}
+	var tr struct {
+		Ticket apiTicket `json:"ticket"`
+	}
+	if err := c.call(ctx, http.MethodGet, "/api/v2/tickets/"+id+".json", nil, &tr, "read ticket"); err != nil {
+		return err
+	}
+	t := tr.Ticket
+
+	var ids []string
+	if t.RequesterID != nil && *t.RequesterID > 0 {
+		ids = append(ids, strconv.FormatInt(*t.RequesterID, 10))
+	}
+	if t.AssigneeID != nil && *t.AssigneeID > 0 && (t.RequesterID == nil || *t.AssigneeID != *t.RequesterID) {
+		ids = append(ids, strconv.FormatInt(*t.AssigneeID, 10))
+	}
+	users := map[int64]apiUser{}
+	if len(ids) > 0 {
+		var ur struct {
+			Users []apiUser `json:"users"`
+		}
+		if err := c.call(ctx, http.MethodGet, "/api/v2/users/show_many.json?ids="+strings.Join(ids, ","), nil, &ur, "read users"); err != nil {
+			return err
+		}
+		for _, u := range ur.Users {
+			users[u.ID] = u
+		}
+	}
+
+	if t.Status != "" {
+		in.Event = StatusEvent(t.Status)
+	}
+	if ch := connkit.Channel(t.Via.Channel.Trim()); ch != "" {
+		in.Channel = ch
+	}
+	if t.Tags != nil {
+		in.Tags = tags(t.Tags)
+	}
+	if t.RequesterID != nil {
+		if u, ok := users[*t.RequesterID]; ok {
+			in.Customer.Name = cut(strings.TrimSpace(u.Name), maxText)
+			in.Customer.Email = cut(strings.TrimSpace(u.Email), 320)
+			in.Customer.Phone = cut(strings.TrimSpace(u.Phone), 40)
+			if u.Locale != "" {
+				in.Customer.Language = cut(u.Locale, 35)
+			}
+			if tz := timeZone(u); tz != "" {
+				in.Customer.TimeZone = tz
+			}
+		}
+	}
+	if t.AssigneeID != nil && *t.AssigneeID > 0 {
+		in.Agent = plaudit.AgentRef{ExternalID: strconv.FormatInt(*t.AssigneeID, 10)}
+		if u, ok := users[*t.AssigneeID]; ok {
+			in.Agent.Email = cut(strings.TrimSpace(u.Email), 320)
+			in.Agent.Name = cut(strings.TrimSpace(u.Name), maxText)
+		}
+	} else {
+		in.Agent = plaudit.AgentRef{}
+	}
+	in.NeedsEnrich = false
+	return nil
+}
+
+// timeZone prefers the IANA name Zendesk gives beside its own display
+// name ("Berlin"), and uses the display name only when it is an IANA name.
+func timeZone(u apiUser) string {
+	for _, tz := range []string{u.IANATimeZone, u.TimeZone} {
+		if tz = strings.TrimSpace(tz); tz == "" || len(tz) > 64 {
+			continue
+		}
+		if _, err := time.LoadLocation(tz); err == nil && tz != "Local" {
+			return tz
+		}
+	}
+	return ""
+}
+
+// Writeback adds an internal note with the response to the ticket, sets
+// the configured custom fields (score, comment) and adds the configured
+// tags, in one update.
+func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
+	id := ticketID(w)
+	if !connkit.Digits(id) {
+		return plaudit.Permanent("zendesk: ticket id is not valid", fmt.Errorf("zendesk: writeback: ticket id is not a number"))
+	}
+	type field struct {
+		ID    int64 `json:"id"`
+		Value any   `json:"value"`
+	}
+	type comment struct {
+		Body   string `json:"body"`
+		Public bool   `json:"public"`
+	}
+	var update struct {
+		Ticket struct {
+			Comment        comment  `json:"comment"`
+			CustomFields   []field  `json:"custom_fields,omitempty"`
+			AdditionalTags []string `json:"additional_tags,omitempty"`
+		} `json:"ticket"`
+	}
+	update.Ticket.Comment = comment{Body: connkit.Note(w), Public: false}
+	if c.cfg.RatingFieldID > 0 && w.Response.Score > 0 {
+		update.Ticket.CustomFields = append(update.Ticket.CustomFields, field{c.cfg.RatingFieldID, w.Response.Score})
+	}
+	if c.cfg.CommentFieldID > 0 && strings.TrimSpace(w.Response.Comment) != "" {
+		update.Ticket.CustomFields = append(update.Ticket.CustomFields, field{c.cfg.CommentFieldID, w.Response.Comment})
+	}
+	update.Ticket.AdditionalTags = c.cfg.Tags
+	return c.call(ctx, http.MethodPut, "/api/v2/tickets/"+id+".json", update, nil, "update ticket")
+}
+
+func ticketID(w plaudit.Writeback) string {
+	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
+		if id = strings.TrimSpace(id); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// call makes one API call with the connector's credentials and decodes a
+// 2xx JSON answer into out (when not nil). op names the call in errors.
+func (c *Client) call(ctx context.Context, method, path string, payload, out any, op string) error {
+	var body io.Reader
+	if payload != nil {
+		b, err := json.Marshal(payload)
+		if err != nil {
+			return fmt.Errorf("zendesk: %s: %w", op, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("zendesk: %s: %w", op, err)
+	}
+	req.SetBasicAuth(c.cfg.Email+"/token", c.apiToken)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "Plaudit")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return connkit.TransportError("zendesk", op, err)
+	}
+	answer := connkit.ReadAnswer(resp)
+	if err := classify(op, resp, answer); err != nil {
+		return err
+	}
+	if out != nil {
+		if err := json.Unmarshal(answer, out); err != nil {
+			return fmt.Errorf("zendesk: %s: answer is not the expected JSON: %w", op, err)
+		}
+	}
+	return nil
+}
+
+// classify turns a Zendesk answer into nil (2xx), a RetryAfterError (429,
+// or 503 with Retry-After), a plain error that the worker retries (5xx,
+// 409 conflicts), or a PermanentError with a short reason. Zendesk's error
+// texts are not kept: they may quote ticket data.
+func classify(op string, resp *http.Response, answer []byte) error {
+	code := resp.StatusCode
+	if code >= 200 && code < 300 {
+		return nil
+	}
+	base := fmt.Errorf("zendesk: %s: status %d", op, code)
+	switch {
+	case code == http.StatusTooManyRequests:
+		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
+	case code == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
+	case code >= 500, code == http.StatusConflict, code == http.StatusRequestTimeout:
+		return base
+	case code == http.StatusUnauthorized:
+		return plaudit.Permanent("zendesk: authentication failed (401)", base)
+	case code == http.StatusForbidden:
+		return plaudit.Permanent("zendesk: permission denied (403)", base)
+	case code == http.StatusNotFound:
+		return plaudit.Permanent("zendesk: ticket not found (404)", base)
+	case code == http.StatusUnprocessableEntity:
+		if closedTicket(answer) {
+			return plaudit.Permanent("zendesk: ticket is closed (422)", base)
+		}
+		if e := errorCode(answer); e != "" {
+			return plaudit.Permanent(fmt.Sprintf("zendesk: update rejected (422 %s)", e), base)
+		}
+		return plaudit.Permanent("zendesk: update rejected (422)", base)
+	}
+	if e := errorCode(answer); e != "" {
+		return plaudit.Permanent(fmt.Sprintf("zendesk: request rejected (%d %s)", code, e), base)
+	}
+	return plaudit.Permanent(fmt.Sprintf("zendesk: request rejected (%d)", code), base)
+}
+
+// errorCode reads Zendesk's {"error":"RecordInvalid", …}.
+func errorCode(answer []byte) string {
+	var e struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(answer, &e) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(e.Error, &s) == nil {
+		return connkit.Code(s)
+	}
+	var obj struct {
+		Title string `json:"title"`
+	}
+	if json.Unmarshal(e.Error, &obj) == nil {
+		return connkit.Code(strings.ReplaceAll(obj.Title, " ", ""))
+	}
+	return ""
+}
+
+// closedTicket recognizes Zendesk's answer to an update of a closed
+// ticket: 422 RecordInvalid, with a detail such as "Status: closed
+// prevents ticket update" or a description "Ticket is closed".
+func closedTicket(answer []byte) bool {
+	s := strings.ToLower(string(answer))
+	return strings.Contains(s, "closed prevents") || strings.Contains(s, "ticket is closed") ||
+		strings.Contains(s, "status: closed") || strings.Contains(s, "closed ticket")
+}

@@ -1,0 +1,163 @@
+// Package zendesk connects Plaudit to Zendesk Support: it verifies and
+// parses Zendesk webhooks (trigger bodies and event subscriptions), reads
+// tickets and users through the Zendesk API to complete events that carry
+// only ids, and writes responses back as an internal note plus optional
+// custom fields and tags.
+package zendesk
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/connkit"
+)
+
+// Name is the connector kind.
+const Name = "zendesk"
+
+// Secret config fields: write-only through the API, encrypted at rest.
+const (
+	SecretAPIToken      = "api_token"
+	SecretSigningSecret = "signing_secret"
+)
+
+// Tolerance is how far a signature timestamp may be from the receiving
+// clock before the delivery is refused as a possible replay.
+const Tolerance = 5 * time.Minute
+
+// config is the public part of a Zendesk connector's config.
+type config struct {
+	// Subdomain names the account: the API is at https://{subdomain}.zendesk.com.
+	Subdomain string `json:"subdomain"`
+	// BaseURL overrides the API address (proxies, tests).
+	BaseURL string `json:"base_url"`
+	// Email is the API user; with the api_token it makes basic auth
+	// "{email}/token:{api_token}".
+	Email string `json:"email"`
+	// RatingFieldID and CommentFieldID are optional ticket custom fields
+	// that receive the score and the comment.
+	RatingFieldID  int64 `json:"rating_field_id"`
+	CommentFieldID int64 `json:"comment_field_id"`
+	// Tags are added to the ticket on writeback.
+	Tags []string `json:"tags"`
+}
+
+var subdomainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// Kind describes the zendesk connector kind for the registry.
+func Kind() plaudit.Kind {
+	return plaudit.Kind{
+		Name:         Name,
+		SecretFields: []string{SecretAPIToken, SecretSigningSecret},
+		Validate: func(raw json.RawMessage, secrets map[string]string) error {
+			_, _, err := parseConfig(raw, secrets)
+			return err
+		},
+		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
+			return NewClient(c, deps)
+		},
+	}
+}
+
+// parseConfig decodes and checks a config, naming the first wrong field,
+// and returns it with the API base URL.
+func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string, error) {
+	var cfg config
+	if err := connkit.DecodeConfig(raw, &cfg, []string{SecretAPIToken, SecretSigningSecret}); err != nil {
+		return cfg, "", err
+	}
+	cfg.Subdomain = strings.ToLower(strings.TrimSpace(cfg.Subdomain))
+	cfg.Email = strings.TrimSpace(cfg.Email)
+	var base string
+	switch {
+	case strings.TrimSpace(cfg.BaseURL) != "":
+		u, err := connkit.APIURL("base_url", cfg.BaseURL)
+		if err != nil {
+			return cfg, "", err
+		}
+		base = u
+		if cfg.Subdomain != "" && !subdomainRE.MatchString(cfg.Subdomain) {
+			return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.subdomain must be the account name before .zendesk.com (letters, digits, hyphens)")
+		}
+	case cfg.Subdomain == "":
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.subdomain is required")
+	case !subdomainRE.MatchString(cfg.Subdomain):
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.subdomain must be the account name before .zendesk.com (letters, digits, hyphens)")
+	default:
+		base = "https://" + cfg.Subdomain + ".zendesk.com"
+	}
+	if cfg.Email == "" {
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.email is required")
+	}
+	if a, err := mail.ParseAddress(cfg.Email); err != nil || a.Address != cfg.Email {
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.email must be an email address")
+	}
+	if cfg.RatingFieldID < 0 {
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.rating_field_id must be a positive number")
+	}
+	if cfg.CommentFieldID < 0 {
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must be a positive number")
+	}
+	if cfg.RatingFieldID != 0 && cfg.RatingFieldID == cfg.CommentFieldID {
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must differ from config.rating_field_id")
+	}
+	if len(cfg.Tags) > 20 {
+		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.tags: at most 20 tags are allowed")
+	}
+	for _, t := range cfg.Tags {
+		if t == "" || len(t) > 80 || strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+			return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.tags must be words without spaces, at most 80 characters each")
+		}
+	}
+	for _, f := range []string{SecretAPIToken, SecretSigningSecret} {
+		v := secrets[f]
+		if strings.TrimSpace(v) == "" {
+			return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.%s is required", f)
+		}
+		if len(v) > 512 {
+			return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.%s is too long", f)
+		}
+	}
+	return cfg, base, nil
+}
+
+// Client is the driver of one Zendesk connector. It is safe for
+// concurrent use.
+type Client struct {
+	cfg           config
+	base          string
+	apiToken      string
+	signingSecret []byte
+	http          *http.Client
+}
+
+// NewClient builds the driver for a configured Zendesk connector. Calls to
+// the Zendesk API go through deps.HTTP, the egress client.
+func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
+	cfg, base, err := parseConfig(c.Config, c.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	if deps.HTTP == nil {
+		return nil, errors.New("zendesk: DriverDeps.HTTP is required")
+	}
+	return &Client{
+		cfg:           cfg,
+		base:          base,
+		apiToken:      c.Secrets[SecretAPIToken],
+		signingSecret: []byte(c.Secrets[SecretSigningSecret]),
+		http:          deps.HTTP,
+	}, nil
+}
+
+var (
+	_ plaudit.Driver   = (*Client)(nil)
+	_ plaudit.Enricher = (*Client)(nil)
+)

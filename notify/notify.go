@@ -1,0 +1,42 @@
+// Package notify sends feedback requests to customers by email and SMS and
+// renders what those messages say.
+//
+// Providers (SendGrid, Twilio, SMTP, the in-memory outbox) live in
+// sub-packages and sit behind the two small interfaces below, so that the
+// worker neither knows nor cares which one is configured. Messages carry
+// personal data (addresses, names, bodies); providers keep it out of every
+// error string and log line, and identify messages by tenant and request id
+// only.
+package notify
+
+import "context"
+
+// Email is one email to one recipient.
+type Email struct {
+	To, From, FromName, ReplyTo, Subject, HTML, Text string
+	// Ids only (no personal data): sent as provider custom args and used to
+	// match delivery events to requests.
+	TenantID, RequestID string
+}
+
+// SMS is one text message to one E.164 number.
+type SMS struct {
+	To, Body string
+	// StatusCallback is the URL Twilio posts delivery status to.
+	StatusCallback      string
+	TenantID, RequestID string
+}
+
+// EmailSender sends an email and returns the provider's id for it, which
+// delivery events refer to. Failures are classified: a
+// *plaudit.RetryAfterError when the provider asked to slow down, a
+// *plaudit.PermanentError when retrying cannot help, any other error when a
+// retry may.
+type EmailSender interface {
+	SendEmail(ctx context.Context, m Email) (providerID string, err error)
+}
+
+// SMSSender sends a text message; see EmailSender for the error contract.
+type SMSSender interface {
+	SendSMS(ctx context.Context, m SMS) (providerID string, err error)
+}

@@ -1,0 +1,339 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	htmltemplate "html/template"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+
+	"github.com/plaudit/plaudit"
+)
+
+// Content is what a feedback request says: who helped, for which brand, in
+// which language, and where to answer.
+type Content struct {
+	Settings plaudit.Settings // brand_name, brand_color, logo_url, privacy_url, from_*
+	Agent    plaudit.Agent    // shown as DisplayName ("Max M."), FirstName, PhotoURL, Hometown, Bio
+	Language string           // "en" or "de"; anything else is rendered in English
+	PageURL  string           // https://host/f/{token}; score links are PageURL+"?score=N"
+	// CustomerName may be empty; only the first name is used, in the
+	// greeting.
+	CustomerName string
+}
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// The templates are parsed on first use rather than in init, so that a
+// broken template is an error of RenderEmail, not a panic at start.
+var (
+	htmlTemplate = sync.OnceValues(func() (*htmltemplate.Template, error) {
+		return htmltemplate.ParseFS(templateFS, "templates/email.html.tmpl")
+	})
+	textTemplate = sync.OnceValues(func() (*texttemplate.Template, error) {
+		return texttemplate.ParseFS(templateFS, "templates/email.txt.tmpl")
+	})
+)
+
+const defaultBrandColor = "#2f6fed"
+
+var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+type scoreLink struct {
+	Score int
+	URL   string
+	Label string
+}
+
+type agentCard struct {
+	Name     string
+	PhotoURL string
+	PhotoAlt string
+	Initial  string
+	Hometown string
+	Bio      string
+}
+
+// emailData is everything the email templates show, already translated, so
+// that the templates hold layout only.
+type emailData struct {
+	Lang       string
+	Subject    string
+	Preheader  string
+	Greeting   string
+	Intro      string
+	Question   string
+	Scale      string
+	Brand      string
+	LogoURL    string
+	LogoAlt    string
+	Color      string // brand colour, checked to be #rrggbb
+	OnColor    string // text colour readable on Color
+	Agent      agentCard
+	Scores     []scoreLink
+	Fallback   string
+	PageURL    string
+	Why        string
+	Privacy    string
+	PrivacyURL string
+	Footer     string
+}
+
+// lang maps c.Language to a language the catalog has.
+func (c Content) lang() string {
+	if c.Language == "de" {
+		return "de"
+	}
+	return "en"
+}
+
+// brand is the name the customer knows the company by.
+func (c Content) brand() string {
+	if b := strings.TrimSpace(c.Settings.BrandName); b != "" {
+		return b
+	}
+	return strings.TrimSpace(c.Settings.FromName)
+}
+
+// customerFirstName picks the first name from a full name, skipping titles
+// such as "Dr." that helpdesks keep in the name field.
+func customerFirstName(name string) string {
+	for _, f := range strings.Fields(name) {
+		if strings.HasSuffix(f, ".") {
+			continue
+		}
+		return f
+	}
+	return ""
+}
+
+// ScoreURL is the one-click link for score n.
+func ScoreURL(pageURL string, n int) string {
+	sep := "?"
+	if strings.Contains(pageURL, "?") {
+		sep = "&"
+	}
+	return pageURL + sep + "score=" + strconv.Itoa(n)
+}
+
+// onColor picks black or white text for a background, by the background's
+// relative luminance, so that a light brand colour keeps its buttons
+// readable.
+func onColor(hex string) string {
+	v, err := strconv.ParseUint(hex[1:], 16, 32)
+	if err != nil {
+		return "#ffffff"
+	}
+	r, g, b := float64(v>>16&0xff), float64(v>>8&0xff), float64(v&0xff)
+	if (0.299*r + 0.587*g + 0.114*b) > 160 {
+		return "#111111"
+	}
+	return "#ffffff"
+}
+
+func (c Content) emailData() emailData {
+	lang := c.lang()
+	brand := c.brand()
+	name := c.Agent.DisplayName()
+	color := strings.TrimSpace(c.Settings.BrandColor)
+	if !hexColor.MatchString(color) {
+		color = defaultBrandColor
+	}
+	d := emailData{
+		Lang:       lang,
+		Preheader:  T(lang, "email.preheader"),
+		Scale:      T(lang, "email.scale"),
+		Brand:      brand,
+		LogoURL:    strings.TrimSpace(c.Settings.LogoURL),
+		LogoAlt:    "Logo",
+		Color:      color,
+		OnColor:    onColor(color),
+		Fallback:   T(lang, "email.fallback"),
+		PageURL:    c.PageURL,
+		Privacy:    T(lang, "email.privacy"),
+		PrivacyURL: strings.TrimSpace(c.Settings.PrivacyURL),
+	}
+	var helped, ask string
+	if name != "" {
+		d.Question = T(lang, "email.question", c.Agent.FirstName())
+		helped = T(lang, "email.helped", name)
+		d.Agent = agentCard{
+			Name:     name,
+			PhotoURL: strings.TrimSpace(c.Agent.PhotoURL),
+			PhotoAlt: T(lang, "email.photo_alt", name),
+			Bio:      strings.TrimSpace(c.Agent.Bio),
+		}
+		for _, r := range name {
+			d.Agent.Initial = strings.ToUpper(string(r))
+			break
+		}
+		if h := strings.TrimSpace(c.Agent.Hometown); h != "" {
+			d.Agent.Hometown = T(lang, "email.hometown", h)
+		}
+	} else {
+		d.Question = T(lang, "email.question_noname")
+		helped = T(lang, "email.helped_noname")
+	}
+	if brand != "" {
+		d.Subject = d.Question + " " + T(lang, "email.rate", brand)
+		ask = T(lang, "email.ask", brand)
+		d.Why = T(lang, "email.why", brand)
+		d.Footer = T(lang, "email.footer", brand)
+		d.LogoAlt = T(lang, "email.logo_alt", brand)
+	} else {
+		d.Subject = d.Question + " " + T(lang, "email.rate_nobrand")
+		ask = T(lang, "email.ask_nobrand")
+		d.Why = T(lang, "email.why_nobrand")
+		d.Footer = T(lang, "email.footer_nobrand")
+	}
+	d.Intro = helped + " " + ask
+	if n := customerFirstName(c.CustomerName); n != "" {
+		d.Greeting = T(lang, "email.greeting", n)
+	} else {
+		d.Greeting = T(lang, "email.greeting_noname")
+	}
+	for i := 1; i <= 5; i++ {
+		d.Scores = append(d.Scores, scoreLink{
+			Score: i,
+			URL:   ScoreURL(c.PageURL, i),
+			Label: T(lang, "score."+strconv.Itoa(i)),
+		})
+	}
+	return d
+}
+
+// RenderEmail renders the feedback request email: a subject, an HTML body
+// built for mail clients (table layout, inline styles, no scripts, no
+// external stylesheets) and a plain-text alternative with the same links.
+// Everything that comes from tenants, agents or customers is escaped.
+func RenderEmail(c Content) (subject, html, text string, err error) {
+	if strings.TrimSpace(c.PageURL) == "" {
+		return "", "", "", plaudit.Errorf(plaudit.EInvalid, "notify: the feedback page URL is required")
+	}
+	ht, err := htmlTemplate()
+	if err != nil {
+		return "", "", "", err
+	}
+	tt, err := textTemplate()
+	if err != nil {
+		return "", "", "", err
+	}
+	d := c.emailData()
+	var hb, tb bytes.Buffer
+	if err := ht.ExecuteTemplate(&hb, "email.html.tmpl", d); err != nil {
+		return "", "", "", err
+	}
+	if err := tt.ExecuteTemplate(&tb, "email.txt.tmpl", d); err != nil {
+		return "", "", "", err
+	}
+	return d.Subject, hb.String(), tb.String(), nil
+}
+
+// smsQuestions and smsTails are the parts of the SMS text, in order of
+// preference: the longer forms read better, the shorter ones keep a long
+// brand or name within one segment. Every tail keeps the link and the way
+// to opt out.
+var smsQuestions = map[string][]string{
+	"en": {"How did %s do?"},
+	"de": {"Wie zufrieden waren Sie mit %s?", "Wie war %s?"},
+}
+
+var smsQuestionsNoName = map[string][]string{
+	"en": {"How did we do?"},
+	"de": {"Wie zufrieden waren Sie mit unserem Support?", "Wie war unser Support?"},
+}
+
+var smsTails = map[string][]string{
+	"en": {
+		"Reply 1-5 (5=great) or tap %s Reply STOP to opt out.",
+		"Reply 1-5 (5=great) or tap %s STOP to opt out",
+		"Reply 1-5 or tap %s STOP to opt out",
+		"Reply 1-5: %s STOP=opt out",
+	},
+	"de": {
+		"Antworten Sie 1-5 (5=sehr gut) oder öffnen Sie %s Antworten Sie STOP zum Abmelden.",
+		"Antworten Sie 1-5 (5=sehr gut) oder öffnen Sie %s STOP zum Abmelden",
+		"Antworten Sie 1-5 oder öffnen Sie %s STOP zum Abmelden",
+		"Antwort 1-5: %s STOP=Abmelden",
+	},
+}
+
+// smsVariants lists the texts for one brand, most complete first: optional
+// words in the tail go before the question is shortened.
+func smsVariants(lang, brand, first, link string) []string {
+	qs := smsQuestions[lang]
+	if first == "" {
+		qs = smsQuestionsNoName[lang]
+	}
+	prefix := ""
+	if brand != "" {
+		prefix = brand + ": "
+	}
+	var out []string
+	for ti, tail := range smsTails[lang] {
+		for qi, q := range qs {
+			if ti == 0 && qi > 0 {
+				continue // shorten the question only once the tail is shorter too
+			}
+			if first != "" {
+				q = strings.Replace(q, "%s", first, 1)
+			}
+			out = append(out, prefix+q+" "+strings.Replace(tail, "%s", link, 1))
+		}
+	}
+	return out
+}
+
+// fewestSegments returns the first variant that takes the fewest segments,
+// and that count.
+func fewestSegments(variants []string) (string, int) {
+	best, min := "", 0
+	for _, v := range variants {
+		if n := GSM7Segments(v); best == "" || n < min {
+			best, min = v, n
+		}
+	}
+	return best, min
+}
+
+// truncateBrand shortens brand to at most n characters, at a word boundary
+// when there is one in the second half.
+func truncateBrand(brand string, n int) string {
+	r := []rune(brand)
+	if len(r) <= n {
+		return brand
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndex(cut, " "); i >= len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut)
+}
+
+// RenderSMS renders the SMS text: brand, the agent's first name, the link
+// and "reply 1-5". It fits one GSM-7 segment (160 characters) whenever the
+// brand and name allow: optional words are dropped first, then a long
+// brand is shortened; only when even that is not enough does the text take
+// more segments.
+func RenderSMS(c Content) string {
+	lang, brand, first := c.lang(), c.brand(), c.Agent.FirstName()
+	full := smsVariants(lang, brand, first, c.PageURL)
+	text, segs := fewestSegments(full)
+	if segs <= 1 || brand == "" {
+		return text
+	}
+	shortest := smsVariants(lang, "", first, c.PageURL)
+	last := shortest[len(shortest)-1]
+	room := 160 - len([]rune(last)) - len(": ")
+	if room >= 3 {
+		short := truncateBrand(brand, room)
+		if t, n := fewestSegments(smsVariants(lang, short, first, c.PageURL)); n == 1 {
+			return t
+		}
+	}
+	return text
+}

@@ -1,0 +1,148 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/notify"
+)
+
+// HandleSend sends one feedback request. The request is claimed in the
+// store (scheduled → sending) before the provider is called and marked
+// sent after, so a second worker or a redelivered task finds it claimed
+// and does nothing. Only a crash between the provider's answer and the
+// mark can lead to one duplicate, after the claim times out.
+func (w *Worker) HandleSend(ctx context.Context, t *asynq.Task) error {
+	ref, err := parseRef(t)
+	if err != nil {
+		return err
+	}
+	now := w.now()
+	req, claimed, err := w.Store.ClaimRequest(ctx, ref.TenantID, ref.ID, now)
+	if plaudit.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		if req.Status == plaudit.RequestScheduled && req.DueAt.After(now) {
+			// Rescheduled since this task was enqueued (quiet hours).
+			return w.Queue.Send(ctx, req.TenantID, req.ID, req.DueAt)
+		}
+		return nil // sent, canceled, or being sent by another worker
+	}
+	if err := w.send(ctx, req); err != nil {
+		return w.sendFailed(ctx, req, err)
+	}
+	return nil
+}
+
+func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
+	tenant, err := w.Store.GetTenant(ctx, req.TenantID)
+	if err != nil {
+		return permanentIfNotFound(err, "tenant deleted")
+	}
+	in, err := w.Store.GetInteraction(ctx, req.TenantID, req.InteractionID)
+	if err != nil {
+		return permanentIfNotFound(err, "interaction erased")
+	}
+	agent, err := w.Store.GetAgent(ctx, req.TenantID, req.AgentID)
+	if plaudit.IsNotFound(err) || (err == nil && !agent.Approved) {
+		return w.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestCanceled, plaudit.ReasonAgentNotApprove)
+	}
+	if err != nil {
+		return err
+	}
+	// An opt-out may have come in since the request was scheduled.
+	if sup, err := w.Store.IsSuppressed(ctx, req.TenantID, req.RecipientHash, w.now()); err != nil {
+		return err
+	} else if sup {
+		return w.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestCanceled, plaudit.ReasonSuppressed)
+	}
+
+	content := notify.Content{
+		Settings:     tenant.Settings,
+		Agent:        agent,
+		Language:     req.Language,
+		PageURL:      w.PublicURL + "/f/" + req.Token,
+		CustomerName: in.Customer.Name,
+	}
+	var providerID string
+	switch req.Channel {
+	case plaudit.ChannelEmail:
+		providerID, err = w.sendEmail(ctx, tenant, req, content)
+	case plaudit.ChannelSMS:
+		providerID, err = w.SMS.SendSMS(ctx, notify.SMS{
+			To:             req.Recipient,
+			Body:           notify.RenderSMS(content),
+			StatusCallback: w.PublicURL + "/hooks/twilio/status?r=" + req.ID + "&t=" + req.TenantID,
+			TenantID:       req.TenantID,
+			RequestID:      req.ID,
+		})
+	default:
+		err = plaudit.Permanent("unknown channel", nil)
+	}
+	if err != nil {
+		return err
+	}
+	if w.Metrics != nil {
+		w.Metrics.Sends.WithLabelValues(req.Channel, "sent").Inc()
+	}
+	return w.Store.MarkRequestSent(ctx, req.TenantID, req.ID, providerID, w.now())
+}
+
+func (w *Worker) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plaudit.FeedbackRequest, c notify.Content) (string, error) {
+	subject, html, text, err := notify.RenderEmail(c)
+	if err != nil {
+		return "", plaudit.Permanent("render email", err)
+	}
+	from := tenant.Settings.FromEmail
+	if from == "" {
+		from = w.FromEmail
+	}
+	fromName := tenant.Settings.FromName
+	if fromName == "" {
+		fromName = tenant.Settings.BrandName
+	}
+	m := notify.Email{
+		To: req.Recipient, From: from, FromName: fromName,
+		Subject: subject, HTML: html, Text: text,
+		TenantID: req.TenantID, RequestID: req.ID,
+	}
+	if w.ReplyDomain != "" {
+		m.ReplyTo = "reply+" + req.Token + "@" + strings.ToLower(w.ReplyDomain)
+	}
+	return w.Email.SendEmail(ctx, m)
+}
+
+// sendFailed records a failed attempt: a permanent failure ends the request
+// with its reason; anything else puts it back to scheduled and lets asynq
+// retry with backoff (the claim is released so the retry can take it).
+func (w *Worker) sendFailed(ctx context.Context, req plaudit.FeedbackRequest, err error) error {
+	if plaudit.IsPermanent(err) || isSkipRetry(err) {
+		reason := "send failed"
+		var p *plaudit.PermanentError
+		if asPermanent(err, &p) {
+			reason = p.Reason
+		}
+		if w.Metrics != nil {
+			w.Metrics.Sends.WithLabelValues(req.Channel, "failed").Inc()
+		}
+		if serr := w.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, reason); serr != nil {
+			return serr
+		}
+		return fmt.Errorf("%s: %w", reason, asynq.SkipRetry)
+	}
+	if w.Metrics != nil {
+		w.Metrics.Sends.WithLabelValues(req.Channel, "retry").Inc()
+	}
+	if serr := w.Store.RescheduleRequest(ctx, req.TenantID, req.ID, req.DueAt); serr != nil {
+		return serr
+	}
+	return err
+}

@@ -1,0 +1,77 @@
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// ServerOptions tune the worker server.
+type ServerOptions struct {
+	Concurrency int
+	// ShutdownTimeout is how long in-flight tasks may run after SIGTERM.
+	ShutdownTimeout time.Duration
+	Log             *slog.Logger
+}
+
+// NewServer returns the asynq server for w. The polling interval is short
+// so that a request due now goes out within a second.
+func NewServer(opt asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
+	if o.Concurrency == 0 {
+		o.Concurrency = 20
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = 25 * time.Second
+	}
+	return asynq.NewServer(opt, asynq.Config{
+		Concurrency:              o.Concurrency,
+		Queues:                   Queues,
+		RetryDelayFunc:           RetryDelay,
+		ShutdownTimeout:          o.ShutdownTimeout,
+		TaskCheckInterval:        200 * time.Millisecond,
+		DelayedTaskCheckInterval: 500 * time.Millisecond,
+		Logger:                   slogAdapter{o.Log},
+		LogLevel:                 asynq.WarnLevel,
+		IsFailure: func(err error) bool {
+			// A canceled context at shutdown is not the task's fault.
+			return err != context.Canceled
+		},
+	})
+}
+
+// NewScheduler returns the periodic scheduler: the reconciler every
+// minute, the retention sweep every hour. Several worker replicas may each
+// run one; the Unique option keeps each tick to one task.
+func NewScheduler(opt asynq.RedisConnOpt, log *slog.Logger) (*asynq.Scheduler, error) {
+	s := asynq.NewScheduler(opt, &asynq.SchedulerOpts{Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel})
+	for _, p := range []struct {
+		spec, typ string
+		unique    time.Duration
+	}{
+		{"@every 1m", TypeReconcile, 50 * time.Second},
+		{"@every 1h", TypeRetention, 50 * time.Minute},
+	} {
+		if _, err := s.Register(p.spec, asynq.NewTask(p.typ, nil),
+			asynq.Queue(QueueMaintenance), asynq.Unique(p.unique), asynq.MaxRetry(3)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// slogAdapter lets asynq log through slog.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) logger() *slog.Logger {
+	if a.l == nil {
+		return slog.Default()
+	}
+	return a.l
+}
+func (a slogAdapter) Debug(args ...any) { a.logger().Debug(sprint(args), "component", "asynq") }
+func (a slogAdapter) Info(args ...any)  { a.logger().Info(sprint(args), "component", "asynq") }
+func (a slogAdapter) Warn(args ...any)  { a.logger().Warn(sprint(args), "component", "asynq") }
+func (a slogAdapter) Error(args ...any) { a.logger().Error(sprint(args), "component", "asynq") }
+func (a slogAdapter) Fatal(args ...any) { a.logger().Error(sprint(args), "component", "asynq") }

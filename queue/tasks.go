@@ -1,0 +1,82 @@
+// Package queue holds Plaudit's asynq tasks: their types and payloads
+// (NewXxxTask), their handlers (HandleXxx), the client that enqueues them,
+// the worker mux and the periodic scheduler.
+//
+// A task carries ids only, never personal data: the store is the source of
+// truth, and a reconciler re-enqueues whatever the store says is due but
+// the queue lost.
+package queue
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Task types.
+const (
+	TypeInteraction = "interaction:process"
+	TypeSend        = "feedback:send"
+	TypeWriteback   = "response:writeback"
+	TypeReconcile   = "maintenance:reconcile"
+	TypeRetention   = "maintenance:retention"
+	TypeReminders   = "maintenance:reminders"
+)
+
+// Queue names and their weights: customer-facing work first.
+const (
+	QueueCritical    = "critical"
+	QueueDefault     = "default"
+	QueueMaintenance = "maintenance"
+)
+
+// Queues is the weighting workers use.
+var Queues = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueMaintenance: 1}
+
+// Ref names one row of one tenant: the only thing a task carries.
+type Ref struct {
+	TenantID string `json:"t"`
+	ID       string `json:"id"`
+	// Version is the response version a writeback task is for.
+	Version int `json:"v,omitempty"`
+}
+
+func newTask(typ string, ref Ref, opts ...asynq.Option) (*asynq.Task, error) {
+	b, err := json.Marshal(ref)
+	if err != nil {
+		return nil, fmt.Errorf("queue: encode %s: %w", typ, err)
+	}
+	return asynq.NewTask(typ, b, opts...), nil
+}
+
+func parseRef(t *asynq.Task) (Ref, error) {
+	var r Ref
+	if err := json.Unmarshal(t.Payload(), &r); err != nil || r.TenantID == "" || r.ID == "" {
+		return Ref{}, fmt.Errorf("queue: malformed %s payload: %w", t.Type(), asynq.SkipRetry)
+	}
+	return r, nil
+}
+
+// NewInteractionTask asks a worker to decide on a received interaction. The
+// task id makes a second enqueue of the same interaction a no-op while the
+// first is queued.
+func NewInteractionTask(tenantID, interactionID string) (*asynq.Task, error) {
+	return newTask(TypeInteraction, Ref{TenantID: tenantID, ID: interactionID},
+		asynq.TaskID("int:"+interactionID), asynq.Queue(QueueCritical), asynq.MaxRetry(25))
+}
+
+// NewSendTask asks a worker to send a feedback request at due.
+func NewSendTask(tenantID, requestID string, due time.Time) (*asynq.Task, error) {
+	return newTask(TypeSend, Ref{TenantID: tenantID, ID: requestID},
+		asynq.TaskID("send:"+requestID), asynq.Queue(QueueCritical), asynq.ProcessAt(due),
+		asynq.MaxRetry(20), asynq.Timeout(60*time.Second))
+}
+
+// NewWritebackTask asks a worker to write version of a response back.
+func NewWritebackTask(tenantID, responseID string, version int) (*asynq.Task, error) {
+	return newTask(TypeWriteback, Ref{TenantID: tenantID, ID: responseID, Version: version},
+		asynq.TaskID(fmt.Sprintf("wb:%s:%d", responseID, version)), asynq.Queue(QueueDefault),
+		asynq.MaxRetry(20), asynq.Timeout(60*time.Second))
+}

@@ -1,0 +1,122 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/metrics"
+	"github.com/plaudit/plaudit/notify"
+	"github.com/plaudit/plaudit/store"
+)
+
+// Store is what the workers need of the store.
+type Store interface {
+	GetTenant(ctx context.Context, id string) (plaudit.Tenant, error)
+	ListTenants(ctx context.Context) ([]plaudit.Tenant, error)
+	GetConnector(ctx context.Context, tenantID, id string) (plaudit.Connector, error)
+	GetAgent(ctx context.Context, tenantID, id string) (plaudit.Agent, error)
+	FindAgent(ctx context.Context, tenantID, kind, externalID, email string) (plaudit.Agent, error)
+	GetInteraction(ctx context.Context, tenantID, id string) (plaudit.Interaction, error)
+	UpdateInteraction(ctx context.Context, in plaudit.Interaction) error
+	StaleInteractions(ctx context.Context, before time.Time, limit int) ([]plaudit.Interaction, error)
+	CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (bool, error)
+	GetRequest(ctx context.Context, tenantID, id string) (plaudit.FeedbackRequest, error)
+	ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error)
+	MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error
+	SetRequestStatus(ctx context.Context, tenantID, id, status, reason string) error
+	RescheduleRequest(ctx context.Context, tenantID, id string, due time.Time) error
+	CancelScheduledForTicket(ctx context.Context, tenantID, connectorID, ticketID string) (int, error)
+	RecentlyAsked(ctx context.Context, tenantID, recipientHash string, since time.Time) (bool, error)
+	DueRequests(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
+	IsSuppressed(ctx context.Context, tenantID, addressHash string, now time.Time) (bool, error)
+	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
+	MarkWriteback(ctx context.Context, tenantID, id string, version int, status, errText string) error
+	PendingWritebacks(ctx context.Context, before time.Time, limit int) ([]plaudit.Response, error)
+	SweepRetention(ctx context.Context, tenantID string, before time.Time) (int, error)
+	ExpireSuppressions(ctx context.Context, now time.Time) (int, error)
+	PruneSeen(ctx context.Context, before time.Time) (int, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Drivers builds connector drivers (connectors.Registry).
+type Drivers interface {
+	Driver(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error)
+}
+
+// Worker handles Plaudit's tasks.
+type Worker struct {
+	Store       Store
+	Queue       *Client
+	Drivers     Drivers
+	DriverDeps  plaudit.DriverDeps
+	Email       notify.EmailSender
+	SMS         notify.SMSSender
+	Metrics     *metrics.Metrics
+	Log         *slog.Logger
+	PublicURL   string // base of page links and callback URLs
+	ReplyDomain string // PLAUDIT_INBOUND_EMAIL_DOMAIN; "" means no reply routing
+	FromEmail   string // default sender when a tenant sets none
+	Now         func() time.Time
+}
+
+func (w *Worker) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+// Mux routes task types to handlers, counting and timing each.
+func (w *Worker) Mux() *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Use(w.observe)
+	mux.HandleFunc(TypeInteraction, w.HandleInteraction)
+	mux.HandleFunc(TypeSend, w.HandleSend)
+	mux.HandleFunc(TypeWriteback, w.HandleWriteback)
+	mux.HandleFunc(TypeReconcile, w.HandleReconcile)
+	mux.HandleFunc(TypeRetention, w.HandleRetention)
+	return mux
+}
+
+func (w *Worker) observe(next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		start := time.Now()
+		err := next.ProcessTask(ctx, t)
+		outcome := "ok"
+		switch {
+		case errors.Is(err, asynq.SkipRetry):
+			outcome = "failed"
+		case err != nil:
+			outcome = "retry"
+			// The error text comes from our own code and providers' status
+			// lines; it carries no personal data by construction.
+			w.Log.Warn("task failed, will retry", "type", t.Type(), "err", err)
+		}
+		if w.Metrics != nil {
+			w.Metrics.Tasks.WithLabelValues(t.Type(), outcome).Inc()
+			w.Metrics.TaskDuration.WithLabelValues(t.Type()).Observe(time.Since(start).Seconds())
+		}
+		return err
+	})
+}
+
+// RetryDelay is asynq's RetryDelayFunc: a provider's Retry-After when it
+// gave one, else exponential backoff from 5 s to 30 min, each with jitter
+// so that retries after an outage do not arrive all at once.
+func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
+	if d, ok := plaudit.RetryAfter(err); ok {
+		return d + time.Duration(rand.Int64N(int64(d/10)+1))
+	}
+	d := 5 * time.Second << min(n, 12)
+	if d > 30*time.Minute {
+		d = 30 * time.Minute
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

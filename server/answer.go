@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/plaudit/plaudit"
+)
+
+// answer is what a customer said, from the page, an SMS or an email. Nil
+// fields were not given and keep their value.
+type answer struct {
+	Score       *int
+	Comment     *string
+	Excellence  []string
+	Improvement []string
+	Reward      *bool
+	Source      string
+}
+
+// MaxComment is the longest comment kept, in characters.
+const MaxComment = 2000
+
+// record stores an answer to req: the first answer creates the response
+// (it needs a score), later ones update it. Each change is queued for
+// writeback once; if the queue is away the reconciler picks it up, so the
+// customer never sees an error for it.
+func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answer) (plaudit.Response, error) {
+	now := s.cfg.Now()
+	if !req.Answerable(now) {
+		return plaudit.Response{}, plaudit.Errorf(plaudit.EGone, "this feedback request is closed")
+	}
+	if a.Score != nil && (*a.Score < 1 || *a.Score > 5) {
+		return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "score must be between 1 and 5")
+	}
+	if a.Comment != nil {
+		c := strings.TrimSpace(*a.Comment)
+		if utf8.RuneCountInString(c) > MaxComment {
+			return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "comment must be at most %d characters", MaxComment)
+		}
+		a.Comment = &c
+	}
+	a.Excellence = onlyKnown(a.Excellence, plaudit.ExcellenceAreas)
+	a.Improvement = onlyKnown(a.Improvement, plaudit.ImprovementAreas)
+
+	resp, err := s.cfg.Store.ResponseByRequest(ctx, req.TenantID, req.ID)
+	switch {
+	case plaudit.IsNotFound(err):
+		if a.Score == nil {
+			return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "score is required")
+		}
+		resp = plaudit.Response{
+			TenantID: req.TenantID, RequestID: req.ID, AgentID: req.AgentID, TicketID: req.TicketID,
+			Source: a.Source, Automated: plaudit.LikelyAutomated(req.SentAt, now), Test: req.Test,
+			WritebackStatus: plaudit.WritebackPending,
+		}
+		if req.ConnectorID == "" {
+			resp.WritebackStatus = plaudit.WritebackNone
+		}
+		a.applyTo(&resp)
+		created, err := s.cfg.Store.CreateResponse(ctx, &resp)
+		if err != nil {
+			return plaudit.Response{}, err
+		}
+		if !created { // a concurrent first answer won: apply ours on top
+			a.applyTo(&resp)
+			if err := s.cfg.Store.UpdateResponse(ctx, &resp); err != nil {
+				return plaudit.Response{}, err
+			}
+		}
+		if err := s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestResponded, ""); err != nil {
+			return plaudit.Response{}, err
+		}
+		if s.cfg.Metrics != nil {
+			s.cfg.Metrics.Responses.WithLabelValues(a.Source).Inc()
+		}
+	case err != nil:
+		return plaudit.Response{}, err
+	default:
+		if !a.changes(resp) {
+			return resp, nil // the same answer twice has one effect
+		}
+		a.applyTo(&resp)
+		if err := s.cfg.Store.UpdateResponse(ctx, &resp); err != nil {
+			return plaudit.Response{}, err
+		}
+	}
+	if err := s.cfg.Store.RecordAggregate(ctx, resp, req.Channel, now); err != nil {
+		s.log.Error("aggregate not recorded", "response", resp.ID, "err", err)
+	}
+	if resp.WritebackStatus != plaudit.WritebackNone {
+		if err := s.cfg.Queue.Writeback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version); err != nil {
+			s.log.Warn("writeback not queued now; the reconciler will", "response", resp.ID, "err", err)
+		}
+	}
+	return resp, nil
+}
+
+func (a answer) applyTo(r *plaudit.Response) {
+	if a.Score != nil {
+		r.Score = *a.Score
+	}
+	if a.Comment != nil && *a.Comment != "" {
+		r.Comment = *a.Comment
+	}
+	if a.Excellence != nil {
+		r.Excellence = a.Excellence
+	}
+	if a.Improvement != nil {
+		r.Improvement = a.Improvement
+	}
+	if a.Reward != nil {
+		r.Reward = *a.Reward
+	}
+}
+
+// changes reports whether applying a would change r.
+func (a answer) changes(r plaudit.Response) bool {
+	next := r
+	a.applyTo(&next)
+	return next.Score != r.Score || next.Comment != r.Comment || next.Reward != r.Reward ||
+		strings.Join(next.Excellence, ",") != strings.Join(r.Excellence, ",") ||
+		strings.Join(next.Improvement, ",") != strings.Join(r.Improvement, ",")
+}
+
+// onlyKnown keeps the areas that exist, once each, in their canonical
+// order; nil stays nil (not given).
+func onlyKnown(given, known []string) []string {
+	if given == nil {
+		return nil
+	}
+	out := []string{}
+	for _, k := range known {
+		for _, g := range given {
+			if g == k {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
+)
+
+// agentBody is the agent JSON; pointers tell PATCH which fields came.
+type agentBody struct {
+	Email       *string            `json:"email"`
+	Name        *string            `json:"name"`
+	Bio         *string            `json:"bio"`
+	PhotoURL    *string            `json:"photo_url"`
+	Hometown    *string            `json:"hometown"`
+	Approved    *bool              `json:"approved"`
+	ExternalIDs *map[string]string `json:"external_ids"`
+}
+
+func (b agentBody) apply(a *plaudit.Agent) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = strings.TrimSpace(*src)
+		}
+	}
+	set(&a.Email, b.Email)
+	set(&a.Name, b.Name)
+	set(&a.Bio, b.Bio)
+	set(&a.PhotoURL, b.PhotoURL)
+	set(&a.Hometown, b.Hometown)
+	if b.Approved != nil {
+		a.Approved = *b.Approved
+	}
+	if b.ExternalIDs != nil {
+		a.ExternalIDs = *b.ExternalIDs
+	}
+	a.Email = strings.ToLower(a.Email)
+	// Keep the bare address: "Max <max@example.com>" parses as an email,
+	// but agents are matched by the address alone.
+	if e := plaudit.NormalizeEmail(a.Email); e != "" {
+		a.Email = e
+	}
+}
+
+func validateAgent(a plaudit.Agent) error {
+	switch {
+	case plaudit.NormalizeEmail(a.Email) == "":
+		return plaudit.Errorf(plaudit.EInvalid, "email is required and must be an email address")
+	case a.Name == "" || utf8.RuneCountInString(a.Name) > 100:
+		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 100 characters)")
+	case utf8.RuneCountInString(a.Bio) > plaudit.MaxBioLength:
+		return plaudit.Errorf(plaudit.EInvalid, "bio must be at most %d characters", plaudit.MaxBioLength)
+	case utf8.RuneCountInString(a.Hometown) > 100:
+		return plaudit.Errorf(plaudit.EInvalid, "hometown must be at most 100 characters")
+	}
+	if a.PhotoURL != "" {
+		u, err := url.Parse(a.PhotoURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return plaudit.Errorf(plaudit.EInvalid, "photo_url must be an https URL")
+		}
+	}
+	for k, v := range a.ExternalIDs {
+		if k == "" || len(k) > 50 || v == "" || len(v) > 200 {
+			return plaudit.Errorf(plaudit.EInvalid, "external_ids must map a helpdesk kind to a non-empty id")
+		}
+	}
+	return nil
+}
+
+func (s *Server) createAgent(c *fiber.Ctx) error {
+	var b agentBody
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return err
+	}
+	a := plaudit.Agent{TenantID: tenantID(c), Approved: true, ExternalIDs: map[string]string{}}
+	b.apply(&a)
+	if err := validateAgent(a); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.CreateAgent(c.UserContext(), &a); err != nil {
+		return err
+	}
+	s.audit(c, a.TenantID, actor(c), "agent.create", a.ID, "")
+	return c.Status(fiber.StatusCreated).JSON(a)
+}
+
+func (s *Server) listAgents(c *fiber.Ctx) error {
+	agents, err := s.cfg.Store.ListAgents(c.UserContext(), tenantID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": agents})
+}
+
+func (s *Server) getAgent(c *fiber.Ctx) error {
+	a, err := s.cfg.Store.GetAgent(c.UserContext(), tenantID(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(a)
+}
+
+func (s *Server) patchAgent(c *fiber.Ctx) error {
+	var b agentBody
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	a, err := s.cfg.Store.GetAgent(ctx, tenantID(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	b.apply(&a)
+	if err := validateAgent(a); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.UpdateAgent(ctx, a); err != nil {
+		return err
+	}
+	s.audit(c, a.TenantID, actor(c), "agent.update", a.ID, "")
+	return c.JSON(a)
+}
+
+func (s *Server) deleteAgent(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if err := s.cfg.Store.DeleteAgent(c.UserContext(), tenantID(c), id); err != nil {
+		return err
+	}
+	s.audit(c, tenantID(c), actor(c), "agent.delete", id, "")
+	return c.SendStatus(fiber.StatusNoContent)
+}

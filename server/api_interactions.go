@@ -1,0 +1,125 @@
+package server
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/store"
+)
+
+// createInteraction is the direct trigger API. It is idempotent on
+// ext_interaction_id: a repeat answers 200 with the first interaction's id.
+func (s *Server) createInteraction(c *fiber.Ctx) error {
+	in, err := plaudit.ParseTrigger(c.Body())
+	if err != nil {
+		return err
+	}
+	k := apiKey(c)
+	in.TenantID, in.Source, in.DedupKey = k.TenantID, "api", in.ExternalID
+	in.Test = k.Mode == plaudit.ModeTest
+	if in.Test {
+		// Test and live interactions with the same id are different.
+		in.DedupKey = "test:" + in.ExternalID
+	}
+	created, err := s.ingest(c.UserContext(), &in)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusAccepted
+	if !created {
+		status = fiber.StatusOK
+	}
+	return c.Status(status).JSON(fiber.Map{
+		"id": in.ID, "ext_interaction_id": in.ExternalID, "status": in.Status, "duplicate": !created, "test": in.Test,
+	})
+}
+
+func parseSince(c *fiber.Ctx) (time.Time, error) {
+	v := c.Query("since")
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, plaudit.Errorf(plaudit.EInvalid, "since must be a date (2026-01-31) or an RFC 3339 time")
+}
+
+func parseLimit(c *fiber.Ctx) (int, error) {
+	if c.Query("limit") == "" {
+		return 100, nil
+	}
+	n := c.QueryInt("limit", -1)
+	if n < 1 || n > 1000 {
+		return 0, plaudit.Errorf(plaudit.EInvalid, "limit must be between 1 and 1000")
+	}
+	return n, nil
+}
+
+var requestStatuses = []string{
+	plaudit.RequestScheduled, plaudit.RequestSending, plaudit.RequestSent, plaudit.RequestDelivered,
+	plaudit.RequestBounced, plaudit.RequestFailed, plaudit.RequestCanceled, plaudit.RequestSkipped,
+	plaudit.RequestResponded,
+}
+
+func (s *Server) listRequests(c *fiber.Ctx) error {
+	since, err := parseSince(c)
+	if err != nil {
+		return err
+	}
+	limit, err := parseLimit(c)
+	if err != nil {
+		return err
+	}
+	status := c.Query("status")
+	if status != "" && !contains(requestStatuses, status) {
+		return plaudit.Errorf(plaudit.EInvalid, "status must be one of: %s", strings.Join(requestStatuses, ", "))
+	}
+	reqs, err := s.cfg.Store.ListRequests(c.UserContext(), tenantID(c), store.RequestFilter{
+		AgentID: c.Query("agent"), Status: status, TicketID: c.Query("ticket"), Since: since, Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	if reqs == nil {
+		reqs = []plaudit.FeedbackRequest{}
+	}
+	return c.JSON(fiber.Map{"data": reqs})
+}
+
+func (s *Server) listResponses(c *fiber.Ctx) error {
+	since, err := parseSince(c)
+	if err != nil {
+		return err
+	}
+	limit, err := parseLimit(c)
+	if err != nil {
+		return err
+	}
+	resps, err := s.cfg.Store.ListResponses(c.UserContext(), tenantID(c), store.ResponseFilter{
+		AgentID: c.Query("agent"), TicketID: c.Query("ticket"), Since: since, Limit: limit,
+		IncludeTest: c.QueryBool("include_test", false),
+	})
+	if err != nil {
+		return err
+	}
+	if resps == nil {
+		resps = []plaudit.Response{}
+	}
+	return c.JSON(fiber.Map{"data": resps})
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

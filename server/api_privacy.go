@@ -1,0 +1,88 @@
+package server
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+// subject reads ?email= or ?phone= and normalizes it the way the store
+// keeps addresses.
+func (s *Server) subject(c *fiber.Ctx) (email, phone string, t plaudit.Tenant, err error) {
+	t, err = s.cfg.Store.GetTenant(c.UserContext(), tenantID(c))
+	if err != nil {
+		return "", "", t, err
+	}
+	rawEmail, rawPhone := c.Query("email"), c.Query("phone")
+	if rawEmail == "" && rawPhone == "" {
+		return "", "", t, plaudit.Errorf(plaudit.EInvalid, "email or phone is required")
+	}
+	if rawEmail != "" {
+		if email = plaudit.NormalizeEmail(rawEmail); email == "" {
+			return "", "", t, plaudit.Errorf(plaudit.EInvalid, "email is not an email address")
+		}
+	}
+	if rawPhone != "" {
+		if phone, err = plaudit.NormalizePhone(rawPhone, "", t.Settings.DefaultRegion); err != nil {
+			return "", "", t, plaudit.Errorf(plaudit.EInvalid, "phone is not a valid phone number")
+		}
+	}
+	return email, phone, t, nil
+}
+
+// subjectHash names the data subject in the audit log without the address.
+func subjectHash(t plaudit.Tenant, email, phone string) string {
+	if email != "" {
+		return "email:" + keyring.AddressHash(t.HashKey, email)[:16]
+	}
+	return "phone:" + keyring.AddressHash(t.HashKey, phone)[:16]
+}
+
+func (s *Server) exportSubject(c *fiber.Ctx) error {
+	email, phone, t, err := s.subject(c)
+	if err != nil {
+		return err
+	}
+	data, err := s.cfg.Store.ExportSubject(c.UserContext(), t.ID, email, phone)
+	if err != nil {
+		return err
+	}
+	s.audit(c, t.ID, actor(c), "data_subject.export", subjectHash(t, email, phone), "")
+	return c.JSON(data)
+}
+
+func (s *Server) eraseSubject(c *fiber.Ctx) error {
+	email, phone, t, err := s.subject(c)
+	if err != nil {
+		return err
+	}
+	n, err := s.cfg.Store.EraseSubject(c.UserContext(), t.ID, email, phone)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Outbox != nil {
+		for _, a := range []string{email, phone} {
+			if a != "" {
+				n += s.cfg.Outbox.Purge(a)
+			}
+		}
+	}
+	s.audit(c, t.ID, actor(c), "data_subject.erase", subjectHash(t, email, phone), "")
+	return c.JSON(fiber.Map{"erased": n})
+}
+
+func (s *Server) listAudit(c *fiber.Ctx) error {
+	limit, err := parseLimit(c)
+	if err != nil {
+		return err
+	}
+	events, err := s.cfg.Store.ListAudit(c.UserContext(), tenantID(c), limit)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []plaudit.AuditEvent{}
+	}
+	return c.JSON(fiber.Map{"data": events})
+}

@@ -1,0 +1,223 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+// decodeStrict decodes a JSON body, refusing unknown fields so that a typo
+// in a field name is an error rather than silently ignored.
+func decodeStrict(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return plaudit.Errorf(plaudit.EInvalid, "request body is empty: JSON expected")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return plaudit.Errorf(plaudit.EInvalid, "%s", describeJSONError(err))
+	}
+	return nil
+}
+
+func describeJSONError(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case asErr(err, &te):
+		return te.Field + " must be " + jsonType(te.Type.Kind().String())
+	case asErr(err, &se):
+		return "body is not valid JSON"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "body is not valid JSON"
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int64", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	}
+	return "of another type"
+}
+
+type tenantBody struct {
+	Name     string          `json:"name"`
+	Settings json.RawMessage `json:"settings"`
+}
+
+func (s *Server) createTenant(c *fiber.Ctx) error {
+	var b tenantBody
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return err
+	}
+	b.Name = strings.TrimSpace(b.Name)
+	if b.Name == "" || len(b.Name) > 200 {
+		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters)")
+	}
+	t := plaudit.Tenant{Name: b.Name, Settings: plaudit.DefaultSettings()}
+	if err := applySettings(&t.Settings, b.Settings); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := s.cfg.Store.CreateTenant(ctx, &t); err != nil {
+		return err
+	}
+	secret, key := newAPIKey(t.ID, "admin", plaudit.RoleAdmin, plaudit.ModeLive)
+	if err := s.cfg.Store.CreateAPIKey(ctx, &key); err != nil {
+		return err
+	}
+	s.audit(c, t.ID, "operator", "tenant.create", t.ID, "")
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{
+		"id": t.ID, "name": t.Name, "settings": t.Settings, "api_key": secret, "api_key_id": key.ID,
+	})
+}
+
+// applySettings decodes a partial settings object onto s and validates the
+// result; fields not present keep their value.
+func applySettings(s *plaudit.Settings, raw json.RawMessage) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return s.Validate()
+	}
+	next := *s
+	next.Channels = append([]string(nil), s.Channels...)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&next); err != nil {
+		msg := describeJSONError(err)
+		return plaudit.Errorf(plaudit.EInvalid, "settings: %s", msg)
+	}
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	*s = next
+	return nil
+}
+
+func (s *Server) getTenant(c *fiber.Ctx) error {
+	t, err := s.cfg.Store.GetTenant(c.UserContext(), tenantID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+func (s *Server) patchTenant(c *fiber.Ctx) error {
+	var b struct {
+		Name     *string         `json:"name"`
+		Settings json.RawMessage `json:"settings"`
+	}
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	t, err := s.cfg.Store.GetTenant(ctx, tenantID(c))
+	if err != nil {
+		return err
+	}
+	if b.Name != nil {
+		n := strings.TrimSpace(*b.Name)
+		if n == "" || len(n) > 200 {
+			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters)")
+		}
+		t.Name = n
+	}
+	if err := applySettings(&t.Settings, b.Settings); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.UpdateTenant(ctx, t); err != nil {
+		return err
+	}
+	s.audit(c, t.ID, actor(c), "tenant.settings.update", t.ID, settingsKeys(b.Settings))
+	return c.JSON(t)
+}
+
+// settingsKeys lists which settings a PATCH touched, for the audit log.
+func settingsKeys(raw json.RawMessage) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return strings.Join(keys, ",")
+}
+
+// newAPIKey makes a key: the secret is returned once and only its hash is
+// kept.
+func newAPIKey(tenantID, name, role, mode string) (string, plaudit.APIKey) {
+	secret := "pk_" + mode + "_" + keyring.Token(24)
+	return secret, plaudit.APIKey{
+		TenantID: tenantID, Name: name, Role: role, Mode: mode,
+		Prefix: secret[:len("pk_"+mode+"_")+6],
+		Hash:   keyring.SecretHash(secret),
+	}
+}
+
+func (s *Server) createAPIKey(c *fiber.Ctx) error {
+	var b struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+		Mode string `json:"mode"`
+	}
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return err
+	}
+	switch b.Role {
+	case plaudit.RoleAdmin, plaudit.RoleTrigger, plaudit.RoleRead:
+	default:
+		return plaudit.Errorf(plaudit.EInvalid, "role must be admin, trigger or read")
+	}
+	if b.Mode == "" {
+		b.Mode = plaudit.ModeLive
+	}
+	if b.Mode != plaudit.ModeLive && b.Mode != plaudit.ModeTest {
+		return plaudit.Errorf(plaudit.EInvalid, "mode must be live or test")
+	}
+	if len(b.Name) > 100 {
+		return plaudit.Errorf(plaudit.EInvalid, "name must be at most 100 characters")
+	}
+	secret, k := newAPIKey(tenantID(c), b.Name, b.Role, b.Mode)
+	if err := s.cfg.Store.CreateAPIKey(c.UserContext(), &k); err != nil {
+		return err
+	}
+	s.audit(c, k.TenantID, actor(c), "api_key.create", k.ID, "role="+k.Role+" mode="+k.Mode)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{
+		"id": k.ID, "name": k.Name, "role": k.Role, "mode": k.Mode, "prefix": k.Prefix,
+		"created_at": k.CreatedAt, "api_key": secret,
+	})
+}
+
+func (s *Server) listAPIKeys(c *fiber.Ctx) error {
+	keys, err := s.cfg.Store.ListAPIKeys(c.UserContext(), tenantID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": keys})
+}
+
+func (s *Server) deleteAPIKey(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if err := s.cfg.Store.DeleteAPIKey(c.UserContext(), tenantID(c), id); err != nil {
+		return err
+	}
+	s.audit(c, tenantID(c), actor(c), "api_key.delete", id, "")
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"crypto/subtle"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+const localKey = "apikey"
+
+// bearer returns the credential from Authorization: Bearer, or X-Api-Key.
+func bearer(c *fiber.Ctx) string {
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(tok)
+		}
+		return ""
+	}
+	return strings.TrimSpace(c.Get("X-Api-Key"))
+}
+
+// operatorOnly admits the operator token (PLAUDIT_ADMIN_TOKEN).
+func (s *Server) operatorOnly(c *fiber.Ctx) error {
+	tok := bearer(c)
+	if tok == "" {
+		return plaudit.Errorf(plaudit.EUnauthorized, "missing operator token")
+	}
+	if subtle.ConstantTimeCompare(keyring.SecretHash(tok), s.cfg.AdminTokenHash) != 1 {
+		return plaudit.Errorf(plaudit.EUnauthorized, "invalid operator token")
+	}
+	return c.Next()
+}
+
+// requireKey admits a tenant API key whose role allows role. Keys are
+// looked up by their hash, so the secret is never stored.
+func (s *Server) requireKey(role string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		tok := bearer(c)
+		if tok == "" {
+			return plaudit.Errorf(plaudit.EUnauthorized, "missing API key: send Authorization: Bearer <key>")
+		}
+		k, err := s.cfg.Store.APIKeyByHash(c.UserContext(), keyring.SecretHash(tok))
+		if plaudit.IsNotFound(err) {
+			return plaudit.Errorf(plaudit.EUnauthorized, "invalid API key")
+		}
+		if err != nil {
+			return err
+		}
+		if !k.Allows(role) {
+			return plaudit.Errorf(plaudit.EForbidden, "this key's role (%s) does not allow this", k.Role)
+		}
+		c.Locals(localKey, k)
+		return c.Next()
+	}
+}
+
+func apiKey(c *fiber.Ctx) plaudit.APIKey {
+	k, _ := c.Locals(localKey).(plaudit.APIKey)
+	return k
+}
+
+func tenantID(c *fiber.Ctx) string { return apiKey(c).TenantID }
+
+// actor names who acted, for the audit log: the key's id, never its secret.
+func actor(c *fiber.Ctx) string {
+	if k := apiKey(c); k.ID != "" {
+		return "key:" + k.ID
+	}
+	return "operator"
+}

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
+)
+
+// hook receives a helpdesk's webhook: verify over the raw bytes, parse,
+// store (deduplicated), enqueue, and only then answer 2xx. When the queue
+// cannot take the task the stored row is removed again and the answer is
+// 503, so the helpdesk retries and nothing is half-stored.
+func (s *Server) hook(c *fiber.Ctx) error {
+	start := time.Now()
+	ctx := c.UserContext()
+	con, err := s.connector(ctx, c.Params("connector"))
+	if err != nil {
+		s.countHook("unknown", "not_found", start)
+		if plaudit.IsNotFound(err) {
+			return plaudit.Errorf(plaudit.ENotFound, "unknown connector")
+		}
+		return err
+	}
+	driver, err := s.cfg.Kinds.Driver(con, s.cfg.DriverDeps)
+	if err != nil {
+		s.countHook(con.Kind, "error", start)
+		return plaudit.Errorf(plaudit.EInternal, "connector cannot be used: %s", plaudit.ErrorMessage(err))
+	}
+	answerer, _ := driver.(plaudit.Answerer)
+	fail := func(outcome string, err error) error {
+		s.countHook(con.Kind, outcome, start)
+		if answerer != nil {
+			ct, body := answerer.Fault(err)
+			status := statusFor(plaudit.ErrorCode(err))
+			if status == http.StatusServiceUnavailable {
+				c.Set("Retry-After", "5")
+			}
+			c.Set(fiber.HeaderContentType, ct)
+			return c.Status(status).Send(body)
+		}
+		return err
+	}
+
+	events, err := driver.Receive(ctx, plaudit.Delivery{
+		Header: requestHeader(c),
+		Body:   c.Body(),
+		URL:    s.cfg.PublicURL + c.Path(),
+		Now:    s.cfg.Now(),
+	})
+	if err != nil {
+		outcome := "invalid"
+		if plaudit.ErrorCode(err) == plaudit.EUnauthorized {
+			outcome = "unauthorized"
+		}
+		return fail(outcome, err)
+	}
+	accepted, duplicates := 0, 0
+	for _, ev := range events {
+		in := ev.Interaction
+		in.TenantID, in.ConnectorID, in.Source, in.DedupKey = con.TenantID, con.ID, con.Kind, ev.DedupKey
+		created, err := s.ingest(ctx, &in)
+		if err != nil {
+			return fail("unavailable", err)
+		}
+		if created {
+			accepted++
+		} else {
+			duplicates++
+		}
+	}
+	s.countHook(con.Kind, "accepted", start)
+	if answerer != nil {
+		ct, body := answerer.Ack()
+		c.Set(fiber.HeaderContentType, ct)
+		return c.Status(fiber.StatusOK).Send(body)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"accepted": accepted, "duplicates": duplicates})
+}
+
+// ingest stores an interaction once and makes sure its task is queued. A
+// redelivery of an interaction not yet processed enqueues again (the task
+// id makes that a no-op while it is queued), so a delivery answered 503
+// earlier is not lost.
+func (s *Server) ingest(ctx context.Context, in *plaudit.Interaction) (created bool, err error) {
+	created, err = s.cfg.Store.InsertInteraction(ctx, in)
+	if err != nil {
+		return false, plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
+	}
+	if !created && in.Status != plaudit.InteractionReceived {
+		return false, nil
+	}
+	if err := s.cfg.Queue.Interaction(ctx, in.TenantID, in.ID); err != nil {
+		if created {
+			// Roll back so the helpdesk's retry is a first delivery again.
+			// Should this fail too, the reconciler enqueues the row later.
+			if derr := s.cfg.Store.DeleteInteraction(context.WithoutCancel(ctx), in.TenantID, in.ID); derr != nil {
+				s.log.Error("rollback after failed enqueue", "interaction", in.ID, "err", derr)
+			}
+		}
+		s.log.Warn("queue unavailable: webhook refused with 503", "err", err)
+		return false, plaudit.Errorf(plaudit.EUnavailable, "queue unavailable, retry later")
+	}
+	return created, nil
+}
+
+func (s *Server) countHook(kind, outcome string, start time.Time) {
+	if s.cfg.Metrics == nil {
+		return
+	}
+	s.cfg.Metrics.Webhooks.WithLabelValues(kind, outcome).Inc()
+	if outcome == "accepted" {
+		s.cfg.Metrics.WebhookDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	}
+}
+
+func requestHeader(c *fiber.Ctx) http.Header {
+	h := make(http.Header)
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		h.Add(string(k), string(v))
+	})
+	return h
+}
+
+// connectorCache keeps connectors for a few seconds: the ingest path reads
+// one per delivery, and a changed or deleted connector must take effect
+// soon, not necessarily at once.
+type connectorCache struct {
+	mu sync.Mutex
+	m  map[string]cachedConnector
+}
+
+type cachedConnector struct {
+	c   plaudit.Connector
+	err error
+	at  time.Time
+}
+
+const connectorTTL = 5 * time.Second
+
+func (s *Server) connector(ctx context.Context, id string) (plaudit.Connector, error) {
+	cc := &s.conns
+	cc.mu.Lock()
+	e, ok := cc.m[id]
+	cc.mu.Unlock()
+	if ok && time.Since(e.at) < connectorTTL {
+		return e.c, e.err
+	}
+	con, err := s.cfg.Store.ConnectorByID(ctx, id)
+	if err == nil && con.Disabled {
+		err = plaudit.Errorf(plaudit.ENotFound, "connector disabled")
+	}
+	if err != nil && !plaudit.IsNotFound(err) {
+		return con, err // do not cache outages
+	}
+	cc.mu.Lock()
+	if cc.m == nil || len(cc.m) > 10000 {
+		cc.m = make(map[string]cachedConnector)
+	}
+	cc.m[id] = cachedConnector{c: con, err: err, at: time.Now()}
+	cc.mu.Unlock()
+	return con, err
+}

@@ -1,0 +1,201 @@
+package server
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/reply"
+)
+
+// sendgridInbound handles an email reply posted by SendGrid Inbound Parse.
+// Replies it cannot use are answered 2xx and dropped, so that SendGrid
+// does not retry them for days.
+func (s *Server) sendgridInbound(c *fiber.Ctx) error {
+	if tok := s.cfg.SendGridInboundToken; tok != "" {
+		_, pass, ok := basicAuth(c.Get(fiber.HeaderAuthorization))
+		if !ok || subtle.ConstantTimeCompare([]byte(pass), []byte(tok)) != 1 {
+			c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="plaudit inbound"`)
+			return plaudit.Errorf(plaudit.EUnauthorized, "inbound parse token missing or wrong")
+		}
+	}
+	if s.cfg.InboundEmailDomain == "" {
+		s.log.Info("inbound email dropped: PLAUDIT_INBOUND_EMAIL_DOMAIN is not set")
+		return c.SendStatus(fiber.StatusOK)
+	}
+	form, err := c.MultipartForm()
+	if err != nil {
+		return plaudit.Errorf(plaudit.EInvalid, "body must be multipart/form-data as Inbound Parse posts it")
+	}
+	in, err := reply.ParseInbound(form)
+	if err != nil {
+		return plaudit.Errorf(plaudit.EInvalid, "%s", plaudit.ErrorMessage(err))
+	}
+	ctx := c.UserContext()
+	var req plaudit.FeedbackRequest
+	found := false
+	for _, to := range in.To {
+		if token, ok := reply.TokenFromAddress(to, s.cfg.InboundEmailDomain); ok {
+			if r, err := s.cfg.Store.RequestByToken(ctx, token); err == nil {
+				req, found = r, true
+				break
+			} else if !plaudit.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	if !found {
+		s.log.Info("inbound email dropped: no open request for its reply address")
+		return c.SendStatus(fiber.StatusOK)
+	}
+	text := reply.EmailText(in.Text, in.HTML)
+	a := answer{Source: plaudit.SourceEmail}
+	if score, comment, ok := reply.Score(text); ok {
+		a.Score = &score
+		if comment != "" {
+			a.Comment = &comment
+		}
+	} else if strings.TrimSpace(text) != "" {
+		a.Comment = &text
+	}
+	if a.Score == nil && a.Comment == nil {
+		s.log.Info("inbound email dropped: empty reply", "request", req.ID)
+		return c.SendStatus(fiber.StatusOK)
+	}
+	if _, err := s.record(ctx, req, a); err != nil {
+		switch plaudit.ErrorCode(err) {
+		case plaudit.EGone, plaudit.EInvalid:
+			s.log.Info("inbound email dropped", "request", req.ID, "reason", plaudit.ErrorMessage(err))
+			return c.SendStatus(fiber.StatusOK)
+		}
+		return err
+	}
+	return c.SendStatus(fiber.StatusOK)
+}
+
+func basicAuth(h string) (user, pass string, ok bool) {
+	enc, ok := strings.CutPrefix(h, "Basic ")
+	if !ok {
+		return "", "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return "", "", false
+	}
+	user, pass, ok = strings.Cut(string(raw), ":")
+	return user, pass, ok
+}
+
+// sgEvent is the part of a SendGrid event Plaudit reads. request_id and
+// tenant_id are the custom args set when sending.
+type sgEvent struct {
+	Email     string `json:"email"`
+	Event     string `json:"event"`
+	Type      string `json:"type"`
+	EventID   string `json:"sg_event_id"`
+	RequestID string `json:"request_id"`
+	TenantID  string `json:"tenant_id"`
+}
+
+// sendgridEvents handles SendGrid's signed Event Webhook: delivered marks
+// the request, hard bounces, drops and spam reports suppress the address.
+func (s *Server) sendgridEvents(c *fiber.Ctx) error {
+	if s.cfg.SendGridEventKey == "" {
+		return plaudit.Errorf(plaudit.EForbidden, "SENDGRID_EVENT_PUBLIC_KEY is not set: events refused")
+	}
+	key, err := eventwebhook.ConvertPublicKeyBase64ToECDSA(s.cfg.SendGridEventKey)
+	if err != nil {
+		return plaudit.Errorf(plaudit.EInternal, "SENDGRID_EVENT_PUBLIC_KEY cannot be read")
+	}
+	sig := c.Get(eventwebhook.VerificationHTTPHeader)
+	ts := c.Get(eventwebhook.TimestampHTTPHeader)
+	if sig == "" || ts == "" {
+		return plaudit.Errorf(plaudit.EUnauthorized, "missing event webhook signature headers")
+	}
+	if sec, err := strconv.ParseInt(ts, 10, 64); err != nil || absDuration(s.cfg.Now().Sub(time.Unix(sec, 0))) > 5*time.Minute {
+		return plaudit.Errorf(plaudit.EUnauthorized, "event webhook timestamp is stale")
+	}
+	if ok, err := eventwebhook.VerifySignature(key, c.Body(), sig, ts); err != nil || !ok {
+		return plaudit.Errorf(plaudit.EForbidden, "event webhook signature does not match")
+	}
+	var events []sgEvent
+	if err := json.Unmarshal(c.Body(), &events); err != nil {
+		return plaudit.Errorf(plaudit.EInvalid, "body must be a JSON array of events")
+	}
+	ctx := c.UserContext()
+	for _, e := range events {
+		if e.RequestID == "" || e.TenantID == "" {
+			continue // not one of ours (another sender on the same account)
+		}
+		if e.EventID != "" {
+			first, err := s.cfg.Store.FirstSeen(ctx, "sendgrid:"+e.EventID, s.cfg.Now())
+			if err != nil {
+				return plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
+			}
+			if !first {
+				continue
+			}
+		}
+		if err := s.applyEmailEvent(c, e); err != nil {
+			return err
+		}
+	}
+	return c.SendStatus(fiber.StatusOK)
+}
+
+func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
+	ctx := c.UserContext()
+	req, err := s.cfg.Store.GetRequest(ctx, e.TenantID, e.RequestID)
+	if plaudit.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	suppress := ""
+	switch e.Event {
+	case "delivered":
+		if req.Status == plaudit.RequestSent {
+			return s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestDelivered, "")
+		}
+		return nil
+	case "bounce":
+		if e.Type == "blocked" { // a soft bounce: the address may work later
+			return s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, "sendgrid: blocked")
+		}
+		suppress = "email_bounced"
+		err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestBounced, "sendgrid: bounce")
+	case "dropped":
+		suppress = "email_dropped"
+		err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, "sendgrid: dropped")
+	case "spamreport":
+		suppress = "email_spam_report"
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	addr := req.Recipient
+	if addr == "" {
+		addr = plaudit.NormalizeEmail(e.Email)
+	}
+	if addr == "" {
+		return nil
+	}
+	return s.suppressAddress(c, req.TenantID, addr, suppress)
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}

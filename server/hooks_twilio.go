@@ -1,0 +1,218 @@
+package server
+
+import (
+	"bytes"
+	"encoding/xml"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	twclient "github.com/twilio/twilio-go/client"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/notify"
+	"github.com/plaudit/plaudit/reply"
+)
+
+// commentWindow is how long after a score an SMS counts as its comment.
+const commentWindow = 24 * time.Hour
+
+// verifyTwilio checks X-Twilio-Signature over PLAUDIT_PUBLIC_URL + path
+// (+ query) and the posted form, with twilio-go's own validator. Behind a
+// reverse proxy PLAUDIT_PUBLIC_URL must be the URL configured in Twilio,
+// exactly, or every request fails here.
+func (s *Server) verifyTwilio(c *fiber.Ctx) (map[string]string, error) {
+	if s.cfg.TwilioAuthToken == "" {
+		return nil, plaudit.Errorf(plaudit.EForbidden, "Twilio is not configured")
+	}
+	sig := c.Get("X-Twilio-Signature")
+	if sig == "" {
+		return nil, plaudit.Errorf(plaudit.EUnauthorized, "missing X-Twilio-Signature")
+	}
+	params := map[string]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
+	url := s.cfg.PublicURL + c.OriginalURL()
+	v := twclient.NewRequestValidator(s.cfg.TwilioAuthToken)
+	if !v.Validate(url, params, sig) {
+		return nil, plaudit.Errorf(plaudit.EForbidden, "X-Twilio-Signature does not match")
+	}
+	return params, nil
+}
+
+// twiml answers Twilio with one message, or none when text is "".
+func twiml(c *fiber.Ctx, text string) error {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response>`)
+	if text != "" {
+		b.WriteString("<Message>")
+		_ = xml.EscapeText(&b, []byte(text))
+		b.WriteString("</Message>")
+	}
+	b.WriteString("</Response>")
+	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+	return c.Status(fiber.StatusOK).Send(b.Bytes())
+}
+
+// twilioSMS handles a customer's SMS: a score, a comment, or a keyword.
+func (s *Server) twilioSMS(c *fiber.Ctx) error {
+	params, err := s.verifyTwilio(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	now := s.cfg.Now()
+	if sid := params["MessageSid"]; sid != "" {
+		first, err := s.cfg.Store.FirstSeen(ctx, "twilio:sms:"+sid, now)
+		if err != nil {
+			return plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
+		}
+		if !first {
+			return twiml(c, "") // a retry of a message already answered
+		}
+	}
+	from, err := plaudit.NormalizePhone(params["From"], "", "US")
+	if err != nil {
+		return plaudit.Errorf(plaudit.EInvalid, "From is not a phone number")
+	}
+	body := params["Body"]
+	req, reqErr := s.cfg.Store.LatestOpenRequestTo(ctx, plaudit.ChannelSMS, from, now.Add(-plaudit.AnswerWindow))
+	if reqErr != nil && !plaudit.IsNotFound(reqErr) {
+		return reqErr
+	}
+	lang := "en"
+	if reqErr == nil {
+		lang = req.Language
+	}
+
+	switch reply.KeywordOf(body) {
+	case reply.Stop:
+		if reqErr == nil {
+			if err := s.suppressAddress(c, req.TenantID, from, "sms_stop"); err != nil {
+				return err
+			}
+		}
+		return twiml(c, "") // Twilio sends its own opt-out confirmation
+	case reply.Start:
+		if reqErr == nil {
+			if err := s.unsuppressAddress(c, req.TenantID, from); err != nil {
+				return err
+			}
+		}
+		return twiml(c, "")
+	case reply.Help:
+		return twiml(c, notify.T(lang, "sms.help", s.brandFor(c, req)))
+	}
+
+	if reqErr != nil || !req.Answerable(now) {
+		return twiml(c, notify.T(lang, "sms.expired"))
+	}
+	resp, err := s.cfg.Store.ResponseByRequest(ctx, req.TenantID, req.ID)
+	if err != nil && !plaudit.IsNotFound(err) {
+		return err
+	}
+	hasResponse := err == nil
+	score, comment, ok := reply.Score(body)
+	switch {
+	case !hasResponse && ok:
+		a := answer{Score: &score, Source: plaudit.SourceSMS}
+		if comment != "" {
+			a.Comment = &comment
+		}
+		if _, err := s.record(ctx, req, a); err != nil {
+			return err
+		}
+		if comment != "" {
+			return twiml(c, notify.T(lang, "sms.thanks_comment"))
+		}
+		return twiml(c, notify.T(lang, "sms.ask_comment"))
+	case !hasResponse:
+		return twiml(c, notify.T(lang, "sms.unparsed"))
+	case ok && comment == "":
+		// A bare number after the score: they changed their mind.
+		if _, err := s.record(ctx, req, answer{Score: &score, Source: plaudit.SourceSMS}); err != nil {
+			return err
+		}
+		return twiml(c, notify.T(lang, "sms.ask_comment"))
+	case resp.Comment == "" && now.Sub(resp.CreatedAt) <= commentWindow:
+		if _, err := s.record(ctx, req, answer{Comment: &body, Source: plaudit.SourceSMS}); err != nil {
+			return err
+		}
+		return twiml(c, notify.T(lang, "sms.thanks_comment"))
+	}
+	return twiml(c, notify.T(lang, "sms.thanks_comment"))
+}
+
+func (s *Server) brandFor(c *fiber.Ctx, req plaudit.FeedbackRequest) string {
+	if req.TenantID != "" {
+		if t, err := s.cfg.Store.GetTenant(c.UserContext(), req.TenantID); err == nil {
+			if t.Settings.BrandName != "" {
+				return t.Settings.BrandName
+			}
+			return t.Name
+		}
+	}
+	return "Customer support"
+}
+
+// suppressAddress records an opt-out as a keyed hash of the address, so it
+// outlives an erasure of the person's data.
+func (s *Server) suppressAddress(c *fiber.Ctx, tenantID, address, reason string) error {
+	t, err := s.cfg.Store.GetTenant(c.UserContext(), tenantID)
+	if err != nil {
+		return err
+	}
+	hash := keyring.AddressHash(t.HashKey, address)
+	if err := s.cfg.Store.Suppress(c.UserContext(), plaudit.Suppression{TenantID: tenantID, AddressHash: hash, Reason: reason}); err != nil {
+		return err
+	}
+	s.audit(c, tenantID, "customer", "suppression.add", "hash:"+hash[:16], reason)
+	return nil
+}
+
+func (s *Server) unsuppressAddress(c *fiber.Ctx, tenantID, address string) error {
+	t, err := s.cfg.Store.GetTenant(c.UserContext(), tenantID)
+	if err != nil {
+		return err
+	}
+	hash := keyring.AddressHash(t.HashKey, address)
+	if err := s.cfg.Store.Unsuppress(c.UserContext(), tenantID, hash); err != nil {
+		return err
+	}
+	s.audit(c, tenantID, "customer", "suppression.remove", "hash:"+hash[:16], "sms_start")
+	return nil
+}
+
+// twilioStatus handles delivery status callbacks. The callback URL names
+// the request (?r=…&t=…), and is covered by Twilio's signature.
+func (s *Server) twilioStatus(c *fiber.Ctx) error {
+	params, err := s.verifyTwilio(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	req, err := s.cfg.Store.GetRequest(ctx, c.Query("t"), c.Query("r"))
+	if plaudit.IsNotFound(err) {
+		return c.SendStatus(fiber.StatusNoContent) // erased since: nothing to mark
+	}
+	if err != nil {
+		return err
+	}
+	switch params["MessageStatus"] {
+	case "delivered":
+		if req.Status == plaudit.RequestSent {
+			err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestDelivered, "")
+		}
+	case "undelivered", "failed":
+		code := params["ErrorCode"]
+		if req.Status == plaudit.RequestSent || req.Status == plaudit.RequestSending {
+			err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, "twilio: "+params["MessageStatus"]+" "+code)
+		}
+		if err == nil && code == "21610" && req.Recipient != "" {
+			err = s.suppressAddress(c, req.TenantID, req.Recipient, "sms_opted_out")
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

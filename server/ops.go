@@ -1,0 +1,36 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz answers 503 while the store or Redis does not answer, so a load
+// balancer sends no webhooks that would only get 503s.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.cfg.Ready == nil {
+		return c.JSON(fiber.Map{"status": "ready"})
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Ready(ctx); err != nil {
+		c.Set("Retry-After", "5")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not ready", "reason": err.Error()})
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+func (s *Server) metricsHandler() fiber.Handler {
+	if s.cfg.Gatherer == nil {
+		return func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNotFound) }
+	}
+	return adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}))
+}

@@ -1,0 +1,272 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"html/template"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/web"
+)
+
+// pageHeaders keep the page private: no referrer (the token is in the
+// URL), nothing loaded from elsewhere, no framing, no caching.
+func pageHeaders(c *fiber.Ctx) {
+	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Cache-Control", "no-store")
+}
+
+type pageData struct {
+	Lang, Brand, BrandColor, PrivacyURL, Token string
+	BrandOrCompany                             string
+	AgentName, AgentFirst, Hometown, Bio       string
+	HasPhoto, HasLogo                          bool
+	State                                      string
+	Selected, Score                            int
+	Comment                                    string
+	Chosen                                     []string
+	Reward, RewardOffered                      bool
+	ExcellenceAreas, ImprovementAreas          []string
+	rewardThreshold                            int
+}
+
+func (s *Server) templates() *template.Template {
+	s.tmplOnce.Do(func() {
+		t, err := web.Templates()
+		if err != nil {
+			panic("web templates: " + err.Error()) // embedded: a broken template fails every test
+		}
+		s.tmpl = t
+	})
+	return s.tmpl
+}
+
+func (s *Server) render(c *fiber.Ctx, status int, d pageData) error {
+	pageHeaders(c)
+	var buf bytes.Buffer
+	if err := s.templates().ExecuteTemplate(&buf, "page", d); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// pageState loads what the page shows for a token.
+func (s *Server) pageState(c *fiber.Ctx) (pageData, plaudit.FeedbackRequest, error) {
+	d := pageData{Lang: "en", Token: c.Params("token"), BrandColor: "#2f6fed", BrandOrCompany: "The company",
+		ExcellenceAreas: plaudit.ExcellenceAreas, ImprovementAreas: plaudit.ImprovementAreas}
+	ctx := c.UserContext()
+	req, err := s.cfg.Store.RequestByToken(ctx, d.Token)
+	if plaudit.IsNotFound(err) || (err == nil && req.Status == plaudit.RequestSkipped) {
+		d.State = "notfound"
+		return d, req, plaudit.Errorf(plaudit.ENotFound, "feedback request not found")
+	}
+	if err != nil {
+		return d, req, err
+	}
+	d.Lang = req.Language
+	if t, err := s.cfg.Store.GetTenant(ctx, req.TenantID); err == nil {
+		st := t.Settings
+		d.Brand, d.PrivacyURL, d.HasLogo = st.BrandName, st.PrivacyURL, st.LogoURL != ""
+		if st.BrandColor != "" {
+			d.BrandColor = st.BrandColor
+		}
+		d.BrandOrCompany = st.BrandName
+		if d.BrandOrCompany == "" {
+			d.BrandOrCompany = t.Name
+		}
+		d.rewardThreshold = st.RewardThreshold
+	}
+	if a, err := s.cfg.Store.GetAgent(ctx, req.TenantID, req.AgentID); err == nil {
+		d.AgentName, d.AgentFirst, d.Hometown, d.Bio = a.DisplayName(), a.FirstName(), a.Hometown, a.Bio
+		d.HasPhoto = a.PhotoURL != ""
+	}
+	if !req.Answerable(s.cfg.Now()) {
+		d.State = "gone"
+		return d, req, plaudit.Errorf(plaudit.EGone, "feedback request closed")
+	}
+	d.State = "rate"
+	if resp, err := s.cfg.Store.ResponseByRequest(ctx, req.TenantID, req.ID); err == nil {
+		d.State, d.Score, d.Comment, d.Reward = "more", resp.Score, resp.Comment, resp.Reward
+		d.Chosen = append(append([]string{}, resp.Excellence...), resp.Improvement...)
+		if resp.Comment != "" || len(d.Chosen) > 0 || resp.Reward {
+			d.State = "done"
+		}
+		d.RewardOffered = d.rewardThreshold > 0 && d.Score >= d.rewardThreshold
+	}
+	return d, req, nil
+}
+
+// pageShow is GET /f/{token}. It never records anything: a one-click link
+// (?score=N) preselects the score and the page submits it by POST.
+func (s *Server) pageShow(c *fiber.Ctx) error {
+	d, _, err := s.pageState(c)
+	if err != nil {
+		return s.pageError(c, d, err)
+	}
+	if n, err := strconv.Atoi(c.Query("score")); err == nil && n >= 1 && n <= 5 {
+		if d.State == "rate" {
+			d.Selected = n
+		} else if n != d.Score {
+			d.State, d.Selected = "rate", n // a different score from the email: let them change it
+		}
+	}
+	return s.render(c, fiber.StatusOK, d)
+}
+
+func (s *Server) pageError(c *fiber.Ctx, d pageData, err error) error {
+	switch plaudit.ErrorCode(err) {
+	case plaudit.ENotFound:
+		d.State = "notfound"
+		return s.render(c, fiber.StatusNotFound, d)
+	case plaudit.EGone:
+		d.State = "gone"
+		return s.render(c, fiber.StatusGone, d)
+	}
+	return err
+}
+
+// pageSubmit is POST /f/{token}: a score, or the follow-up (areas, comment,
+// reward). It answers with a redirect to the page (post/redirect/get).
+func (s *Server) pageSubmit(c *fiber.Ctx) error {
+	d, req, err := s.pageState(c)
+	if err != nil {
+		return s.pageError(c, d, err)
+	}
+	a := answer{Source: plaudit.SourcePage}
+	if v := c.FormValue("score"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5 {
+			return plaudit.Errorf(plaudit.EInvalid, "score must be a number from 1 to 5")
+		}
+		a.Score = &n
+	}
+	if c.FormValue("step") == "more" {
+		comment := c.FormValue("comment")
+		a.Comment = &comment
+		a.Excellence, a.Improvement = formValues(c, "excellence"), formValues(c, "improvement")
+		reward := c.FormValue("reward") == "yes" && d.RewardOffered
+		a.Reward = &reward
+	} else if a.Score == nil {
+		return plaudit.Errorf(plaudit.EInvalid, "score is required")
+	}
+	if _, err := s.record(c.UserContext(), req, a); err != nil {
+		return s.pageError(c, d, err)
+	}
+	return c.Redirect("/f/"+d.Token, fiber.StatusSeeOther)
+}
+
+func formValues(c *fiber.Ctx, key string) []string {
+	out := []string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if string(k) == key {
+			out = append(out, string(v))
+		}
+	})
+	if form, err := c.MultipartForm(); err == nil {
+		out = append(out, form.Value[key]...)
+	}
+	return out
+}
+
+func (s *Server) static(c *fiber.Ctx) error {
+	s.staticOnce.Do(func() {
+		s.staticHandler = filesystem.New(filesystem.Config{Root: http.FS(web.Static()), PathPrefix: "", MaxAge: 3600})
+	})
+	c.Path(strings.TrimPrefix(c.Path(), "/static"))
+	return s.staticHandler(c)
+}
+
+// imageCache keeps fetched agent photos and logos so that the page serves
+// them from its own origin (nothing is loaded from third parties) without
+// fetching on every view.
+type imageCache struct {
+	mu sync.Mutex
+	m  map[string]cachedImage
+}
+
+type cachedImage struct {
+	body []byte
+	ct   string
+	at   time.Time
+}
+
+const maxImage = 2 << 20
+
+func (s *Server) pageImage(which string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		req, err := s.cfg.Store.RequestByToken(ctx, c.Params("token"))
+		if err != nil {
+			return c.SendStatus(fiber.StatusNotFound)
+		}
+		var src string
+		if which == "photo" {
+			if a, err := s.cfg.Store.GetAgent(ctx, req.TenantID, req.AgentID); err == nil {
+				src = a.PhotoURL
+			}
+		} else if t, err := s.cfg.Store.GetTenant(ctx, req.TenantID); err == nil {
+			src = t.Settings.LogoURL
+		}
+		if src == "" {
+			return c.SendStatus(fiber.StatusNotFound)
+		}
+		img, err := s.fetchImage(ctx, src)
+		if err != nil {
+			s.log.Warn("image not fetched", "which", which, "err", err)
+			return c.SendStatus(fiber.StatusNotFound)
+		}
+		c.Set(fiber.HeaderContentType, img.ct)
+		c.Set("Cache-Control", "private, max-age=3600")
+		c.Set("X-Content-Type-Options", "nosniff")
+		return c.Send(img.body)
+	}
+}
+
+func (s *Server) fetchImage(ctx context.Context, src string) (cachedImage, error) {
+	s.images.mu.Lock()
+	img, ok := s.images.m[src]
+	s.images.mu.Unlock()
+	if ok && time.Since(img.at) < time.Hour {
+		return img, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	if err != nil {
+		return img, err
+	}
+	resp, err := s.cfg.DriverDeps.HTTP.Do(r)
+	if err != nil {
+		return img, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxImage+1))
+	if err != nil {
+		return img, err
+	}
+	ct := http.DetectContentType(body)
+	if resp.StatusCode != http.StatusOK || len(body) > maxImage || !strings.HasPrefix(ct, "image/") {
+		return img, plaudit.Errorf(plaudit.EInvalid, "not an image (status %d, %s)", resp.StatusCode, ct)
+	}
+	img = cachedImage{body: body, ct: ct, at: time.Now()}
+	s.images.mu.Lock()
+	if s.images.m == nil || len(s.images.m) > 500 {
+		s.images.m = make(map[string]cachedImage)
+	}
+	s.images.m[src] = img
+	s.images.mu.Unlock()
+	return img, nil
+}

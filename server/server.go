@@ -1,0 +1,242 @@
+// Package server is Plaudit's HTTP side (Fiber): the JSON API under
+// /api/v1, the inbound webhooks under /hooks, the customer's feedback page
+// under /f, and the operator endpoints.
+package server
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors"
+	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/metrics"
+	"github.com/plaudit/plaudit/notify/outbox"
+	"github.com/plaudit/plaudit/queue"
+)
+
+// MaxBody caps every request body: webhooks, API calls and forms.
+const MaxBody = 1 << 20
+
+// Config holds what the server needs; cmd/plaudit fills it.
+type Config struct {
+	Store      Store
+	Queue      *queue.Client
+	Kinds      *connectors.Registry
+	DriverDeps plaudit.DriverDeps
+	Keyring    *keyring.Keyring
+	Metrics    *metrics.Metrics
+	Gatherer   prometheus.Gatherer
+	Log        *slog.Logger
+
+	PublicURL string
+	// AdminTokenHash is keyring.SecretHash of the operator token.
+	AdminTokenHash []byte
+	// Outbox is set in embedded mode only; it enables /dev/outbox.
+	Outbox *outbox.Outbox
+	// Ready reports whether the store and Redis answer (/readyz).
+	Ready func(ctx context.Context) error
+
+	TwilioAuthToken      string // verifies /hooks/twilio/*
+	SendGridEventKey     string // base64 DER public key for /hooks/sendgrid/events
+	SendGridInboundToken string // basic-auth password for /hooks/sendgrid/inbound
+	InboundEmailDomain   string
+
+	Now func() time.Time
+}
+
+// Server is the HTTP server.
+type Server struct {
+	cfg Config
+	app *fiber.App
+	log *slog.Logger
+
+	conns  connectorCache
+	images imageCache
+
+	tmplOnce      sync.Once
+	tmpl          *template.Template
+	staticOnce    sync.Once
+	staticHandler fiber.Handler
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	s := &Server{cfg: cfg, log: cfg.Log}
+	s.app = fiber.New(fiber.Config{
+		BodyLimit:             MaxBody,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          15 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		// The raw body must stay as it came for signature checks.
+		DisablePreParseMultipartForm: true,
+	})
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app, for tests (app.Test) and Listen.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.accessLog)
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
+	app.Get("/api/openapi.json", s.openapi)
+
+	api := app.Group("/api/v1")
+	api.Post("/tenants", s.operatorOnly, s.createTenant)
+	api.Get("/tenant", s.requireKey(plaudit.RoleAdmin), s.getTenant)
+	api.Patch("/tenant", s.requireKey(plaudit.RoleAdmin), s.patchTenant)
+
+	api.Post("/api-keys", s.requireKey(plaudit.RoleAdmin), s.createAPIKey)
+	api.Get("/api-keys", s.requireKey(plaudit.RoleAdmin), s.listAPIKeys)
+	api.Delete("/api-keys/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAPIKey)
+
+	api.Post("/connectors", s.requireKey(plaudit.RoleAdmin), s.createConnector)
+	api.Get("/connectors", s.requireKey(plaudit.RoleAdmin), s.listConnectors)
+	api.Get("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.getConnector)
+	api.Patch("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.patchConnector)
+	api.Delete("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.deleteConnector)
+
+	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
+	api.Get("/agents", s.requireKey(plaudit.RoleAdmin), s.listAgents)
+	api.Get("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.getAgent)
+	api.Patch("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.patchAgent)
+	api.Delete("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAgent)
+
+	api.Post("/interactions", s.requireKey(plaudit.RoleTrigger), s.createInteraction)
+	api.Get("/feedback-requests", s.requireKey(plaudit.RoleRead), s.listRequests)
+	api.Get("/responses", s.requireKey(plaudit.RoleRead), s.listResponses)
+
+	api.Get("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.exportSubject)
+	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
+	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
+
+	app.Post("/hooks/twilio/sms", s.twilioSMS)
+	app.Post("/hooks/twilio/status", s.twilioStatus)
+	app.Post("/hooks/sendgrid/inbound", s.sendgridInbound)
+	app.Post("/hooks/sendgrid/events", s.sendgridEvents)
+	app.Post("/hooks/:connector", s.hook)
+
+	app.Get("/f/:token", s.pageShow)
+	app.Post("/f/:token", s.pageSubmit)
+	app.Get("/f/:token/photo", s.pageImage("photo"))
+	app.Get("/f/:token/logo", s.pageImage("logo"))
+	app.Get("/static/*", s.static)
+
+	if s.cfg.Outbox != nil {
+		app.Get("/dev/outbox", s.outboxList)
+		app.Get("/dev/outbox/:id", s.outboxShow)
+	}
+}
+
+// accessLog logs method, route pattern, status and duration. It leaves out
+// query strings and path parameters (tokens, and data-subject look-ups
+// carry an address there).
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			status = fe.Code
+		} else if code := plaudit.ErrorCode(err); code != "" {
+			status = statusFor(code)
+		}
+	}
+	route := c.Route().Path
+	s.log.Debug("http", "method", c.Method(), "route", route, "status", status, "ms", time.Since(start).Milliseconds())
+	return err
+}
+
+// apiError is the JSON error body.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func statusFor(code string) int {
+	switch code {
+	case plaudit.ENotFound:
+		return http.StatusNotFound
+	case plaudit.EInvalid:
+		return http.StatusBadRequest
+	case plaudit.EConflict:
+		return http.StatusConflict
+	case plaudit.EUnauthorized:
+		return http.StatusUnauthorized
+	case plaudit.EForbidden:
+		return http.StatusForbidden
+	case plaudit.EGone:
+		return http.StatusGone
+	case plaudit.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case plaudit.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	code, msg, status := plaudit.ErrorCode(err), plaudit.ErrorMessage(err), 0
+	if errors.As(err, &fe) {
+		status = fe.Code
+		switch fe.Code {
+		case http.StatusRequestEntityTooLarge:
+			code, msg = plaudit.ETooLarge, "request body is larger than 1 MiB"
+		case http.StatusNotFound:
+			code, msg = plaudit.ENotFound, "no such endpoint"
+		case http.StatusMethodNotAllowed:
+			code, msg = plaudit.EInvalid, "method not allowed"
+		default:
+			code, msg = plaudit.EInvalid, fe.Message
+		}
+	} else {
+		status = statusFor(code)
+	}
+	if status >= 500 && code == plaudit.EInternal {
+		s.log.Error("request failed", "route", c.Route().Path, "err", err)
+	}
+	if code == plaudit.EUnavailable {
+		c.Set("Retry-After", "5")
+	}
+	return writeError(c, status, code, msg)
+}
+
+func writeError(c *fiber.Ctx, status int, code, msg string) error {
+	var body apiError
+	body.Error.Code, body.Error.Message = code, msg
+	return c.Status(status).JSON(body)
+}

@@ -1,0 +1,342 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+// stuckAfter is how long a request may stay "sending" before it is taken
+// for a worker that crashed mid-send and handed out again. Providers answer
+// in seconds; ten minutes leaves room for their retries.
+const stuckAfter = 10 * time.Minute
+
+// tokenBytes is the entropy of a feedback page token.
+const tokenBytes = 24
+
+// requestInsertCols and requestCols list the same columns; reads turn the
+// NULLs of unset tokens and provider ids back into "".
+const (
+	requestInsertCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token, channel,
+	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, provider_id, attempts, created_at, updated_at`
+	requestCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, COALESCE(token, ''), channel,
+	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, COALESCE(provider_id, ''), attempts, created_at, updated_at`
+)
+
+// RequestFilter narrows ListRequests. Zero fields do not filter; Limit
+// defaults to 100 and is at most 1000.
+type RequestFilter struct {
+	AgentID  string
+	Status   string
+	TicketID string
+	// Since keeps requests created at or after it.
+	Since time.Time
+	Limit int
+}
+
+// knownRequestStatus keeps typos out of the status column, where a
+// request with an unknown status would never be sent nor answered.
+func knownRequestStatus(status string) bool {
+	switch status {
+	case plaudit.RequestScheduled, plaudit.RequestSending, plaudit.RequestSent, plaudit.RequestDelivered,
+		plaudit.RequestBounced, plaudit.RequestFailed, plaudit.RequestCanceled, plaudit.RequestSkipped,
+		plaudit.RequestResponded:
+		return true
+	}
+	return false
+}
+
+// CreateRequest stores the one request (or skip record) an interaction
+// gets. When the interaction already has one (a retried task), created is
+// false and r is filled from the stored row, which stays as it is. A
+// request that will be sent gets a random page token when it has none;
+// skip records keep none.
+func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (created bool, err error) {
+	if r.Status == "" {
+		r.Status = plaudit.RequestScheduled
+	}
+	if !knownRequestStatus(r.Status) {
+		return false, plaudit.Errorf(plaudit.EInvalid, "unknown request status %q", r.Status)
+	}
+	id := r.ID
+	if id == "" {
+		id = keyring.ID("req")
+	}
+	token := r.Token
+	if token == "" && r.Status != plaudit.RequestSkipped {
+		token = keyring.Token(tokenBytes)
+	}
+	now := s.clock()
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO feedback_requests (`+requestInsertCols+`)
+		 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19)
+		 ON CONFLICT (interaction_id) DO NOTHING`,
+		id, r.TenantID, r.InteractionID, r.ConnectorID, r.AgentID, r.TicketID, token, r.Channel,
+		r.Recipient, r.RecipientHash, r.Language, r.Status, r.Reason, r.Test, s.ts(r.DueAt), s.tsPtr(r.SentAt),
+		r.ProviderID, r.Attempts, s.ts(now))
+	switch {
+	case s.d.isUnique(err):
+		return false, plaudit.Errorf(plaudit.EConflict, "feedback request with this id or token exists")
+	case s.d.isForeignKey(err):
+		return false, notFound("interaction")
+	case err != nil:
+		return false, fmt.Errorf("store: create request: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("store: create request: %w", err)
+	} else if n == 1 {
+		r.ID, r.Token, r.CreatedAt, r.UpdatedAt = id, token, now, now
+		r.DueAt, r.SentAt = dbTime(r.DueAt), timePtr(r.SentAt)
+		return true, nil
+	}
+	// The tenant is part of the look-up: an interaction id from another
+	// tenant must not reveal that tenant's request.
+	existing, err := scanRequest(s.db.QueryRowContext(ctx,
+		`SELECT `+requestCols+` FROM feedback_requests WHERE tenant_id = $1 AND interaction_id = $2`,
+		r.TenantID, r.InteractionID))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, notFound("interaction")
+		}
+		return false, fmt.Errorf("store: create request: read existing: %w", err)
+	}
+	*r = existing
+	return false, nil
+}
+
+func scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
+	var q plaudit.FeedbackRequest
+	err := r.Scan(&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &q.Token, &q.Channel,
+		&q.Recipient, &q.RecipientHash, &q.Language, &q.Status, &q.Reason, &q.Test,
+		timeDest{&q.DueAt}, nullTimeDest{&q.SentAt}, &q.ProviderID, &q.Attempts,
+		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt})
+	return q, err
+}
+
+func queryRequests(ctx context.Context, q queryer, query string, args ...any) ([]plaudit.FeedbackRequest, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []plaudit.FeedbackRequest{}
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// firstRequest runs a query for at most one request.
+func (s *Store) firstRequest(ctx context.Context, query string, args ...any) (plaudit.FeedbackRequest, error) {
+	r, err := scanRequest(s.db.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return plaudit.FeedbackRequest{}, one(err, "feedback request")
+	}
+	return r, nil
+}
+
+// GetRequest returns one of a tenant's requests.
+func (s *Store) GetRequest(ctx context.Context, tenantID, id string) (plaudit.FeedbackRequest, error) {
+	return s.firstRequest(ctx, `SELECT `+requestCols+` FROM feedback_requests WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+}
+
+// RequestByToken finds the request a feedback page link carries. It is
+// global: the token is the customer's only credential.
+func (s *Store) RequestByToken(ctx context.Context, token string) (plaudit.FeedbackRequest, error) {
+	if token == "" {
+		return plaudit.FeedbackRequest{}, notFound("feedback request")
+	}
+	return s.firstRequest(ctx, `SELECT `+requestCols+` FROM feedback_requests WHERE token = $1`, token)
+}
+
+// LatestOpenRequestTo finds the request an inbound SMS or email answers:
+// the newest one sent on channel to recipient after since that can still
+// be answered. It looks across tenants because replies arrive at one shared
+// number or domain.
+func (s *Store) LatestOpenRequestTo(ctx context.Context, channel, recipient string, since time.Time) (plaudit.FeedbackRequest, error) {
+	return s.firstRequest(ctx,
+		`SELECT `+requestCols+` FROM feedback_requests
+		 WHERE recipient = $1 AND channel = $2 AND status IN ($3, $4, $5) AND sent_at > $6
+		 ORDER BY sent_at DESC, id DESC LIMIT 1`,
+		recipient, channel, plaudit.RequestSent, plaudit.RequestDelivered, plaudit.RequestResponded, s.ts(since))
+}
+
+// ListRequests returns a tenant's requests, newest first.
+func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilter) ([]plaudit.FeedbackRequest, error) {
+	var w where
+	w.add("tenant_id = ?", tenantID)
+	if f.AgentID != "" {
+		w.add("agent_id = ?", f.AgentID)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.TicketID != "" {
+		w.add("ticket_id = ?", f.TicketID)
+	}
+	if !f.Since.IsZero() {
+		w.add("created_at >= ?", s.ts(f.Since))
+	}
+	q := `SELECT ` + requestCols + ` FROM feedback_requests WHERE ` + w.sql() +
+		` ORDER BY created_at DESC, id DESC LIMIT ` + w.next(clampLimit(f.Limit))
+	out, err := queryRequests(ctx, s.db, q, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list requests: %w", err)
+	}
+	return out, nil
+}
+
+// ClaimRequest hands a due request to exactly one worker: in one statement
+// it moves a scheduled request whose time has come (or one stuck in
+// "sending" for longer than stuckAfter, whose worker crashed) to
+// "sending" and counts the attempt. Everyone else gets claimed=false and
+// the row as it is now, so a duplicate task does not send twice.
+func (s *Store) ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error) {
+	r, err := scanRequest(s.db.QueryRowContext(ctx,
+		`UPDATE feedback_requests SET status = $3, attempts = attempts + 1, updated_at = $5
+		 WHERE tenant_id = $1 AND id = $2
+		   AND ((status = $4 AND due_at <= $5) OR (status = $3 AND updated_at < $6))
+		 RETURNING `+requestCols,
+		tenantID, id, plaudit.RequestSending, plaudit.RequestScheduled, s.ts(now), s.ts(now.Add(-stuckAfter))))
+	if err == nil {
+		return r, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return plaudit.FeedbackRequest{}, false, fmt.Errorf("store: claim request: %w", err)
+	}
+	r, err = s.GetRequest(ctx, tenantID, id)
+	if err != nil {
+		return plaudit.FeedbackRequest{}, false, err
+	}
+	return r, false, nil
+}
+
+// requestChanged reports why an update of a request changed no row: it
+// does not exist, or it is not in the state the update requires.
+func (s *Store) requestChanged(ctx context.Context, res sql.Result, tenantID, id, want string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: update request: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	r, err := s.GetRequest(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	return plaudit.Errorf(plaudit.EConflict, "feedback request is %s, not %s", r.Status, want)
+}
+
+// MarkRequestSent records that the provider accepted the message: sending
+// → sent, with the provider's message id for its delivery events.
+func (s *Store) MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE feedback_requests SET status = $3, provider_id = NULLIF($4, ''), sent_at = $5, updated_at = $5
+		 WHERE tenant_id = $1 AND id = $2 AND status = $6`,
+		tenantID, id, plaudit.RequestSent, providerID, s.ts(at), plaudit.RequestSending)
+	if err != nil {
+		return fmt.Errorf("store: mark request sent: %w", err)
+	}
+	return s.requestChanged(ctx, res, tenantID, id, plaudit.RequestSending)
+}
+
+// SetRequestStatus sets any status with its reason (delivered, bounced,
+// failed, canceled, responded, or back to scheduled for a retry). Reason
+// replaces the previous one; "" clears it.
+func (s *Store) SetRequestStatus(ctx context.Context, tenantID, id, status, reason string) error {
+	if !knownRequestStatus(status) {
+		return plaudit.Errorf(plaudit.EInvalid, "unknown request status %q", status)
+	}
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE feedback_requests SET status = $3, reason = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id, status, reason, s.ts(s.clock()))
+	if err != nil {
+		return fmt.Errorf("store: set request status: %w", err)
+	}
+	return mustAffect(res, "feedback request")
+}
+
+// RescheduleRequest puts a request back in the schedule, due at due (quiet
+// hours, a provider's Retry-After).
+func (s *Store) RescheduleRequest(ctx context.Context, tenantID, id string, due time.Time) error {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE feedback_requests SET status = $3, due_at = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, id, plaudit.RequestScheduled, s.ts(due), s.ts(s.clock()))
+	if err != nil {
+		return fmt.Errorf("store: reschedule request: %w", err)
+	}
+	return mustAffect(res, "feedback request")
+}
+
+// CancelScheduledForTicket cancels the requests for a reopened ticket that
+// have not gone out yet. Requests already sending or sent are left alone.
+func (s *Store) CancelScheduledForTicket(ctx context.Context, tenantID, connectorID, ticketID string) (n int, err error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE feedback_requests SET status = $4, reason = $5, updated_at = $6
+		 WHERE tenant_id = $1 AND connector_id = $2 AND ticket_id = $3 AND status = $7`,
+		tenantID, connectorID, ticketID, plaudit.RequestCanceled, plaudit.ReasonReopened, s.ts(s.clock()), plaudit.RequestScheduled)
+	if err != nil {
+		return 0, fmt.Errorf("store: cancel requests: %w", err)
+	}
+	k, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: cancel requests: %w", err)
+	}
+	return int(k), nil
+}
+
+// RecentlyAsked reports whether the tenant asked this address (by its
+// keyed hash) for feedback since since, or is about to: the suppression
+// window. Requests that never went out (skipped, canceled, failed,
+// bounced) do not count.
+func (s *Store) RecentlyAsked(ctx context.Context, tenantID, recipientHash string, since time.Time) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx,
+		`SELECT 1 FROM feedback_requests
+		 WHERE tenant_id = $1 AND recipient_hash = $2 AND created_at > $3 AND status IN ($4, $5, $6, $7, $8)
+		 LIMIT 1`,
+		tenantID, recipientHash, s.ts(since), plaudit.RequestScheduled, plaudit.RequestSending, plaudit.RequestSent,
+		plaudit.RequestDelivered, plaudit.RequestResponded).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: recently asked: %w", err)
+	}
+	return true, nil
+}
+
+// DueRequests returns, across tenants, the requests a worker should send
+// now: scheduled and due, or stuck in "sending" (the reconciler's view,
+// for tasks the queue lost). Earliest due first.
+func (s *Store) DueRequests(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error) {
+	out, err := queryRequests(ctx, s.db,
+		`SELECT `+requestCols+` FROM feedback_requests
+		 WHERE (status = $1 AND due_at <= $2) OR (status = $3 AND updated_at < $4)
+		 ORDER BY due_at, id LIMIT $5`,
+		plaudit.RequestScheduled, s.ts(now), plaudit.RequestSending, s.ts(now.Add(-stuckAfter)), clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: due requests: %w", err)
+	}
+	return out, nil
+}
+
+// RequestByProviderID finds the request a delivery event is about. It is
+// global: providers know their message id, not our tenants.
+func (s *Store) RequestByProviderID(ctx context.Context, providerID string) (plaudit.FeedbackRequest, error) {
+	if providerID == "" {
+		return plaudit.FeedbackRequest{}, notFound("feedback request")
+	}
+	return s.firstRequest(ctx,
+		`SELECT `+requestCols+` FROM feedback_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, providerID)
+}

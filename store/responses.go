@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+const responseCols = `id, tenant_id, request_id, agent_id, ticket_id, score, comment, excellence, improvement, reward,
+	source, automated, test, version, written_version, writeback_status, writeback_error, created_at, updated_at`
+
+// ResponseFilter narrows ListResponses. Zero fields do not filter; test
+// responses are left out unless IncludeTest. Limit defaults to 100 and is
+// at most 1000.
+type ResponseFilter struct {
+	AgentID  string
+	TicketID string
+	// Since keeps responses created at or after it.
+	Since       time.Time
+	Limit       int
+	IncludeTest bool
+}
+
+// CreateResponse stores the one response a request gets, at version 1 and
+// not yet written back. When the request already has one (a second click, a
+// retried task), created is false and r is filled from the stored row, which
+// the caller then updates with UpdateResponse.
+func (s *Store) CreateResponse(ctx context.Context, r *plaudit.Response) (created bool, err error) {
+	id := r.ID
+	if id == "" {
+		id = keyring.ID("rsp")
+	}
+	status := r.WritebackStatus
+	if status == "" {
+		status = plaudit.WritebackPending
+	}
+	now := s.clock()
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO responses (`+responseCols+`)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, 0, $14, $15, $16, $16)
+		 ON CONFLICT (request_id) DO NOTHING`,
+		id, r.TenantID, r.RequestID, r.AgentID, r.TicketID, r.Score, r.Comment, listJSON(r.Excellence), listJSON(r.Improvement),
+		r.Reward, r.Source, r.Automated, r.Test, status, r.WritebackError, s.ts(now))
+	switch {
+	case s.d.isUnique(err):
+		return false, plaudit.Errorf(plaudit.EConflict, "response with this id exists")
+	case s.d.isForeignKey(err):
+		return false, notFound("feedback request")
+	case err != nil:
+		return false, fmt.Errorf("store: create response: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("store: create response: %w", err)
+	} else if n == 1 {
+		r.ID, r.Version, r.WrittenVersion, r.WritebackStatus = id, 1, 0, status
+		r.CreatedAt, r.UpdatedAt = now, now
+		r.Excellence, r.Improvement = normList(r.Excellence), normList(r.Improvement)
+		return true, nil
+	}
+	existing, err := s.ResponseByRequest(ctx, r.TenantID, r.RequestID)
+	if err != nil {
+		if plaudit.IsNotFound(err) {
+			// The request belongs to another tenant.
+			return false, notFound("feedback request")
+		}
+		return false, err
+	}
+	*r = existing
+	return false, nil
+}
+
+func scanResponse(r rowScanner) (plaudit.Response, error) {
+	var p plaudit.Response
+	err := r.Scan(&p.ID, &p.TenantID, &p.RequestID, &p.AgentID, &p.TicketID, &p.Score, &p.Comment,
+		jsonDest{&p.Excellence}, jsonDest{&p.Improvement}, &p.Reward, &p.Source, &p.Automated, &p.Test,
+		&p.Version, &p.WrittenVersion, &p.WritebackStatus, &p.WritebackError,
+		timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt})
+	return p, err
+}
+
+func queryResponses(ctx context.Context, q queryer, query string, args ...any) ([]plaudit.Response, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []plaudit.Response{}
+	for rows.Next() {
+		r, err := scanResponse(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) firstResponse(ctx context.Context, query string, args ...any) (plaudit.Response, error) {
+	r, err := scanResponse(s.db.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return plaudit.Response{}, one(err, "response")
+	}
+	return r, nil
+}
+
+// GetResponse returns one of a tenant's responses.
+func (s *Store) GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error) {
+	return s.firstResponse(ctx, `SELECT `+responseCols+` FROM responses WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+}
+
+// ResponseByRequest returns the response to one of a tenant's requests.
+func (s *Store) ResponseByRequest(ctx context.Context, tenantID, requestID string) (plaudit.Response, error) {
+	return s.firstResponse(ctx, `SELECT `+responseCols+` FROM responses WHERE tenant_id = $1 AND request_id = $2`, tenantID, requestID)
+}
+
+// UpdateResponse saves what the customer added or changed (score, comment,
+// areas, reward) as a new version, and marks it for writeback unless the
+// response has nowhere to be written. r.Version, r.WritebackStatus and
+// r.UpdatedAt are set from the stored row.
+func (s *Store) UpdateResponse(ctx context.Context, r *plaudit.Response) error {
+	now := s.clock()
+	err := s.db.QueryRowContext(ctx,
+		`UPDATE responses SET score = $3, comment = $4, excellence = $5, improvement = $6, reward = $7,
+		        version = version + 1,
+		        writeback_status = CASE WHEN writeback_status = $8 THEN writeback_status ELSE $9 END,
+		        writeback_error = '', updated_at = $10
+		 WHERE tenant_id = $1 AND id = $2
+		 RETURNING version, writeback_status, updated_at`,
+		r.TenantID, r.ID, r.Score, r.Comment, listJSON(r.Excellence), listJSON(r.Improvement), r.Reward,
+		plaudit.WritebackNone, plaudit.WritebackPending, s.ts(now)).
+		Scan(&r.Version, &r.WritebackStatus, timeDest{&r.UpdatedAt})
+	if err != nil {
+		return one(err, "response")
+	}
+	r.WritebackError = ""
+	r.Excellence, r.Improvement = normList(r.Excellence), normList(r.Improvement)
+	return nil
+}
+
+// ListResponses returns a tenant's responses, newest first.
+func (s *Store) ListResponses(ctx context.Context, tenantID string, f ResponseFilter) ([]plaudit.Response, error) {
+	var w where
+	w.add("tenant_id = ?", tenantID)
+	if f.AgentID != "" {
+		w.add("agent_id = ?", f.AgentID)
+	}
+	if f.TicketID != "" {
+		w.add("ticket_id = ?", f.TicketID)
+	}
+	if !f.Since.IsZero() {
+		w.add("created_at >= ?", s.ts(f.Since))
+	}
+	if !f.IncludeTest {
+		w.add("test = ?", false)
+	}
+	q := `SELECT ` + responseCols + ` FROM responses WHERE ` + w.sql() +
+		` ORDER BY created_at DESC, id DESC LIMIT ` + w.next(clampLimit(f.Limit))
+	out, err := queryResponses(ctx, s.db, q, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list responses: %w", err)
+	}
+	return out, nil
+}
+
+// MarkWriteback records the outcome of writing version back. On "done"
+// written_version only ever grows (a late success for an old version does
+// not undo a newer one), and the status stays pending while a newer
+// version still waits. Other statuses (failed, pending for a retry) are
+// stored with errText.
+func (s *Store) MarkWriteback(ctx context.Context, tenantID, id string, version int, status, errText string) error {
+	var (
+		res sql.Result
+		err error
+	)
+	now := s.ts(s.clock())
+	switch status {
+	case plaudit.WritebackDone:
+		res, err = s.db.ExecContext(ctx,
+			`UPDATE responses SET
+			   written_version = CASE WHEN written_version < $3 THEN $3 ELSE written_version END,
+			   writeback_status = CASE WHEN version > (CASE WHEN written_version < $3 THEN $3 ELSE written_version END)
+			                           THEN $4 ELSE $5 END,
+			   writeback_error = '', updated_at = $6
+			 WHERE tenant_id = $1 AND id = $2`,
+			tenantID, id, version, plaudit.WritebackPending, plaudit.WritebackDone, now)
+	case plaudit.WritebackPending, plaudit.WritebackFailed, plaudit.WritebackNone:
+		res, err = s.db.ExecContext(ctx,
+			`UPDATE responses SET writeback_status = $3, writeback_error = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+			tenantID, id, status, errText, now)
+	default:
+		return plaudit.Errorf(plaudit.EInvalid, "unknown writeback status %q", status)
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark writeback: %w", err)
+	}
+	return mustAffect(res, "response")
+}
+
+// PendingWritebacks returns, across tenants, responses with a version not
+// yet written back that were last touched before before: the reconciler
+// re-enqueues their writeback when the queue lost it. Oldest first.
+func (s *Store) PendingWritebacks(ctx context.Context, before time.Time, limit int) ([]plaudit.Response, error) {
+	out, err := queryResponses(ctx, s.db,
+		`SELECT `+responseCols+` FROM responses
+		 WHERE writeback_status = $1 AND version > written_version AND updated_at < $2
+		 ORDER BY updated_at, id LIMIT $3`,
+		plaudit.WritebackPending, s.ts(before), clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: pending writebacks: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// sqliteOpenConns bounds the pool. WAL lets readers run beside the one
+// writer; more connections than this only queue on the write lock.
+const sqliteOpenConns = 8
+
+// checkpointPatience bounds how long erasure waits for a quiet moment to
+// truncate the WAL.
+const checkpointPatience = 15 * time.Second
+
+func sqliteDialect() *dialect {
+	return &dialect{
+		name:       "sqlite",
+		migrations: "sqlite",
+		bootstrap: `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at TEXT NOT NULL
+		) STRICT`,
+		// Transactions begin IMMEDIATE (_txlock in the DSN), which already
+		// serializes migrations across processes.
+		lockMigrations: "",
+		timeArg:        func(t time.Time) any { return t.Format(sqliteTimeLayout) },
+		isUnique: func(err error) bool {
+			var e *sqlite.Error
+			return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+		},
+		isForeignKey: func(err error) bool {
+			var e *sqlite.Error
+			return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+		},
+		afterErase: sqliteCheckpoint,
+	}
+}
+
+// sqlitePath resolves the file a "" or "sqlite:…" URL names.
+func sqlitePath(databaseURL, dataDir string) (string, error) {
+	p := strings.TrimPrefix(databaseURL, "sqlite:")
+	p = strings.TrimPrefix(p, "//") // sqlite:///abs/x.db → /abs/x.db
+	if p == "" {
+		if dataDir == "" {
+			dataDir = "."
+		}
+		p = filepath.Join(dataDir, "plaudit.db")
+	}
+	if strings.ContainsAny(p, "?#") {
+		return "", fmt.Errorf("store: sqlite path %q must not contain '?' or '#'", p)
+	}
+	return p, nil
+}
+
+func openSQLite(databaseURL, dataDir string) (*Store, error) {
+	path, err := sqlitePath(databaseURL, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data dir: %w", err)
+	}
+	// Create the file owner-only before SQLite does: it holds personal
+	// data, and SQLite gives its -wal and -shm files the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: create sqlite file: %w", err)
+	}
+	f.Close()
+
+	// The pragmas are set through the DSN so that every pooled connection
+	// gets them, not just the first one:
+	//   - busy_timeout first, so that the others wait rather than fail when
+	//     another connection holds the lock;
+	//   - WAL, so that readers never block the writer;
+	//   - foreign_keys, off by default in SQLite, for the cascades in the
+	//     schema;
+	//   - synchronous NORMAL, durable enough in WAL mode at a fraction of
+	//     FULL's fsyncs;
+	//   - secure_delete, so that erased personal data is overwritten with
+	//     zeros instead of lingering in free pages.
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "secure_delete(ON)"} {
+		q.Add("_pragma", p)
+	}
+	// BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
+	// transaction that reads and then writes cannot deadlock against
+	// another writer (which SQLite reports as SQLITE_BUSY at once, without
+	// waiting for busy_timeout).
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(sqliteOpenConns)
+	db.SetMaxIdleConns(sqliteOpenConns)
+	return &Store{db: db, d: sqliteDialect(), path: path}, nil
+}
+
+// sqliteCheckpoint copies the WAL into the database file and truncates the
+// WAL to zero bytes, so that the pages of deleted rows (zeroed by
+// secure_delete) replace the old ones and no copy stays in the log. A
+// reader holding an old snapshot makes the checkpoint incomplete (each
+// attempt already waits up to busy_timeout); it is retried for a while,
+// then reported.
+func sqliteCheckpoint(ctx context.Context, db *sql.DB) error {
+	var busy, logFrames, done int
+	for deadline := time.Now().Add(checkpointPatience); time.Now().Before(deadline); {
+		if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("store: wal checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return errors.New("store: wal checkpoint incomplete: readers kept the log busy; erased bytes may remain in the WAL until the next checkpoint")
+}

@@ -1,0 +1,202 @@
+// Package store keeps Plaudit's state in SQLite (one process on a laptop) or
+// PostgreSQL (replicas in production) behind one Store type on database/sql.
+//
+// The SQL is written once, with $n placeholders, RETURNING and ON CONFLICT,
+// which both engines accept; what differs between them (column types, time
+// encoding, error codes, locking, WAL housekeeping) lives in sqlite.go and
+// postgres.go. Tenant-scoped methods take the tenant id and filter on it in
+// the statement itself, so no query crosses tenants by accident.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+// Store is the source of truth for tenants, connectors, agents,
+// interactions, feedback requests, responses and the records around them.
+// It is safe for concurrent use.
+type Store struct {
+	db *sql.DB
+	d  *dialect
+	kr *keyring.Keyring
+	// path is the SQLite database file ("" on PostgreSQL), kept so that
+	// erasure can be verified against the bytes on disk.
+	path string
+	// now is the clock for timestamps the caller does not pass; tests
+	// replace it.
+	now func() time.Time
+}
+
+// dialect is everything that differs between the engines. Each engine fills
+// one in its own file; nothing else in the package asks which engine it is.
+type dialect struct {
+	name string
+	// migrations is the directory under migrations/ holding this engine's
+	// versioned schema files.
+	migrations string
+	// bootstrap creates the schema_migrations table.
+	bootstrap string
+	// lockMigrations, when set, runs first in every migration transaction
+	// so that concurrent processes apply each version once.
+	lockMigrations string
+	// timeArg turns a normalized UTC instant into the value bound for a
+	// timestamp column.
+	timeArg func(time.Time) any
+	// isUnique and isForeignKey classify constraint violations.
+	isUnique     func(error) bool
+	isForeignKey func(error) bool
+	// afterErase runs after personal data was deleted, to push the deleted
+	// bytes out of journals; nil when the engine needs nothing.
+	afterErase func(ctx context.Context, db *sql.DB) error
+}
+
+// Open opens (and for SQLite creates) the database: url "" or "sqlite:" path
+// forms → SQLite file, "postgres://…" / "postgresql://…" → PostgreSQL. It does
+// NOT migrate; call Migrate.
+//
+// With "" or a bare "sqlite:" the file is <dataDir>/plaudit.db;
+// "sqlite:/abs/path.db", "sqlite:///abs/path.db" and "sqlite:rel/path.db"
+// name the file directly.
+func Open(ctx context.Context, databaseURL string, dataDir string, kr *keyring.Keyring) (*Store, error) {
+	if kr == nil {
+		return nil, errors.New("store: open: keyring is required")
+	}
+	var (
+		s   *Store
+		err error
+	)
+	switch {
+	case databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:"):
+		s, err = openSQLite(databaseURL, dataDir)
+	case strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://"):
+		s, err = openPostgres(databaseURL)
+	default:
+		scheme, _, _ := strings.Cut(databaseURL, ":")
+		return nil, plaudit.Errorf(plaudit.EInvalid, "DATABASE_URL: unsupported scheme %q (use postgres:// or sqlite:)", scheme)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.kr = kr
+	s.now = time.Now
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", s.d.name, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Engine names the engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.d.name }
+
+// clock returns the current time as the store keeps it.
+func (s *Store) clock() time.Time { return dbTime(s.now()) }
+
+// queryer is what both *sql.DB and *sql.Tx offer, so that helpers run
+// inside or outside a transaction.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// inTx runs fn in one transaction. On SQLite the transaction begins
+// IMMEDIATE (see sqlite.go), so it holds the write lock from the start and
+// never fails half-way with SQLITE_BUSY.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// notFound is the error every lookup returns for a missing row.
+func notFound(thing string) error {
+	return plaudit.Errorf(plaudit.ENotFound, "%s not found", thing)
+}
+
+// one maps sql.ErrNoRows to a not-found error and wraps anything else.
+func one(err error, thing string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(thing)
+	}
+	return fmt.Errorf("store: get %s: %w", thing, err)
+}
+
+// mustAffect turns "no row changed" into a not-found error.
+func mustAffect(res sql.Result, thing string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", thing, err)
+	}
+	if n == 0 {
+		return notFound(thing)
+	}
+	return nil
+}
+
+// Limits of list methods: callers page through history in bounded chunks.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return defaultLimit
+	case n > maxLimit:
+		return maxLimit
+	}
+	return n
+}
+
+// where builds a WHERE clause with numbered placeholders, for filters
+// whose fields are optional.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition; "?" in cond stands for the next placeholder.
+func (w *where) add(cond string, arg any) {
+	w.args = append(w.args, arg)
+	w.conds = append(w.conds, strings.Replace(cond, "?", fmt.Sprintf("$%d", len(w.args)), 1))
+}
+
+func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
+
+// next is the placeholder after the current arguments, for LIMIT.
+func (w *where) next(arg any) string {
+	w.args = append(w.args, arg)
+	return fmt.Sprintf("$%d", len(w.args))
+}

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+// hashKeySize is the length of a tenant's address-hash key.
+const hashKeySize = 32
+
+const tenantCols = `id, name, settings, hash_key, created_at`
+
+// CreateTenant stores a new tenant. It makes the tenant's hash key when the
+// caller brings none; the key is sealed at rest, bound to the tenant id.
+func (s *Store) CreateTenant(ctx context.Context, t *plaudit.Tenant) error {
+	if t.ID == "" {
+		t.ID = keyring.ID("ten")
+	}
+	if t.HashKey == nil {
+		t.HashKey = keyring.RandomBytes(hashKeySize)
+	}
+	settings, err := jsonText(t.Settings)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	t.CreatedAt = now
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO tenants (id, name, settings, hash_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+		t.ID, t.Name, settings, s.kr.Seal(t.HashKey, []byte(t.ID)), s.ts(now))
+	if s.d.isUnique(err) {
+		return plaudit.Errorf(plaudit.EConflict, "tenant with this id exists")
+	}
+	if err != nil {
+		return fmt.Errorf("store: create tenant: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) scanTenant(r rowScanner) (plaudit.Tenant, error) {
+	var (
+		t              plaudit.Tenant
+		settings, hkey string
+	)
+	if err := r.Scan(&t.ID, &t.Name, &settings, &hkey, timeDest{&t.CreatedAt}); err != nil {
+		return t, err
+	}
+	// Decoding onto the defaults gives settings added after the tenant was
+	// created their default value.
+	t.Settings = plaudit.DefaultSettings()
+	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {
+		return t, fmt.Errorf("decode settings of tenant %s: %w", t.ID, err)
+	}
+	key, err := s.kr.Open(hkey, []byte(t.ID))
+	if err != nil {
+		return t, fmt.Errorf("open hash key of tenant %s: %w", t.ID, err)
+	}
+	t.HashKey = key
+	return t, nil
+}
+
+// GetTenant returns a tenant with its hash key opened.
+func (s *Store) GetTenant(ctx context.Context, id string) (plaudit.Tenant, error) {
+	t, err := s.scanTenant(s.db.QueryRowContext(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = $1`, id))
+	if err != nil {
+		return plaudit.Tenant{}, one(err, "tenant")
+	}
+	return t, nil
+}
+
+// ListTenants returns every tenant, oldest first, for operator tasks and
+// the periodic sweeps.
+func (s *Store) ListTenants(ctx context.Context) ([]plaudit.Tenant, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list tenants: %w", err)
+	}
+	defer rows.Close()
+	out := []plaudit.Tenant{}
+	for rows.Next() {
+		t, err := s.scanTenant(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list tenants: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list tenants: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateTenant saves a tenant's name and settings. The hash key never
+// changes: suppressions are keyed by it.
+func (s *Store) UpdateTenant(ctx context.Context, t plaudit.Tenant) error {
+	settings, err := jsonText(t.Settings)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE tenants SET name = $2, settings = $3, updated_at = $4 WHERE id = $1`,
+		t.ID, t.Name, settings, s.ts(s.clock()))
+	if err != nil {
+		return fmt.Errorf("store: update tenant: %w", err)
+	}
+	return mustAffect(res, "tenant")
+}
+
+// DeleteTenant deletes the tenant and everything it owns, in one
+// transaction. The anonymous aggregates stay when keepAggregates is set,
+// so that an operator can close an account and still report on it.
+func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool) error {
+	// The tables holding a tenant's rows, children before parents, so that
+	// deleting in this order never trips a foreign key.
+	tables := []string{
+		"responses", "feedback_requests", "interactions", "agents",
+		"connectors", "api_keys", "suppressions", "audit_events",
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, table := range tables {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1`, id); err != nil {
+				return fmt.Errorf("store: delete tenant: %s: %w", table, err)
+			}
+		}
+		if !keepAggregates {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM aggregates WHERE tenant_id = $1`, id); err != nil {
+				return fmt.Errorf("store: delete tenant: aggregates: %w", err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("store: delete tenant: %w", err)
+		}
+		return mustAffect(res, "tenant")
+	})
+	if err != nil {
+		return err
+	}
+	// The tenant's customers' personal data went with it.
+	return s.flushErased(ctx)
+}
