@@ -33,8 +33,8 @@ func TestParseTrigger(t *testing.T) {
 	}
 
 	ok := []struct {
-		name string
-		body string
+		name  string
+		body  string
 		check func(t *testing.T, in Interaction)
 	}{
 		{"event defaults to solved", `{"ext_interaction_id":"1","customer":{"email":"a@b.example"},"employee":{"custom_id":"7"}}`,

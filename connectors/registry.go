@@ -93,6 +93,7 @@ func (r *Registry) Driver(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit
 	}
 	d, err := k.New(c, deps)
 	if err != nil {
+		delete(r.drivers, c.ID)
 		return nil, err
 	}
 	r.drivers[c.ID] = cached{version: version, driver: d}

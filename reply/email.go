@@ -32,13 +32,42 @@ func EmailText(text, html string) string {
 // stripQuoted keeps the lines the customer wrote, with runs of blank lines
 // shortened to one.
 func stripQuoted(lines []string) string {
+	// Quoted lines go first, and with them the attribution lines above them.
+	// The rules below then look at the lines as they will be kept, so that
+	// EmailText applied to its own result changes nothing.
+	var rest []string
+	var quoteAfter []bool // quoteAfter[k]: quoted lines followed rest[k]
+	for _, line := range lines {
+		if strings.HasPrefix(strings.TrimFunc(line, unicode.IsSpace), ">") {
+			if len(rest) > 0 {
+				quoteAfter[len(rest)-1] = true
+			}
+			continue
+		}
+		rest = append(rest, line)
+		quoteAfter = append(quoteAfter, false)
+	}
+	var unquoted []string
+	for k := 0; k < len(rest); k++ {
+		if n := attributionLines(rest, k); n > 0 && quoteFollows(rest, quoteAfter, k+n-1) {
+			// "On … wrote:" above ">" lines: an answer may follow them.
+			k += n - 1
+			continue
+		}
+		unquoted = append(unquoted, rest[k])
+	}
+
 	var out []string
 	blank := false
-	keep := func(line string) {
+	for i, line := range unquoted {
+		t := strings.TrimFunc(line, unicode.IsSpace)
+		if isSignatureDelimiter(line) || endsQuote(t) || attributionLines(unquoted, i) > 0 || isHeaderBlock(unquoted, i) {
+			break
+		}
 		line = strings.TrimRightFunc(line, unicode.IsSpace)
 		if line == "" {
 			blank = len(out) > 0
-			return
+			continue
 		}
 		if blank {
 			out = append(out, "")
@@ -46,31 +75,21 @@ func stripQuoted(lines []string) string {
 		}
 		out = append(out, line)
 	}
-	for i := 0; i < len(lines); i++ {
-		line := lines[i]
-		t := strings.TrimFunc(line, unicode.IsSpace)
-		switch {
-		case isSignatureDelimiter(line):
-			return strings.Join(out, "\n")
-		case strings.HasPrefix(t, ">"):
-			continue
-		case endsQuote(t):
-			return strings.Join(out, "\n")
-		}
-		if n := attributionLines(lines, i); n > 0 {
-			if next := nextNonBlank(lines, i+n); next < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[next]), ">") {
-				// "On … wrote:" above ">" lines: the answer may follow them.
-				i += n - 1
-				continue
-			}
-			return strings.Join(out, "\n")
-		}
-		if isHeaderBlock(lines, i) {
-			return strings.Join(out, "\n")
-		}
-		keep(line)
-	}
 	return strings.Join(out, "\n")
+}
+
+// quoteFollows reports whether quoted lines follow rest[k], blank lines
+// aside.
+func quoteFollows(rest []string, quoteAfter []bool, k int) bool {
+	for ; k < len(rest); k++ {
+		if quoteAfter[k] {
+			return true
+		}
+		if k+1 < len(rest) && strings.TrimFunc(rest[k+1], unicode.IsSpace) != "" {
+			return false
+		}
+	}
+	return false
 }
 
 // isSignatureDelimiter reports the line that starts a signature: "-- " as
@@ -114,15 +133,22 @@ func endsQuote(t string) bool {
 
 // attributions match the line a mail client writes above a quoted message.
 // Each asks for a digit (the date) so that a sentence of the customer's own
-// is not taken for one.
+// is not taken for one. These begin with a word of their own, so that a
+// wrapped one can be recognized across lines.
 var attributions = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)^on\s.*\d.*\swrote\s?:$`),                             // Gmail, Apple Mail, Thunderbird
-	regexp.MustCompile(`(?i)^am\s.*\d.*\sschrieb(\s.*)?:$`),                       // German clients
+	regexp.MustCompile(`(?i)^on\s.*\d.*\swrote\s?:$`),               // Gmail, Apple Mail, Thunderbird
+	regexp.MustCompile(`(?i)^am\s.*\d.*\sschrieb(\s.*)?:$`),         // German clients
+	regexp.MustCompile(`(?i)^le\s.*\d.*\sa écrit\s?:$`),             // French
+	regexp.MustCompile(`(?i)^el\s.*\d.*\sescribió\s?:$`),            // Spanish
+	regexp.MustCompile(`(?i)^op\s.*\d.*\sschreef(\s.*)?:$`),         // Dutch
+	regexp.MustCompile(`(?i)^il (giorno )?.*\d.*\sha scritto\s?:$`), // Italian
+}
+
+// oneLineAttributions start with the sender's name, so they are recognized
+// on a line of their own only: joined to the line above, any sentence of the
+// customer's would pass for one's start.
+var oneLineAttributions = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)^.{1,200}\sschrieb am\s.*\d.*:$`),                     // GMX, web.de: "X schrieb am 28.11.2026 10:41:"
-	regexp.MustCompile(`(?i)^le\s.*\d.*\sa écrit\s?:$`),                           // French
-	regexp.MustCompile(`(?i)^el\s.*\d.*\sescribió\s?:$`),                          // Spanish
-	regexp.MustCompile(`(?i)^op\s.*\d.*\sschreef(\s.*)?:$`),                       // Dutch
-	regexp.MustCompile(`(?i)^il (giorno )?.*\d.*\sha scritto\s?:$`),               // Italian
 	regexp.MustCompile(`(?i)^.{1,200}<[^<>@\s]+@[^<>\s]+>\s(wrote|schrieb)\s?:$`), // "Name <a@b> wrote:"
 }
 
@@ -149,15 +175,15 @@ func attributionLines(lines []string, i int) int {
 				return n
 			}
 		}
+		if n == 1 {
+			for _, re := range oneLineAttributions {
+				if re.MatchString(joined) {
+					return 1
+				}
+			}
+		}
 	}
 	return 0
-}
-
-func nextNonBlank(lines []string, i int) int {
-	for i < len(lines) && strings.TrimFunc(lines[i], unicode.IsSpace) == "" {
-		i++
-	}
-	return i
 }
 
 // headerField matches a line of the header block Outlook writes above the

@@ -120,6 +120,16 @@ func TestEmailTextPlain(t *testing.T) {
 			want: "On the phone he was great.\nOn time too.\nFrom: my side, 5 stars\nAm Ende war alles gut.",
 		},
 		{
+			name: "attribution by name only, on its own line",
+			text: "Thanks a lot!\nNordlicht Reisen <feedback@nordlicht.example> wrote:\n> How was your contact with Jonas?",
+			want: "Thanks a lot!",
+		},
+		{
+			name: "quoted lines are gone before the header rule looks",
+			text: "5 stars\n\nFrom: me\n> a quoted line\nSent: from my desk",
+			want: "5 stars",
+		},
+		{
 			name: "android samsung",
 			text: "1 - nobody listened\n\n\n\nSent from my Galaxy\n\n\n-------- Original message --------\nFrom: Nordlicht Reisen <feedback@nordlicht.example>",
 			want: "1 - nobody listened",

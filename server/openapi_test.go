@@ -3,17 +3,26 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -114,6 +123,8 @@ func sortedKeys[V any](m map[string]V) []string {
 const (
 	operatorToken = "pat_openapi_test_operator"
 	twilioToken   = "twilio-auth-token"
+	inboundToken  = "inbound-parse-token"
+	inboundDomain = "reply.nordlicht.example"
 	publicURL     = "https://plaudit.example"
 )
 
@@ -128,6 +139,15 @@ type apiHarness struct {
 	mu  sync.Mutex
 	hit map[string]bool // "METHOD /path STATUS" seen
 	doc *openapi3.T
+
+	listenOnce sync.Once
+	addr       string
+
+	// stopRedis stops the queue's Redis, to see the answers when it is
+	// away.
+	stopRedis func()
+	// eventKey signs SendGrid events.
+	eventKey *ecdsa.PrivateKey
 }
 
 func newAPIHarness(t *testing.T) *apiHarness {
@@ -154,26 +174,45 @@ func newAPIHarness(t *testing.T) *apiHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(redis.Close)
-	q := queue.NewClient(redis.ConnOpt())
+	redisOpt := redis.ConnOpt()
+	stopRedis := sync.OnceFunc(redis.Close)
+	t.Cleanup(stopRedis)
+	q := queue.NewClient(redisOpt)
 	t.Cleanup(func() { q.Close() })
+	eventKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventPub, err := x509.MarshalPKIXPublicKey(&eventKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	reg := prometheus.NewRegistry()
 	srv := server.New(server.Config{
-		Store:           st,
-		Queue:           q,
-		Kinds:           connectors.Default(),
-		DriverDeps:      plaudit.DriverDeps{HTTP: &http.Client{Timeout: 2 * time.Second}},
-		Keyring:         kr,
-		Metrics:         metrics.New(reg),
-		Gatherer:        reg,
-		Log:             slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL:       publicURL,
-		AdminTokenHash:  keyring.SecretHash(operatorToken),
-		Ready:           st.Ping,
-		TwilioAuthToken: twilioToken,
+		Store:          st,
+		Queue:          q,
+		Kinds:          connectors.Default(),
+		DriverDeps:     plaudit.DriverDeps{HTTP: &http.Client{Timeout: 2 * time.Second}},
+		Keyring:        kr,
+		Metrics:        metrics.New(reg),
+		Gatherer:       reg,
+		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		PublicURL:      publicURL,
+		AdminTokenHash: keyring.SecretHash(operatorToken),
+		Ready: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return err
+			}
+			return queue.Ping(ctx, redisOpt)
+		},
+		TwilioAuthToken:      twilioToken,
+		SendGridEventKey:     base64.StdEncoding.EncodeToString(eventPub),
+		SendGridInboundToken: inboundToken,
+		InboundEmailDomain:   inboundDomain,
 	})
-	return &apiHarness{t: t, app: srv.App(), store: st, router: router, doc: doc, hit: map[string]bool{}}
+	return &apiHarness{t: t, app: srv.App(), store: st, router: router, doc: doc, hit: map[string]bool{},
+		stopRedis: stopRedis, eventKey: eventKey}
 }
 
 // call is one request to the server.
@@ -182,12 +221,19 @@ type call struct {
 	// key goes into Authorization: Bearer; xAPIKey into X-Api-Key.
 	key, xAPIKey string
 	// json is marshalled unless it is a []byte or a string, sent as is.
-	json   any
-	form   url.Values
+	json any
+	form url.Values
+	// multipart is sent as multipart/form-data.
+	multipart map[string]string
+	// xml is sent as text/xml.
+	xml    []byte
 	header map[string]string
 	// valid marks requests the document must accept as valid input: they
 	// are checked against it as well as their answers.
 	valid bool
+	// live sends the request over a real connection: app.Test reports a
+	// body over the limit as its own error instead of the answer.
+	live bool
 }
 
 type reply struct {
@@ -232,7 +278,26 @@ func (c call) build() (*http.Request, []byte) {
 	if c.form != nil {
 		body, ctype = []byte(c.form.Encode()), fiber.MIMEApplicationForm
 	}
+	if c.xml != nil {
+		body, ctype = c.xml, "text/xml; charset=utf-8"
+	}
+	if c.multipart != nil {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		for _, k := range sortedKeys(c.multipart) {
+			if err := w.WriteField(k, c.multipart[k]); err != nil {
+				panic(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			panic(err)
+		}
+		body, ctype = buf.Bytes(), w.FormDataContentType()
+	}
 	req := httptest.NewRequest(c.method, publicURL+c.path, bytes.NewReader(body))
+	// Send the path as the request target, as clients do, not the
+	// absolute URL.
+	req.RequestURI = ""
 	if ctype != "" {
 		req.Header.Set(fiber.HeaderContentType, ctype)
 	}
@@ -248,13 +313,22 @@ func (c call) build() (*http.Request, []byte) {
 	return req, body
 }
 
+// anyStatus tells do not to check the status.
+const anyStatus = 0
+
 // do sends c, checks the answer (and, for valid requests, the request)
 // against the document, and wants status.
 func (h *apiHarness) do(c call, status int) reply {
 	t := h.t
 	t.Helper()
 	req, reqBody := c.build()
-	resp, err := h.app.Test(req, -1)
+	var resp *http.Response
+	var err error
+	if c.live {
+		resp, err = h.overTCP(req)
+	} else {
+		resp, err = h.app.Test(req, -1)
+	}
 	if err != nil {
 		t.Fatalf("%s %s: %v", c.method, c.path, err)
 	}
@@ -264,7 +338,7 @@ func (h *apiHarness) do(c call, status int) reply {
 		t.Fatal(err)
 	}
 	r := reply{status: resp.StatusCode, header: resp.Header, body: body}
-	if r.status != status {
+	if status != anyStatus && r.status != status {
 		t.Errorf("%s %s: status %d, want %d: %s", c.method, c.path, r.status, status, body)
 	}
 
@@ -299,6 +373,26 @@ func (h *apiHarness) do(c call, status int) reply {
 		t.Errorf("%s %s: answer %d does not match openapi.json: %v\nbody: %s", c.method, c.path, r.status, err, body)
 	}
 	return r
+}
+
+// overTCP sends req to the app listening on a loopback port, started on
+// first use.
+func (h *apiHarness) overTCP(req *http.Request) (*http.Response, error) {
+	h.listenOnce.Do(func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		go func() { _ = h.app.Listener(ln) }()
+		h.t.Cleanup(func() { _ = h.app.Shutdown() })
+		h.addr = ln.Addr().String()
+	})
+	out, err := http.NewRequest(req.Method, "http://"+h.addr+req.URL.RequestURI(), req.Body)
+	if err != nil {
+		return nil, err
+	}
+	out.Header = req.Header.Clone()
+	return http.DefaultClient.Do(out)
 }
 
 // wantMessage checks that an error names what is wrong.
@@ -487,7 +581,8 @@ func TestOpenAPIConformance(t *testing.T) {
 	h.do(call{method: "DELETE", path: "/api/v1/agents/" + lena.ID, key: admin}, 204)
 	h.do(call{method: "GET", path: "/api/v1/agents/" + lena.ID, key: admin}, 404)
 	h.do(call{method: "DELETE", path: "/api/v1/agents/" + lena.ID, key: admin}, 404)
-	r = h.do(call{method: "POST", path: "/api/v1/agents", key: admin, json: bytes.Repeat([]byte(" "), server.MaxBody+1)}, 413)
+	r = h.do(call{method: "POST", path: "/api/v1/agents", key: admin, json: bytes.Repeat([]byte(" "), server.MaxBody+1), live: true}, 413)
+	wantMessage(t, r, "1 MiB")
 
 	// The direct trigger API.
 	trig := map[string]any{
@@ -512,7 +607,15 @@ func TestOpenAPIConformance(t *testing.T) {
 	if again.ID != in.ID || !again.Duplicate {
 		t.Errorf("repeat = %+v, want the first id %s as a duplicate", again, in.ID)
 	}
-	h.do(call{method: "POST", path: "/api/v1/interactions", key: testTrigger, valid: true, json: trig}, 202)
+	r = h.do(call{method: "POST", path: "/api/v1/interactions", key: testTrigger, valid: true, json: trig}, 202)
+	var testIn struct {
+		ID   string `json:"id"`
+		Test bool   `json:"test"`
+	}
+	r.decode(t, &testIn)
+	if !testIn.Test || testIn.ID == in.ID {
+		t.Errorf("test-mode interaction = %+v", testIn)
+	}
 	h.do(call{method: "POST", path: "/api/v1/interactions", key: admin, valid: true, json: map[string]any{
 		"ext_interaction_id": "T-2", "customer": map[string]any{"phone": 4930901821}, "employee": map[string]any{"email": "jonas.weber@nordlicht.example"}}}, 202)
 	for field, body := range map[string]map[string]any{
@@ -552,21 +655,56 @@ func TestOpenAPIConformance(t *testing.T) {
 	wantMessage(t, r, "ticket.id")
 	h.do(call{method: "POST", path: "/hooks/con_nosuch", json: hook, header: signed(hook)}, 404)
 
-	// Twilio and SendGrid.
+	h.do(call{method: "POST", path: "/hooks/" + con.ID, json: bytes.Repeat([]byte(" "), server.MaxBody+1), live: true}, 413)
+
+	// A Salesforce Outbound Message, answered with the SOAP Ack.
+	soap, err := os.ReadFile("../connectors/salesforce/testdata/salesforce-outbound-message.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = h.do(call{method: "POST", path: "/api/v1/connectors", key: admin, valid: true, json: map[string]any{
+		"kind": "salesforce", "config": map[string]any{"org_id": "00D8a000000XyZwEAK", "client_id": "plaudit", "client_secret": "sf-secret",
+			"field_map": map[string]any{"language": "Language__c"}, "rating_field": "Rating__c"},
+	}}, 201)
+	var sf struct {
+		ID string `json:"id"`
+	}
+	r.decode(t, &sf)
+	r = h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: soap, valid: true}, 200)
+	if !bytes.Contains(r.body, []byte("<Ack>true</Ack>")) {
+		t.Errorf("salesforce answer %s", r.body)
+	}
+	r = h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: bytes.ReplaceAll(soap, []byte("00D8a000000XyZwEAK"), []byte("00D000000000001AAA"))}, 401)
+	if !bytes.Contains(r.body, []byte("soapenv:Fault")) {
+		t.Errorf("salesforce fault %s", r.body)
+	}
+	h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: []byte("<notxml")}, 400)
+
+	// Twilio.
 	sms := url.Values{"MessageSid": {"SM0001"}, "From": {"+4930901820"}, "To": {"+15005550006"}, "Body": {"HELP"}}
+	twilioSigned := func(path string, form url.Values) map[string]string {
+		return map[string]string{"X-Twilio-Signature": twilioSignature(publicURL+path, form)}
+	}
 	h.do(call{method: "POST", path: "/hooks/twilio/sms", form: sms}, 401)
 	h.do(call{method: "POST", path: "/hooks/twilio/sms", form: sms, header: map[string]string{"X-Twilio-Signature": "bm9wZQ=="}}, 403)
-	r = h.do(call{method: "POST", path: "/hooks/twilio/sms", form: sms, valid: true,
-		header: map[string]string{"X-Twilio-Signature": twilioSignature(publicURL+"/hooks/twilio/sms", sms)}}, 200)
+	r = h.do(call{method: "POST", path: "/hooks/twilio/sms", form: sms, valid: true, header: twilioSigned("/hooks/twilio/sms", sms)}, 200)
 	if !bytes.Contains(r.body, []byte("<Response>")) {
 		t.Errorf("TwiML answer %s", r.body)
 	}
+	junk := url.Values{"MessageSid": {"SM0003"}, "From": {"not a number"}, "Body": {"5"}}
+	h.do(call{method: "POST", path: "/hooks/twilio/sms", form: junk, valid: true, header: twilioSigned("/hooks/twilio/sms", junk)}, 400)
 	status := url.Values{"MessageSid": {"SM0002"}, "MessageStatus": {"delivered"}}
 	statusPath := "/hooks/twilio/status?r=req_nosuch&t=" + tenant.ID
-	h.do(call{method: "POST", path: statusPath, form: status, valid: true,
-		header: map[string]string{"X-Twilio-Signature": twilioSignature(publicURL+statusPath, status)}}, 204)
-	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: "[]"}, 403)
-	h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", json: "{}"}, 200)
+	h.do(call{method: "POST", path: statusPath, form: status}, 401)
+	h.do(call{method: "POST", path: statusPath, form: status, valid: true, header: twilioSigned(statusPath, status)}, 204)
+
+	// SendGrid Inbound Parse: basic auth, multipart.
+	parseAuth := map[string]string{fiber.HeaderAuthorization: "Basic " + base64.StdEncoding.EncodeToString([]byte("parse:"+inboundToken))}
+	mail := map[string]string{"to": "reply+nosuchtoken@" + inboundDomain, "from": "anna.schneider@example.org", "subject": "Re: How did we do?", "text": "5 quick and kind"}
+	h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", multipart: mail}, 401)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", multipart: mail, header: map[string]string{fiber.HeaderAuthorization: "Basic cGFyc2U6d3Jvbmc="}}, 401)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", json: "{}", header: parseAuth}, 400)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", multipart: mail, header: parseAuth, valid: true}, 200)
 
 	// A request that went out, answered on the page.
 	sent := time.Now().Add(-time.Hour)
@@ -587,6 +725,31 @@ func TestOpenAPIConformance(t *testing.T) {
 	h.do(call{method: "POST", path: "/f/" + fr.Token, valid: true, form: url.Values{
 		"step": {"more"}, "comment": {"Quick and kind."}, "excellence": {"fast", "friendly"}, "reward": {"yes"}}}, 303)
 	h.do(call{method: "GET", path: "/f/" + fr.Token}, 200)
+
+	// SendGrid's Event Webhook, signed with ECDSA.
+	events := []byte(`[{"email":"anna.schneider@example.org","event":"delivered","sg_event_id":"ev-1","request_id":"` + fr.ID + `","tenant_id":"` + tenant.ID + `"},` +
+		`{"email":"someone@example.org","event":"processed","sg_event_id":"ev-2"}]`)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events}, 401)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events, header: h.sendgridSigned(time.Now().Add(-time.Hour), events)}, 401)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events, header: h.sendgridSigned(time.Now(), []byte("[]"))}, 403)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: `{"event":"delivered"}`, header: h.sendgridSigned(time.Now(), []byte(`{"event":"delivered"}`))}, 400)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events, header: h.sendgridSigned(time.Now(), events), valid: true}, 200)
+
+	// A request answered too long ago is closed.
+	long := time.Now().Add(-40 * 24 * time.Hour)
+	closed := plaudit.FeedbackRequest{
+		TenantID: tenant.ID, InteractionID: testIn.ID, AgentID: agent.ID, TicketID: "73021",
+		Channel: plaudit.ChannelEmail, Recipient: "test@nordlicht.example", Language: "en", Test: true,
+		Status: plaudit.RequestDelivered, DueAt: long, SentAt: &long, Attempts: 1,
+	}
+	if _, err := h.store.CreateRequest(ctx, &closed); err != nil {
+		t.Fatalf("create request: %v", err)
+	}
+	h.do(call{method: "GET", path: "/f/" + closed.Token}, 410)
+	h.do(call{method: "POST", path: "/f/" + closed.Token, form: url.Values{"score": {"4"}}}, 410)
+
+	// Who may call what.
+	h.checkRoles(map[string]string{plaudit.RoleAdmin: admin, plaudit.RoleRead: reader, plaudit.RoleTrigger: trigger})
 
 	// Reading what happened.
 	r = h.do(call{method: "GET", path: "/api/v1/feedback-requests?status=responded&since=2020-01-31&limit=10&agent=" + agent.ID, key: reader, valid: true}, 200)
@@ -618,7 +781,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	r = h.do(call{method: "GET", path: "/api/v1/data-subjects?email=Anna.Schneider%40example.org", key: admin, valid: true}, 200)
 	var export store.SubjectData
 	r.decode(t, &export)
-	if len(export.Interactions) == 0 || len(export.Requests) != 1 || len(export.Responses) != 1 {
+	if len(export.Interactions) == 0 || len(export.Requests) == 0 || len(export.Responses) != 1 {
 		t.Errorf("export: %d interactions, %d requests, %d responses", len(export.Interactions), len(export.Requests), len(export.Responses))
 	}
 	h.do(call{method: "GET", path: "/api/v1/data-subjects?phone=%2B49%2030%20901820", key: admin, valid: true}, 200)
@@ -641,7 +804,75 @@ func TestOpenAPIConformance(t *testing.T) {
 	h.do(call{method: "DELETE", path: "/api/v1/connectors/" + con.ID, key: admin}, 204)
 	h.do(call{method: "DELETE", path: "/api/v1/connectors/" + con.ID, key: admin}, 404)
 
+	// Without Redis: not ready, and nothing is accepted that cannot be
+	// queued.
+	h.stopRedis()
+	r = h.do(call{method: "GET", path: "/readyz"}, 503)
+	if r.header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	trig["ext_interaction_id"] = "T-3"
+	r = h.do(call{method: "POST", path: "/api/v1/interactions", key: trigger, valid: true, json: trig}, 503)
+	if r.header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	r = h.do(call{method: "POST", path: "/api/v1/interactions", key: trigger, valid: true, json: trig}, 503)
+	wantMessage(t, r, "retry later")
+	hook = bytes.Replace(hook, []byte("73022"), []byte("73023"), 1)
+	h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: bytes.ReplaceAll(soap, []byte("04l8a00000QwEr"), []byte("04l8a00000QwXx"))}, 503)
+
 	h.reportCoverage()
+}
+
+// checkRoles calls every operation that takes a tenant key without a key
+// (401) and with a key of each role: x-plaudit-roles says which roles may
+// call it; the others get 403.
+func (h *apiHarness) checkRoles(keys map[string]string) {
+	t := h.t
+	t.Helper()
+	for _, path := range sortedKeys(h.doc.Paths.Map()) {
+		item := h.doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			raw, ok := op.Extensions["x-plaudit-roles"].([]any)
+			if !ok {
+				if strings.HasPrefix(path, "/api/v1/") && path != "/api/v1/tenants" {
+					t.Errorf("%s %s: no x-plaudit-roles", method, path)
+				}
+				continue
+			}
+			var roles []string
+			for _, r := range raw {
+				roles = append(roles, fmt.Sprint(r))
+			}
+			p := strings.ReplaceAll(path, "{id}", "nosuch")
+			h.do(call{method: method, path: p}, 401)
+			for _, role := range sortedKeys(keys) {
+				if slices.Contains(roles, role) {
+					r := h.do(call{method: method, path: p, key: keys[role]}, anyStatus)
+					if r.status == 401 || r.status == 403 {
+						t.Errorf("%s %s with a %s key: %d, want it allowed", method, p, role, r.status)
+					}
+					continue
+				}
+				h.do(call{method: method, path: p, key: keys[role]}, 403)
+			}
+		}
+	}
+}
+
+// sendgridSigned signs an Event Webhook body as SendGrid does: ECDSA over
+// SHA-256 of timestamp + body.
+func (h *apiHarness) sendgridSigned(at time.Time, body []byte) map[string]string {
+	ts := fmt.Sprint(at.Unix())
+	sum := sha256.Sum256(append([]byte(ts), body...))
+	sig, err := ecdsa.SignASN1(rand.Reader, h.eventKey, sum[:])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return map[string]string{
+		"X-Twilio-Email-Event-Webhook-Signature": base64.StdEncoding.EncodeToString(sig),
+		"X-Twilio-Email-Event-Webhook-Timestamp": ts,
+	}
 }
 
 // twilioSignature signs a request the way Twilio does: HMAC-SHA1 over the

@@ -23,7 +23,7 @@ func (s *Store) CreateAgent(ctx context.Context, a *plaudit.Agent) error {
 	a.ExternalIDs = normMap(a.ExternalIDs)
 	now := s.clock()
 	a.CreatedAt, a.UpdatedAt = now, now
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.w.ExecContext(ctx,
 		`INSERT INTO agents (`+agentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
 		a.ID, a.TenantID, a.Email, a.Name, a.Bio, a.PhotoURL, a.Hometown, a.Approved, mapJSON(a.ExternalIDs), s.ts(now))
 	switch {
@@ -81,7 +81,7 @@ func (s *Store) queryAgents(ctx context.Context, q string, args ...any) ([]plaud
 
 // UpdateAgent saves every field an admin may change.
 func (s *Store) UpdateAgent(ctx context.Context, a plaudit.Agent) error {
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE agents SET email = $3, name = $4, bio = $5, photo_url = $6, hometown = $7, approved = $8,
 		        external_ids = $9, updated_at = $10
 		 WHERE tenant_id = $1 AND id = $2`,
@@ -98,7 +98,7 @@ func (s *Store) UpdateAgent(ctx context.Context, a plaudit.Agent) error {
 // DeleteAgent deletes an agent. Requests and responses keep the agent id
 // for reports; the agent's name, photo and bio go.
 func (s *Store) DeleteAgent(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	res, err := s.w.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	if err != nil {
 		return fmt.Errorf("store: delete agent: %w", err)
 	}

@@ -16,7 +16,7 @@ func (s *Store) AddAudit(ctx context.Context, e *plaudit.AuditEvent) error {
 		e.ID = keyring.ID("aud")
 	}
 	e.CreatedAt = s.clock()
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.w.ExecContext(ctx,
 		`INSERT INTO audit_events (id, tenant_id, actor, action, target, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		e.ID, e.TenantID, e.Actor, e.Action, e.Target, e.Detail, s.ts(e.CreatedAt))
 	switch {
@@ -58,7 +58,7 @@ func (s *Store) ListAudit(ctx context.Context, tenantID string, limit int) ([]pl
 // sg_event_id) and reports whether it is new, so that a redelivered
 // callback is handled once.
 func (s *Store) FirstSeen(ctx context.Context, key string, now time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO seen_callbacks (id, seen_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, key, s.ts(now))
 	if err != nil {
 		return false, fmt.Errorf("store: first seen: %w", err)
@@ -73,7 +73,7 @@ func (s *Store) FirstSeen(ctx context.Context, key string, now time.Time) (bool,
 // PruneSeen forgets callback ids seen before before; providers stop
 // redelivering long before.
 func (s *Store) PruneSeen(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM seen_callbacks WHERE seen_at < $1`, s.ts(before))
+	res, err := s.w.ExecContext(ctx, `DELETE FROM seen_callbacks WHERE seen_at < $1`, s.ts(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: prune seen: %w", err)
 	}

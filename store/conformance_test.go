@@ -197,7 +197,7 @@ func testMigrate(t *testing.T, s *Store, _ *clock) {
 	}
 
 	// A database newer than the build is refused, not silently used.
-	_, err = s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', $2)`,
+	_, err = s.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', $2)`,
 		len(ms)+1, s.ts(base))
 	must(t, err)
 	if err := s.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "newer") {
@@ -254,7 +254,7 @@ func testTenants(t *testing.T, s *Store, _ *clock) {
 	deepEqual(t, "after UpdateTenant", got, a)
 
 	// Settings stored before a field existed read back with its default.
-	_, err = s.db.ExecContext(ctx, `UPDATE tenants SET settings = '{"delay_seconds": 5}' WHERE id = $1`, a.ID)
+	_, err = s.w.ExecContext(ctx, `UPDATE tenants SET settings = '{"delay_seconds": 5}' WHERE id = $1`, a.ID)
 	must(t, err)
 	got, err = s.GetTenant(ctx, a.ID)
 	must(t, err)
@@ -392,7 +392,7 @@ func testConnectors(t *testing.T, s *Store, _ *clock) {
 	if other.Secrets == nil || string(other.Config) != "{}" {
 		t.Fatalf("empty secrets/config not normalized: %+v", other)
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE connectors SET secrets = $1 WHERE id = $2`, raw, other.ID)
+	_, err = s.w.ExecContext(ctx, `UPDATE connectors SET secrets = $1 WHERE id = $2`, raw, other.ID)
 	must(t, err)
 	if _, err := s.ConnectorByID(ctx, other.ID); err == nil {
 		t.Fatal("a sealed value moved to another row opened")

@@ -41,7 +41,7 @@ func (s *Store) CreateConnector(ctx context.Context, c *plaudit.Connector) error
 	c.Secrets = normMap(c.Secrets)
 	now := s.clock()
 	c.CreatedAt, c.UpdatedAt = now, now
-	_, err = s.db.ExecContext(ctx,
+	_, err = s.w.ExecContext(ctx,
 		`INSERT INTO connectors (`+connectorCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
 		c.ID, c.TenantID, c.Kind, c.Name, cfg, s.sealSecrets(c.ID, c.Secrets), c.Disabled, s.ts(now))
 	switch {
@@ -118,13 +118,14 @@ func (s *Store) ListConnectors(ctx context.Context, tenantID string) ([]plaudit.
 }
 
 // UpdateConnector saves name, config, secrets and disabled. Kind and
-// tenant never change.
+// tenant never change. Secrets are replaced by what c carries: callers
+// that change only some merge them onto GetConnector's first.
 func (s *Store) UpdateConnector(ctx context.Context, c plaudit.Connector) error {
 	cfg, err := configText(c.Config)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE connectors SET name = $3, config = $4, secrets = $5, disabled = $6, updated_at = $7
 		 WHERE tenant_id = $1 AND id = $2`,
 		c.TenantID, c.ID, c.Name, cfg, s.sealSecrets(c.ID, c.Secrets), c.Disabled, s.ts(s.clock()))
@@ -137,7 +138,7 @@ func (s *Store) UpdateConnector(ctx context.Context, c plaudit.Connector) error 
 // DeleteConnector deletes a connector. Its interactions stay: they belong
 // to the tenant's history until retention removes them.
 func (s *Store) DeleteConnector(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM connectors WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	res, err := s.w.ExecContext(ctx, `DELETE FROM connectors WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	if err != nil {
 		return fmt.Errorf("store: delete connector: %w", err)
 	}
@@ -189,7 +190,7 @@ func (s *Store) reseal(ctx context.Context, table, col string) (int, error) {
 			return n, fmt.Errorf("%s: %w", r.id, err)
 		}
 		var res sql.Result
-		res, err = s.db.ExecContext(ctx, `UPDATE `+table+` SET `+col+` = $1 WHERE id = $2 AND `+col+` = $3`,
+		res, err = s.w.ExecContext(ctx, `UPDATE `+table+` SET `+col+` = $1 WHERE id = $2 AND `+col+` = $3`,
 			s.kr.Seal(pt, []byte(r.id)), r.id, r.sealed)
 		if err != nil {
 			return n, fmt.Errorf("%s: %w", r.id, err)

@@ -39,7 +39,7 @@ func (s *Store) InsertInteraction(ctx context.Context, in *plaudit.Interaction) 
 	}
 	now := s.clock()
 	c, a := in.Customer, in.Agent
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO interactions (`+interactionCols+`)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 		 ON CONFLICT (tenant_id, connector_id, dedup_key) DO NOTHING`,
@@ -122,7 +122,7 @@ func (s *Store) GetInteraction(ctx context.Context, tenantID, id string) (plaudi
 // and its status.
 func (s *Store) UpdateInteraction(ctx context.Context, in plaudit.Interaction) error {
 	c, a := in.Customer, in.Agent
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE interactions SET
 		   customer_name = $3, customer_email = $4, customer_phone = $5, customer_language = $6,
 		   customer_country = $7, customer_time_zone = $8,
@@ -140,7 +140,7 @@ func (s *Store) UpdateInteraction(ctx context.Context, in plaudit.Interaction) e
 // DeleteInteraction deletes an interaction with its feedback request and
 // response (the foreign keys cascade).
 func (s *Store) DeleteInteraction(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM interactions WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	res, err := s.w.ExecContext(ctx, `DELETE FROM interactions WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	if err != nil {
 		return fmt.Errorf("store: delete interaction: %w", err)
 	}

@@ -21,7 +21,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *plaudit.APIKey) error {
 	}
 	k.CreatedAt = s.clock()
 	k.LastUsedAt = timePtr(k.LastUsedAt)
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.w.ExecContext(ctx,
 		`INSERT INTO api_keys (`+apiKeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		k.ID, k.TenantID, k.Name, k.Role, k.Mode, k.Prefix, k.Hash, s.ts(k.CreatedAt), s.tsPtr(k.LastUsedAt))
 	switch {
@@ -66,7 +66,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, tenantID string) ([]plaudit.API
 
 // DeleteAPIKey revokes a key.
 func (s *Store) DeleteAPIKey(ctx context.Context, tenantID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM api_keys WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	res, err := s.w.ExecContext(ctx, `DELETE FROM api_keys WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	if err != nil {
 		return fmt.Errorf("store: delete api key: %w", err)
 	}

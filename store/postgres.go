@@ -55,5 +55,5 @@ func openPostgres(databaseURL string) (*Store, error) {
 	db.SetMaxOpenConns(postgresOpenConns)
 	db.SetMaxIdleConns(postgresIdleConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{db: db, d: postgresDialect()}, nil
+	return &Store{db: db, w: db, d: postgresDialect()}, nil
 }

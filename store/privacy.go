@@ -41,7 +41,7 @@ type SubjectData struct {
 // first call (day formatted in its own location): a response belongs to
 // the day it was given, even when the customer adds a comment later.
 func (s *Store) RecordAggregate(ctx context.Context, r plaudit.Response, channel string, day time.Time) error {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.w.ExecContext(ctx,
 		`INSERT INTO aggregates (tenant_id, response_id, day, agent_id, channel, score, excellence, improvement, reward, test)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		 ON CONFLICT (tenant_id, response_id) DO UPDATE SET
@@ -347,5 +347,5 @@ func (s *Store) flushErased(ctx context.Context) error {
 	if s.d.afterErase == nil {
 		return nil
 	}
-	return s.d.afterErase(ctx, s.db)
+	return s.d.afterErase(ctx, s.w)
 }

@@ -72,7 +72,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 		token = keyring.Token(tokenBytes)
 	}
 	now := s.clock()
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO feedback_requests (`+requestInsertCols+`)
 		 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19)
 		 ON CONFLICT (interaction_id) DO NOTHING`,
@@ -201,7 +201,7 @@ func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilt
 // "sending" and counts the attempt. Everyone else gets claimed=false and
 // the row as it is now, so a duplicate task does not send twice.
 func (s *Store) ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error) {
-	r, err := scanRequest(s.db.QueryRowContext(ctx,
+	r, err := scanRequest(s.w.QueryRowContext(ctx,
 		`UPDATE feedback_requests SET status = $3, attempts = attempts + 1, updated_at = $5
 		 WHERE tenant_id = $1 AND id = $2
 		   AND ((status = $4 AND due_at <= $5) OR (status = $3 AND updated_at < $6))
@@ -240,7 +240,7 @@ func (s *Store) requestChanged(ctx context.Context, res sql.Result, tenantID, id
 // MarkRequestSent records that the provider accepted the message: sending
 // → sent, with the provider's message id for its delivery events.
 func (s *Store) MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE feedback_requests SET status = $3, provider_id = NULLIF($4, ''), sent_at = $5, updated_at = $5
 		 WHERE tenant_id = $1 AND id = $2 AND status = $6`,
 		tenantID, id, plaudit.RequestSent, providerID, s.ts(at), plaudit.RequestSending)
@@ -257,7 +257,7 @@ func (s *Store) SetRequestStatus(ctx context.Context, tenantID, id, status, reas
 	if !knownRequestStatus(status) {
 		return plaudit.Errorf(plaudit.EInvalid, "unknown request status %q", status)
 	}
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE feedback_requests SET status = $3, reason = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
 		tenantID, id, status, reason, s.ts(s.clock()))
 	if err != nil {
@@ -269,7 +269,7 @@ func (s *Store) SetRequestStatus(ctx context.Context, tenantID, id, status, reas
 // RescheduleRequest puts a request back in the schedule, due at due (quiet
 // hours, a provider's Retry-After).
 func (s *Store) RescheduleRequest(ctx context.Context, tenantID, id string, due time.Time) error {
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE feedback_requests SET status = $3, due_at = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
 		tenantID, id, plaudit.RequestScheduled, s.ts(due), s.ts(s.clock()))
 	if err != nil {
@@ -281,7 +281,7 @@ func (s *Store) RescheduleRequest(ctx context.Context, tenantID, id string, due 
 // CancelScheduledForTicket cancels the requests for a reopened ticket that
 // have not gone out yet. Requests already sending or sent are left alone.
 func (s *Store) CancelScheduledForTicket(ctx context.Context, tenantID, connectorID, ticketID string) (n int, err error) {
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE feedback_requests SET status = $4, reason = $5, updated_at = $6
 		 WHERE tenant_id = $1 AND connector_id = $2 AND ticket_id = $3 AND status = $7`,
 		tenantID, connectorID, ticketID, plaudit.RequestCanceled, plaudit.ReasonReopened, s.ts(s.clock()), plaudit.RequestScheduled)

@@ -39,7 +39,7 @@ func (s *Store) CreateResponse(ctx context.Context, r *plaudit.Response) (create
 		status = plaudit.WritebackPending
 	}
 	now := s.clock()
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO responses (`+responseCols+`)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, 0, $14, $15, $16, $16)
 		 ON CONFLICT (request_id) DO NOTHING`,
@@ -123,7 +123,7 @@ func (s *Store) ResponseByRequest(ctx context.Context, tenantID, requestID strin
 // r.UpdatedAt are set from the stored row.
 func (s *Store) UpdateResponse(ctx context.Context, r *plaudit.Response) error {
 	now := s.clock()
-	err := s.db.QueryRowContext(ctx,
+	err := s.w.QueryRowContext(ctx,
 		`UPDATE responses SET score = $3, comment = $4, excellence = $5, improvement = $6, reward = $7,
 		        version = version + 1,
 		        writeback_status = CASE WHEN writeback_status = $8 THEN writeback_status ELSE $9 END,
@@ -179,7 +179,7 @@ func (s *Store) MarkWriteback(ctx context.Context, tenantID, id string, version 
 	now := s.ts(s.clock())
 	switch status {
 	case plaudit.WritebackDone:
-		res, err = s.db.ExecContext(ctx,
+		res, err = s.w.ExecContext(ctx,
 			`UPDATE responses SET
 			   written_version = CASE WHEN written_version < $3 THEN $3 ELSE written_version END,
 			   writeback_status = CASE WHEN version > (CASE WHEN written_version < $3 THEN $3 ELSE written_version END)
@@ -188,7 +188,7 @@ func (s *Store) MarkWriteback(ctx context.Context, tenantID, id string, version 
 			 WHERE tenant_id = $1 AND id = $2`,
 			tenantID, id, version, plaudit.WritebackPending, plaudit.WritebackDone, now)
 	case plaudit.WritebackPending, plaudit.WritebackFailed, plaudit.WritebackNone:
-		res, err = s.db.ExecContext(ctx,
+		res, err = s.w.ExecContext(ctx,
 			`UPDATE responses SET writeback_status = $3, writeback_error = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
 			tenantID, id, status, errText, now)
 	default:

@@ -15,9 +15,9 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// sqliteOpenConns bounds the pool. WAL lets readers run beside the one
-// writer; more connections than this only queue on the write lock.
-const sqliteOpenConns = 8
+// sqliteReadConns bounds the read pool: WAL lets readers run beside the one
+// writer.
+const sqliteReadConns = 8
 
 // checkpointPatience bounds how long erasure waits for a quiet moment to
 // truncate the WAL.
@@ -58,6 +58,10 @@ func sqlitePath(databaseURL, dataDir string) (string, error) {
 		}
 		p = filepath.Join(dataDir, "plaudit.db")
 	}
+	if p == ":memory:" || strings.HasPrefix(p, "file:") {
+		// Each pooled connection would get its own empty database.
+		return "", fmt.Errorf("store: sqlite %q is not supported: give a file path", p)
+	}
 	if strings.ContainsAny(p, "?#") {
 		return "", fmt.Errorf("store: sqlite path %q must not contain '?' or '#'", p)
 	}
@@ -96,17 +100,28 @@ func openSQLite(databaseURL, dataDir string) (*Store, error) {
 		q.Add("_pragma", p)
 	}
 	// BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
-	// transaction that reads and then writes cannot deadlock against
-	// another writer (which SQLite reports as SQLITE_BUSY at once, without
-	// waiting for busy_timeout).
+	// transaction that reads and then writes cannot deadlock against a
+	// writer in another process (which SQLite reports as SQLITE_BUSY at
+	// once, without waiting for busy_timeout).
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	w, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
-	db.SetMaxOpenConns(sqliteOpenConns)
-	db.SetMaxIdleConns(sqliteOpenConns)
-	return &Store{db: db, d: sqliteDialect(), path: path}, nil
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+
+	// Readers are query_only, so that a write sent to the wrong pool fails
+	// loudly instead of competing with the writer.
+	q.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(sqliteReadConns)
+	r.SetMaxIdleConns(sqliteReadConns)
+	return &Store{db: r, w: w, d: sqliteDialect(), path: path}, nil
 }
 
 // sqliteCheckpoint copies the WAL into the database file and truncates the

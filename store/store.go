@@ -24,7 +24,13 @@ import (
 // interactions, feedback requests, responses and the records around them.
 // It is safe for concurrent use.
 type Store struct {
+	// db is for reads, w for writes. On PostgreSQL they are one pool. On
+	// SQLite, which allows one writer at a time, w is a single connection:
+	// writers queue in database/sql, in order, instead of polling the file
+	// lock in busy_timeout sleeps, and the WAL checkpoint after an erasure
+	// does not compete with other writers for the lock.
 	db *sql.DB
+	w  *sql.DB
 	d  *dialect
 	kr *keyring.Keyring
 	// path is the SQLite database file ("" on PostgreSQL), kept so that
@@ -87,22 +93,39 @@ func Open(ctx context.Context, databaseURL string, dataDir string, kr *keyring.K
 	}
 	s.kr = kr
 	s.now = time.Now
-	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
+	// The writer first: on a new SQLite file it is the one that switches
+	// the journal to WAL.
+	if err := s.pingBoth(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", s.d.name, err)
 	}
 	return s, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.w != s.db {
+		if werr := s.w.Close(); err == nil {
+			err = werr
+		}
+	}
+	return err
+}
 
 // Ping checks that the database answers, for readiness probes.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.pingBoth(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
+}
+
+func (s *Store) pingBoth(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.db.PingContext(ctx)
 }
 
 // Engine names the engine: "sqlite" or "postgres".
@@ -128,7 +151,7 @@ type rowScanner interface {
 // IMMEDIATE (see sqlite.go), so it holds the write lock from the start and
 // never fails half-way with SQLITE_BUSY.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -109,8 +110,10 @@ func TestOpenURLs(t *testing.T) {
 			t.Errorf("sqlitePath(%q) = %q, %v; want %q", c.url, got, err, c.want)
 		}
 	}
-	if _, err := sqlitePath("sqlite:x.db?mode=ro", dir); err == nil {
-		t.Error("a path with '?' must be refused")
+	for _, bad := range []string{"sqlite:x.db?mode=ro", "sqlite::memory:", "sqlite:file:x.db"} {
+		if _, err := sqlitePath(bad, dir); err == nil {
+			t.Errorf("%q must be refused", bad)
+		}
 	}
 	_, err := Open(t.Context(), "mysql://x", dir, testKeyring(t))
 	if plaudit.ErrorCode(err) != plaudit.EInvalid {
@@ -136,11 +139,16 @@ func TestOpenURLs(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("database file mode %v, want 0600", fi.Mode().Perm())
 	}
-	// Every pooled connection carries the pragmas, not only the first.
+	// Every pooled connection carries the pragmas, not only the first;
+	// readers are query-only, the writer is not.
 	ctx := t.Context()
-	conns := make([]*sql.Conn, 3)
+	conns := make([]*sql.Conn, 4)
 	for i := range conns {
-		c, err := s.db.Conn(ctx)
+		pool := s.db
+		if i == 0 {
+			pool = s.w
+		}
+		c, err := pool.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,8 +156,13 @@ func TestOpenURLs(t *testing.T) {
 		conns[i] = c
 	}
 	for i, c := range conns {
+		queryOnly := "1"
+		if i == 0 {
+			queryOnly = "0"
+		}
 		for pragma, want := range map[string]string{
 			"journal_mode": "wal", "busy_timeout": "5000", "foreign_keys": "1", "synchronous": "1", "secure_delete": "1",
+			"query_only": queryOnly,
 		} {
 			var got string
 			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
@@ -261,5 +274,58 @@ func wantNotFound(t *testing.T, what string, err error) {
 	}
 	if !strings.HasSuffix(plaudit.ErrorMessage(err), "not found") {
 		t.Fatalf("%s: message %q", what, plaudit.ErrorMessage(err))
+	}
+}
+
+// TestSQLiteTwoProcesses opens the same file twice, as `plaudit migrate`
+// beside a running server would: writers of both then meet on SQLite's file
+// lock rather than in one pool, and transactions that read before they write
+// must still never fail with SQLITE_BUSY.
+func TestSQLiteTwoProcesses(t *testing.T) {
+	dir := t.TempDir()
+	kr := testKeyring(t)
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(t.Context(), "", dir, kr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	// Both migrate at once.
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for _, s := range stores {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- s.Migrate(t.Context()) }()
+	}
+	wg.Wait()
+	tn := plaudit.Tenant{Name: "A", Settings: plaudit.DefaultSettings()}
+	must(t, stores[0].CreateTenant(t.Context(), &tn))
+	for g := range 10 {
+		s := stores[g%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				email := fmt.Sprintf("p%d-%d@example.com", g, i)
+				in := plaudit.Interaction{TenantID: tn.ID, Source: "api", Customer: plaudit.Customer{Email: email}}
+				if _, err := s.InsertInteraction(t.Context(), &in); err != nil {
+					errs <- err
+					continue
+				}
+				if _, err := s.EraseSubject(t.Context(), tn.ID, email, ""); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -19,7 +19,7 @@ func (s *Store) Suppress(ctx context.Context, sp plaudit.Suppression) error {
 	if created.IsZero() {
 		created = s.clock()
 	}
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.w.ExecContext(ctx,
 		`INSERT INTO suppressions (tenant_id, address_hash, reason, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
 		 ON CONFLICT (tenant_id, address_hash) DO UPDATE SET reason = excluded.reason, expires_at = excluded.expires_at`,
 		sp.TenantID, sp.AddressHash, sp.Reason, s.ts(created), s.tsPtr(sp.ExpiresAt))
@@ -35,7 +35,7 @@ func (s *Store) Suppress(ctx context.Context, sp plaudit.Suppression) error {
 // Unsuppress lifts a suppression (START). Lifting one that does not exist
 // is not an error: the outcome is the same.
 func (s *Store) Unsuppress(ctx context.Context, tenantID, addressHash string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM suppressions WHERE tenant_id = $1 AND address_hash = $2`, tenantID, addressHash); err != nil {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM suppressions WHERE tenant_id = $1 AND address_hash = $2`, tenantID, addressHash); err != nil {
 		return fmt.Errorf("store: unsuppress: %w", err)
 	}
 	return nil
@@ -57,7 +57,7 @@ func (s *Store) IsSuppressed(ctx context.Context, tenantID, addressHash string, 
 
 // ExpireSuppressions deletes suppressions whose time is up.
 func (s *Store) ExpireSuppressions(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM suppressions WHERE expires_at IS NOT NULL AND expires_at <= $1`, s.ts(now))
+	res, err := s.w.ExecContext(ctx, `DELETE FROM suppressions WHERE expires_at IS NOT NULL AND expires_at <= $1`, s.ts(now))
 	if err != nil {
 		return 0, fmt.Errorf("store: expire suppressions: %w", err)
 	}

@@ -30,7 +30,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *plaudit.Tenant) error {
 	}
 	now := s.clock()
 	t.CreatedAt = now
-	_, err = s.db.ExecContext(ctx,
+	_, err = s.w.ExecContext(ctx,
 		`INSERT INTO tenants (id, name, settings, hash_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
 		t.ID, t.Name, settings, s.kr.Seal(t.HashKey, []byte(t.ID)), s.ts(now))
 	if s.d.isUnique(err) {
@@ -102,7 +102,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t plaudit.Tenant) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE tenants SET name = $2, settings = $3, updated_at = $4 WHERE id = $1`,
+	res, err := s.w.ExecContext(ctx, `UPDATE tenants SET name = $2, settings = $3, updated_at = $4 WHERE id = $1`,
 		t.ID, t.Name, settings, s.ts(s.clock()))
 	if err != nil {
 		return fmt.Errorf("store: update tenant: %w", err)

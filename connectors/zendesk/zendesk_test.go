@@ -305,8 +305,8 @@ func TestReceiveEventSubscription(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, body, event string
-		events           int
-		enrich           bool
+		events            int
+		enrich            bool
 	}{
 		{"reopened", `{"type":"zen:event-type:ticket.status_changed","id":"e2","subject":"zen:ticket:7","detail":{"id":"7","status":"OPEN"},"event":{"current":"OPEN","previous":"SOLVED"}}`,
 			plaudit.EventReopened, 1, true},

@@ -120,10 +120,12 @@ func (o *Outbox) store(ctx context.Context, m Message, tenantID, requestID strin
 	o.mu.Lock()
 	o.msgs = append(o.msgs, m)
 	if over := len(o.msgs) - o.max; over > 0 {
-		// Drop the oldest; clear them first so that the backing array
-		// does not keep their personal data reachable.
-		clear(o.msgs[:over])
-		o.msgs = append(o.msgs[:0], o.msgs[over:]...)
+		// Drop the oldest, and clear the slots left behind so that the
+		// backing array keeps no stale copy reachable (erasure relies on
+		// that).
+		n := copy(o.msgs, o.msgs[over:])
+		clear(o.msgs[n:])
+		o.msgs = o.msgs[:n]
 	}
 	o.mu.Unlock()
 

@@ -119,14 +119,38 @@ func TestPurge(t *testing.T) {
 	if len(list) != 2 || list[0].ID != keepSMS || list[1].ID != keep {
 		t.Errorf("left %+v", list)
 	}
-	// the slots behind the kept messages hold no copies
+	noStaleCopies(t, o, "anna@example.org", "+4915112345678")
+}
+
+func TestPurgeAfterRingWrapped(t *testing.T) {
+	o := New(3, slog.New(slog.DiscardHandler), "")
+	ctx := context.Background()
+	for i := 0; i < 4; i++ {
+		_, _ = o.SendEmail(ctx, email(fmt.Sprintf("c%d@example.org", i), "r"))
+	}
+	_, _ = o.SendEmail(ctx, email("anna@example.org", "r"))
+	if n := o.Purge("anna@example.org"); n != 1 {
+		t.Fatalf("Purge = %d", n)
+	}
+	noStaleCopies(t, o, "anna@example.org", "c0@example.org", "c1@example.org")
+}
+
+// noStaleCopies checks the whole backing array, beyond the slice's length,
+// for messages to addresses that must be gone.
+func noStaleCopies(t *testing.T, o *Outbox, gone ...string) {
+	t.Helper()
 	o.mu.Lock()
-	for _, m := range o.msgs[len(o.msgs):cap(o.msgs)] {
-		if m.Email != nil || m.SMS != nil {
-			t.Errorf("purged message still in the backing array: %+v", m)
+	defer o.mu.Unlock()
+	for i, m := range o.msgs[:cap(o.msgs)] {
+		for _, g := range gone {
+			if strings.EqualFold(m.recipient(), g) {
+				t.Errorf("slot %d (len %d) still holds a message to %s", i, len(o.msgs), g)
+			}
+		}
+		if i >= len(o.msgs) && (m.Email != nil || m.SMS != nil) {
+			t.Errorf("slot %d beyond len %d is not cleared", i, len(o.msgs))
 		}
 	}
-	o.mu.Unlock()
 }
 
 func TestInvalidAndCanceled(t *testing.T) {

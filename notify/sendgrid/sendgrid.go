@@ -32,6 +32,7 @@ type Client struct {
 	// package-level helpers (sendgrid.MakeRequestWithContext, Client.Send)
 	// go through rest.DefaultClient, a global we must not replace.
 	rest *rest.Client
+	err  error // configuration problem, see Err
 }
 
 var _ notify.EmailSender = (*Client)(nil)
@@ -39,22 +40,27 @@ var _ notify.EmailSender = (*Client)(nil)
 // NewClient returns a client for apiKey. baseURL "" means DefaultBaseURL; a
 // different one points the client at a proxy or a test server. hc nil
 // means a client with a 30-second timeout.
-func NewClient(apiKey, baseURL string, hc *http.Client) (*Client, error) {
-	if strings.TrimSpace(apiKey) == "" {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "sendgrid: an API key is required")
-	}
+//
+// A missing key or an unusable baseURL does not fail here: Err reports it
+// (for a check at start), and every send fails permanently with it.
+func NewClient(apiKey, baseURL string, hc *http.Client) *Client {
 	if baseURL == "" {
 		baseURL = DefaultBaseURL
-	}
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "sendgrid: base URL must be an http(s) URL")
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{apiKey: apiKey, host: strings.TrimRight(baseURL, "/"), rest: &rest.Client{HTTPClient: hc}}, nil
+	c := &Client{apiKey: apiKey, host: strings.TrimRight(baseURL, "/"), rest: &rest.Client{HTTPClient: hc}}
+	if strings.TrimSpace(apiKey) == "" {
+		c.err = plaudit.Errorf(plaudit.EInvalid, "sendgrid: an API key is required")
+	} else if u, err := url.Parse(baseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		c.err = plaudit.Errorf(plaudit.EInvalid, "sendgrid: the base URL must be an http(s) URL")
+	}
+	return c
 }
+
+// Err reports a configuration problem found by NewClient, or nil.
+func (c *Client) Err() error { return c.err }
 
 // message builds the Mail Send body. Click and open tracking and the
 // subscription footer are off: rewritten links would break the one-click
@@ -97,6 +103,8 @@ func message(m notify.Email) *mail.SGMailV3 {
 // Webhook's sg_message_id starts with.
 func (c *Client) SendEmail(ctx context.Context, m notify.Email) (string, error) {
 	switch {
+	case c.err != nil:
+		return "", plaudit.Permanent(plaudit.ErrorMessage(c.err), c.err)
 	case m.To == "":
 		return "", plaudit.Permanent("sendgrid: no recipient", nil)
 	case m.From == "":

@@ -68,8 +68,8 @@ func newClient(t *testing.T, h http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := NewClient("SG.test-key", srv.URL, srv.Client())
-	if err != nil {
+	c := NewClient("SG.test-key", srv.URL, srv.Client())
+	if err := c.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -161,28 +161,26 @@ func TestBaseURLWithPath(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
-	c, err := NewClient("k", srv.URL+"/sendgrid/", srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := NewClient("k", srv.URL+"/sendgrid/", srv.Client())
 	if _, err := c.SendEmail(context.Background(), testEmail); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestNewClientDefaults(t *testing.T) {
-	c, err := NewClient("k", "", nil)
-	if err != nil {
-		t.Fatal(err)
+	c := NewClient("k", "", nil)
+	if c.Err() != nil || c.host != DefaultBaseURL {
+		t.Errorf("host = %q, err = %v", c.host, c.Err())
 	}
-	if c.host != DefaultBaseURL {
-		t.Errorf("host = %q", c.host)
-	}
-	if _, err := NewClient("", "", nil); err == nil {
-		t.Error("empty key accepted")
-	}
-	if _, err := NewClient("k", "ftp://x", nil); err == nil {
-		t.Error("ftp base URL accepted")
+	for _, bad := range []*Client{NewClient("", "", nil), NewClient("k", "ftp://x", nil), NewClient("k", "api.sendgrid.com", nil)} {
+		if plaudit.ErrorCode(bad.Err()) != plaudit.EInvalid {
+			t.Errorf("Err() = %v", bad.Err())
+		}
+		_, err := bad.SendEmail(context.Background(), testEmail)
+		var p *plaudit.PermanentError
+		if !errors.As(err, &p) || !strings.HasPrefix(p.Reason, "sendgrid: ") {
+			t.Errorf("send with a bad configuration: %v", err)
+		}
 	}
 }
 
@@ -276,11 +274,8 @@ func TestTransportErrorsAreRetryable(t *testing.T) {
 		defer close(release)
 		hc := srv.Client()
 		hc.Timeout = 50 * time.Millisecond
-		c, err := NewClient("k", srv.URL, hc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.SendEmail(context.Background(), testEmail)
+		c := NewClient("k", srv.URL, hc)
+		_, err := c.SendEmail(context.Background(), testEmail)
 		if err == nil || plaudit.IsPermanent(err) {
 			t.Fatalf("err = %v, want retryable", err)
 		}

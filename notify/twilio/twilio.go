@@ -44,33 +44,42 @@ type Client struct {
 	cfg  Config
 	base *url.URL
 	hc   *http.Client
+	err  error // configuration problem, see Err
 }
 
 var _ notify.SMSSender = (*Client)(nil)
 
-// NewClient checks cfg and returns a client that makes its calls with hc
-// (nil: a client with a 30-second timeout).
-func NewClient(cfg Config, hc *http.Client) (*Client, error) {
-	switch {
-	case cfg.AccountSID == "" || cfg.AuthToken == "":
-		return nil, plaudit.Errorf(plaudit.EInvalid, "twilio: account SID and auth token are required")
-	case !alnum(cfg.AccountSID) || !alnum(cfg.AuthToken):
-		return nil, plaudit.Errorf(plaudit.EInvalid, "twilio: account SID and auth token must be letters and digits only")
-	case cfg.From == "" && cfg.MessagingServiceSID == "":
-		return nil, plaudit.Errorf(plaudit.EInvalid, "twilio: a From number or a Messaging Service SID is required")
-	}
+// NewClient returns a client that makes its calls with hc (nil: a client
+// with a 30-second timeout).
+//
+// An incomplete cfg does not fail here: Err reports it (for a check at
+// start), and every send fails permanently with it.
+func NewClient(cfg Config, hc *http.Client) *Client {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
-	}
-	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "twilio: base URL must be an http(s) URL")
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{cfg: cfg, base: base, hc: hc}, nil
+	c := &Client{cfg: cfg, hc: hc}
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	switch {
+	case cfg.AccountSID == "" || cfg.AuthToken == "":
+		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: account SID and auth token are required")
+	case !alnum(cfg.AccountSID) || !alnum(cfg.AuthToken):
+		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: account SID and auth token must be letters and digits only")
+	case cfg.From == "" && cfg.MessagingServiceSID == "":
+		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: a From number or a Messaging Service SID is required")
+	case err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "":
+		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: the base URL must be an http(s) URL")
+	default:
+		c.base = base
+	}
+	return c
 }
+
+// Err reports a configuration problem found by NewClient, or nil.
+func (c *Client) Err() error { return c.err }
 
 func alnum(s string) bool {
 	for _, r := range s {
@@ -84,6 +93,9 @@ func alnum(s string) bool {
 // SendSMS creates a Message and returns its Sid, which status callbacks
 // carry as MessageSid.
 func (c *Client) SendSMS(ctx context.Context, m notify.SMS) (string, error) {
+	if c.err != nil {
+		return "", plaudit.Permanent(plaudit.ErrorMessage(c.err), c.err)
+	}
 	if m.To == "" {
 		return "", plaudit.Permanent("twilio: no recipient", nil)
 	}

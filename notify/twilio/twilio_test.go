@@ -44,8 +44,8 @@ func newClient(t *testing.T, cfg Config, h http.HandlerFunc) *Client {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = srv.URL
 	}
-	c, err := NewClient(cfg, srv.Client())
-	if err != nil {
+	c := NewClient(cfg, srv.Client())
+	if err := c.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -126,22 +126,16 @@ func TestBaseURLWithPath(t *testing.T) {
 		_, _ = io.WriteString(w, createdJSON)
 	}))
 	defer srv.Close()
-	c, err := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: srv.URL + "/twilio/"}, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: srv.URL + "/twilio/"}, srv.Client())
 	if _, err := c.SendSMS(context.Background(), testSMS); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestNewClient(t *testing.T) {
-	c, err := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.base.String() != DefaultBaseURL {
-		t.Errorf("base = %s", c.base)
+	c := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555"}, nil)
+	if c.Err() != nil || c.base.String() != DefaultBaseURL {
+		t.Errorf("base = %s, err = %v", c.base, c.Err())
 	}
 	for _, cfg := range []Config{
 		{AuthToken: token, From: "+1555"},
@@ -150,8 +144,14 @@ func TestNewClient(t *testing.T) {
 		{AccountSID: sid, AuthToken: "to:ken", From: "+1555"},
 		{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: "api.twilio.com"},
 	} {
-		if _, err := NewClient(cfg, nil); plaudit.ErrorCode(err) != plaudit.EInvalid {
-			t.Errorf("%+v: err = %v", cfg, err)
+		c := NewClient(cfg, nil)
+		if plaudit.ErrorCode(c.Err()) != plaudit.EInvalid {
+			t.Errorf("%+v: err = %v", cfg, c.Err())
+		}
+		_, err := c.SendSMS(context.Background(), testSMS)
+		var p *plaudit.PermanentError
+		if !errors.As(err, &p) || !strings.HasPrefix(p.Reason, "twilio: ") {
+			t.Errorf("%+v: send: %v", cfg, err)
 		}
 	}
 }
@@ -251,12 +251,9 @@ func TestTransportErrorsAreRetryable(t *testing.T) {
 		defer close(release)
 		hc := srv.Client()
 		hc.Timeout = 50 * time.Millisecond
-		c, err := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: srv.URL}, hc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: srv.URL}, hc)
 		start := time.Now()
-		_, err = c.SendSMS(context.Background(), testSMS)
+		_, err := c.SendSMS(context.Background(), testSMS)
 		if err == nil || plaudit.IsPermanent(err) || time.Since(start) > 5*time.Second {
 			t.Fatalf("err = %v after %s, want a quick retryable error", err, time.Since(start))
 		}

@@ -1,0 +1,57 @@
+package reply_test
+
+import (
+	"fmt"
+	"mime/multipart"
+
+	"github.com/plaudit/plaudit/reply"
+)
+
+func ExampleScore() {
+	for _, body := range []string{"4 - sehr freundlich", "⭐⭐⭐⭐⭐", "I'd say 3. Took long.", "2 or 5", "10/10"} {
+		score, comment, ok := reply.Score(body)
+		fmt.Printf("%q: %d %q %v\n", body, score, comment, ok)
+	}
+	// Output:
+	// "4 - sehr freundlich": 4 "sehr freundlich" true
+	// "⭐⭐⭐⭐⭐": 5 "" true
+	// "I'd say 3. Took long.": 3 "Took long." true
+	// "2 or 5": 0 "" false
+	// "10/10": 0 "" false
+}
+
+func ExampleKeywordOf() {
+	for _, body := range []string{"Stop.", "opt out", "please stop", "UNSTOP", "help?"} {
+		fmt.Printf("%q: %v\n", body, reply.KeywordOf(body))
+	}
+	// Output:
+	// "Stop.": stop
+	// "opt out": stop
+	// "please stop": none
+	// "UNSTOP": start
+	// "help?": help
+}
+
+// An email reply, from the Inbound Parse post to the response.
+func ExampleParseInbound() {
+	form := &multipart.Form{Value: map[string][]string{
+		"envelope": {`{"to":["reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@reply.nordlicht.example"],"from":"anna.schneider@example.org"}`},
+		"charsets": {`{"to":"UTF-8","text":"iso-8859-1"}`},
+		"text":     {"f\xfcnf Sterne, alles super!\r\n\r\nAm Sa., 28. Nov. 2026 um 10:41 Uhr schrieb Nordlicht Reisen <feedback@nordlicht.example>:\r\n> Wie war Ihr Kontakt mit Jonas?\r\n"},
+	}}
+	in, err := reply.ParseInbound(form)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, to := range in.To {
+		if token, ok := reply.TokenFromAddress(to, "reply.nordlicht.example"); ok {
+			fmt.Println("token:", token)
+		}
+	}
+	score, comment, ok := reply.Score(reply.EmailText(in.Text, in.HTML))
+	fmt.Println(score, comment, ok)
+	// Output:
+	// token: Q2xJc1pWbG9wZ2ZXcGxOQQ
+	// 5 alles super! true
+}
