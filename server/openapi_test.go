@@ -35,6 +35,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors"
@@ -679,6 +680,55 @@ func TestOpenAPIConformance(t *testing.T) {
 		t.Errorf("salesforce fault %s", r.body)
 	}
 	h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: []byte("<notxml")}, 400)
+
+	// A Standard Webhook carrying the trigger body.
+	whsec := "whsec_" + base64.StdEncoding.EncodeToString(keyring.RandomBytes(32))
+	r = h.do(call{method: "POST", path: "/api/v1/connectors", key: admin, json: map[string]any{
+		"kind": "standard", "config": map[string]any{"signing_secret": "whsec_short"}}}, 400)
+	wantMessage(t, r, "config.signing_secret")
+	r = h.do(call{method: "POST", path: "/api/v1/connectors", key: admin, json: map[string]any{
+		"kind": "standard", "config": map[string]any{"signing_secret": whsec, "callback_url": "https://crm.nordlicht.example/plaudit"}}}, 400)
+	wantMessage(t, r, "config.callback_secret")
+	r = h.do(call{method: "POST", path: "/api/v1/connectors", key: admin, valid: true, json: map[string]any{
+		"kind": "standard", "name": "CRM", "config": map[string]any{"signing_secret": whsec,
+			"callback_url": "https://crm.nordlicht.example/plaudit", "callback_secret": whsec},
+	}}, 201)
+	var std struct {
+		ID         string   `json:"id"`
+		SecretsSet []string `json:"secrets_set"`
+	}
+	r.decode(t, &std)
+	if strings.Join(std.SecretsSet, ",") != "callback_secret,signing_secret" {
+		t.Errorf("secrets_set = %v", std.SecretsSet)
+	}
+	r = h.do(call{method: "PATCH", path: "/api/v1/connectors/" + std.ID, key: admin, valid: true, json: map[string]any{
+		"config": map[string]any{"signing_secret_previous": whsec}}}, 200)
+	r = h.do(call{method: "PATCH", path: "/api/v1/connectors/" + std.ID, key: admin, valid: true, json: map[string]any{
+		"config": map[string]any{"signing_secret_previous": nil}, "disabled": false}}, 200)
+	r.decode(t, &std)
+	if strings.Join(std.SecretsSet, ",") != "callback_secret,signing_secret" {
+		t.Errorf("secrets_set after removing a secret = %v", std.SecretsSet)
+	}
+	stdBody, err := json.Marshal(map[string]any{
+		"ext_interaction_id": "CRM-1", "channel": "chat",
+		"customer": map[string]any{"email": "anna.schneider@example.org"}, "employee": map[string]any{"email": "jonas.weber@nordlicht.example"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := standardwebhooks.NewWebhook(whsec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	sig, err := wh.Sign("msg_1", now, stdBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdHeaders := map[string]string{"webhook-id": "msg_1", "webhook-timestamp": fmt.Sprint(now.Unix()), "webhook-signature": sig}
+	h.do(call{method: "POST", path: "/hooks/" + std.ID, json: stdBody, header: stdHeaders, valid: true}, 202)
+	h.do(call{method: "POST", path: "/hooks/" + std.ID, json: append(stdBody, ' '), header: stdHeaders}, 401)
+	h.do(call{method: "POST", path: "/hooks/" + std.ID, json: stdBody}, 401)
 
 	// Twilio.
 	sms := url.Values{"MessageSid": {"SM0001"}, "From": {"+4930901820"}, "To": {"+15005550006"}, "Body": {"HELP"}}

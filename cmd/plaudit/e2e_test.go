@@ -119,9 +119,8 @@ func runSpine(t *testing.T, env map[string]string) {
 	if r := s.post([]byte(`{"ticket": {"status": "Solved"}, "requester": {"email": "a@example.org"}}`), now); r.Status != 400 || !strings.Contains(string(r.Body), "ticket.id") {
 		t.Errorf("missing ticket id: %d %s, want 400 naming ticket.id", r.Status, r.Body)
 	}
-	big := bytes.Repeat([]byte("x"), 2<<20)
-	if r := s.post(big, now); r.Status != 413 {
-		t.Errorf("oversized body: %d, want 413", r.Status)
+	if status := oversized(t, g.URL, "/hooks/"+s.connector); status != 413 {
+		t.Errorf("oversized body: %d, want 413", status)
 	}
 	if r := s.g.do("POST", "/hooks/con_doesnotexist", "", body, zendeskHeaders(zendeskSecret, body, now)); r.Status != 404 {
 		t.Errorf("unknown connector: %d, want 404", r.Status)
