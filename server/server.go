@@ -51,6 +51,11 @@ type Config struct {
 	SendGridInboundToken string // basic-auth password for /hooks/sendgrid/inbound
 	InboundEmailDomain   string
 
+	// RateLimiter counts requests to the public endpoints (in Redis, so
+	// that limits hold across replicas); nil disables the limits.
+	RateLimiter RateLimiter
+	Limits      Limits
+
 	Now func() time.Time
 }
 
@@ -76,6 +81,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Log}
@@ -140,16 +148,18 @@ func (s *Server) routes() {
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
 
-	app.Post("/hooks/twilio/sms", s.twilioSMS)
-	app.Post("/hooks/twilio/status", s.twilioStatus)
-	app.Post("/hooks/sendgrid/inbound", s.sendgridInbound)
-	app.Post("/hooks/sendgrid/events", s.sendgridEvents)
-	app.Post("/hooks/:connector", s.hook)
+	providers := s.limit("providers", s.cfg.Limits.ProviderHooks, byProvider)
+	app.Post("/hooks/twilio/sms", providers, s.twilioSMS)
+	app.Post("/hooks/twilio/status", providers, s.twilioStatus)
+	app.Post("/hooks/sendgrid/inbound", providers, s.sendgridInbound)
+	app.Post("/hooks/sendgrid/events", providers, s.sendgridEvents)
+	app.Post("/hooks/:connector", s.limit("hook", s.cfg.Limits.HookPerConnector, byConnector), s.hook)
 
-	app.Get("/f/:token", s.pageShow)
-	app.Post("/f/:token", s.pageSubmit)
-	app.Get("/f/:token/photo", s.pageImage("photo"))
-	app.Get("/f/:token/logo", s.pageImage("logo"))
+	page := s.limit("page", s.cfg.Limits.PagePerClient, byClient)
+	app.Get("/f/:token", page, s.pageShow)
+	app.Post("/f/:token", page, s.pageSubmit)
+	app.Get("/f/:token/photo", page, s.pageImage("photo"))
+	app.Get("/f/:token/logo", page, s.pageImage("logo"))
 	app.Get("/static/*", s.static)
 
 	if s.cfg.Outbox != nil {

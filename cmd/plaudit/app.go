@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors"
@@ -27,6 +28,7 @@ import (
 	"github.com/plaudit/plaudit/notify/smtp"
 	"github.com/plaudit/plaudit/notify/twilio"
 	"github.com/plaudit/plaudit/queue"
+	"github.com/plaudit/plaudit/ratelimit"
 	"github.com/plaudit/plaudit/server"
 	"github.com/plaudit/plaudit/store"
 )
@@ -47,6 +49,7 @@ type app struct {
 	// outboxPage enables /dev/outbox.
 	outboxPage bool
 	kinds      *connectors.Registry
+	closers    []func() error
 	email      notify.EmailSender
 	sms        notify.SMSSender
 	adminTok   []byte
@@ -234,6 +237,9 @@ func (a *app) providers() error {
 }
 
 func (a *app) Close() {
+	for _, c := range a.closers {
+		c()
+	}
 	if a.queue != nil {
 		a.queue.Close()
 	}
@@ -267,7 +273,19 @@ func (a *app) server() *server.Server {
 		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Outbox: ob, Ready: a.ready,
 		TwilioAuthToken: a.cfg.TwilioAuthToken, SendGridEventKey: a.cfg.SendGridEventKey,
 		SendGridInboundToken: a.cfg.SendGridInboundToken, InboundEmailDomain: a.cfg.InboundEmailDomain,
+		RateLimiter: a.limiter(),
 	})
+}
+
+// limiter keeps the public endpoints' counters in the queue's Redis, so
+// limits hold across api replicas.
+func (a *app) limiter() server.RateLimiter {
+	rdb, ok := a.redis.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil
+	}
+	a.closers = append(a.closers, rdb.Close)
+	return ratelimit.New(rdb, "plaudit:ratelimit:")
 }
 
 func (a *app) worker() *queue.Worker {
