@@ -73,20 +73,23 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 		CustomerName: in.Customer.Name,
 	}
 	var providerID string
-	switch req.Channel {
-	case plaudit.ChannelEmail:
-		providerID, err = w.sendEmail(ctx, tenant, req, content)
-	case plaudit.ChannelSMS:
-		providerID, err = w.SMS.SendSMS(ctx, notify.SMS{
-			To:             req.Recipient,
-			Body:           notify.RenderSMS(content),
-			StatusCallback: w.PublicURL + "/hooks/twilio/status?r=" + req.ID + "&t=" + req.TenantID,
-			TenantID:       req.TenantID,
-			RequestID:      req.ID,
-		})
-	default:
-		err = plaudit.Permanent("unknown channel", nil)
-	}
+	err = w.call(req.Channel, func() (err error) {
+		switch req.Channel {
+		case plaudit.ChannelEmail:
+			providerID, err = w.sendEmail(ctx, tenant, req, content)
+		case plaudit.ChannelSMS:
+			providerID, err = w.SMS.SendSMS(ctx, notify.SMS{
+				To:             req.Recipient,
+				Body:           notify.RenderSMS(content),
+				StatusCallback: w.PublicURL + "/hooks/twilio/status?r=" + req.ID + "&t=" + req.TenantID,
+				TenantID:       req.TenantID,
+				RequestID:      req.ID,
+			})
+		default:
+			err = plaudit.Permanent("unknown channel", nil)
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -35,8 +36,10 @@ func NewServer(opt asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 		Logger:                   slogAdapter{o.Log},
 		LogLevel:                 asynq.WarnLevel,
 		IsFailure: func(err error) bool {
-			// A canceled context at shutdown is not the task's fault.
-			return err != context.Canceled
+			// A canceled context at shutdown is not the task's fault, and a
+			// call held back by an open circuit was never tried: neither
+			// uses up a retry.
+			return !errors.Is(err, context.Canceled) && !errors.Is(err, errCircuitOpen)
 		},
 	})
 }

@@ -64,19 +64,24 @@ func parseRef(t *asynq.Task) (Ref, error) {
 // first is queued.
 func NewInteractionTask(tenantID, interactionID string) (*asynq.Task, error) {
 	return newTask(TypeInteraction, Ref{TenantID: tenantID, ID: interactionID},
-		asynq.TaskID("int:"+interactionID), asynq.Queue(QueueCritical), asynq.MaxRetry(25))
+		asynq.TaskID("int:"+interactionID), asynq.Queue(QueueCritical), asynq.MaxRetry(maxRetry))
 }
 
 // NewSendTask asks a worker to send a feedback request at due.
 func NewSendTask(tenantID, requestID string, due time.Time) (*asynq.Task, error) {
 	return newTask(TypeSend, Ref{TenantID: tenantID, ID: requestID},
 		asynq.TaskID("send:"+requestID), asynq.Queue(QueueCritical), asynq.ProcessAt(due),
-		asynq.MaxRetry(20), asynq.Timeout(60*time.Second))
+		asynq.MaxRetry(maxRetry), asynq.Timeout(60*time.Second))
 }
+
+// maxRetry keeps a send or writeback retrying for days (the backoff is
+// capped at 30 minutes): a task that runs out of retries is archived and
+// its task id blocks the reconciler from enqueuing it again.
+const maxRetry = 200
 
 // NewWritebackTask asks a worker to write version of a response back.
 func NewWritebackTask(tenantID, responseID string, version int) (*asynq.Task, error) {
 	return newTask(TypeWriteback, Ref{TenantID: tenantID, ID: responseID, Version: version},
 		asynq.TaskID(fmt.Sprintf("wb:%s:%d", responseID, version)), asynq.Queue(QueueDefault),
-		asynq.MaxRetry(20), asynq.Timeout(60*time.Second))
+		asynq.MaxRetry(maxRetry), asynq.Timeout(60*time.Second))
 }

@@ -64,6 +64,21 @@ type Worker struct {
 	ReplyDomain string // PLAUDIT_INBOUND_EMAIL_DOMAIN; "" means no reply routing
 	FromEmail   string // default sender when a tenant sets none
 	Now         func() time.Time
+
+	circuits breakers
+}
+
+// call runs f unless the named provider's circuit is open, and records
+// the outcome.
+func (w *Worker) call(name string, f func() error) error {
+	b := w.circuits.get(name, w.Metrics)
+	now := w.now()
+	if err := b.allow(now); err != nil {
+		return err
+	}
+	err := f()
+	b.record(err, w.now())
+	return err
 }
 
 func (w *Worker) now() time.Time {

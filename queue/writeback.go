@@ -56,9 +56,11 @@ func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	version := resp.Version
-	err = d.Writeback(ctx, plaudit.Writeback{
-		Interaction: in, Request: req, Response: resp, Agent: agent,
-		Update: resp.WrittenVersion > 0,
+	err = w.call("writeback:"+con.ID, func() error {
+		return d.Writeback(ctx, plaudit.Writeback{
+			Interaction: in, Request: req, Response: resp, Agent: agent,
+			Update: resp.WrittenVersion > 0,
+		})
 	})
 	if err != nil {
 		return w.writebackFailed(ctx, resp, con.Kind, err)

@@ -1,0 +1,97 @@
+package queue
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/metrics"
+)
+
+// errCircuitOpen marks a call not made because its provider's circuit is
+// open. asynq does not count such an error as a failed attempt (see
+// NewServer's IsFailure), so an outage of any length does not use up a
+// task's retries.
+var errCircuitOpen = errors.New("circuit open: provider failing, call paused")
+
+// Breaker settings: after breakerThreshold retryable failures in a row a
+// provider is left alone for breakerCooldown, then tried again.
+const (
+	breakerThreshold = 5
+	breakerCooldown  = 30 * time.Second
+)
+
+// breaker pauses calls to one provider after repeated failures, so that a
+// provider that fails for minutes does not make the queue spin through
+// retries that cannot succeed.
+type breaker struct {
+	name      string
+	mu        sync.Mutex
+	failures  int
+	openUntil time.Time
+	gauge     func(open bool)
+}
+
+// allow returns nil when a call may go ahead, or a RetryAfterError (which
+// wraps errCircuitOpen) for the rest of the cooldown.
+func (b *breaker) allow(now time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Before(b.openUntil) {
+		return &plaudit.RetryAfterError{After: b.openUntil.Sub(now), Err: errCircuitOpen}
+	}
+	return nil
+}
+
+// record counts the outcome of a call. Permanent errors say nothing about
+// the provider's health (a bad address, a closed ticket) and do not count.
+func (b *breaker) record(err error, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case err == nil:
+		b.failures = 0
+		if !b.openUntil.IsZero() {
+			b.openUntil = time.Time{}
+			b.gauge(false)
+		}
+	case plaudit.IsPermanent(err) || errors.Is(err, errCircuitOpen):
+	default:
+		b.failures++
+		if b.failures >= breakerThreshold {
+			b.openUntil = now.Add(breakerCooldown)
+			b.failures = 0
+			b.gauge(true)
+		}
+	}
+}
+
+// breakers holds one breaker per provider name.
+type breakers struct {
+	mu sync.Mutex
+	m  map[string]*breaker
+}
+
+func (bs *breakers) get(name string, m *metrics.Metrics) *breaker {
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if bs.m == nil {
+		bs.m = map[string]*breaker{}
+	}
+	b, ok := bs.m[name]
+	if !ok {
+		b = &breaker{name: name, gauge: func(open bool) {
+			if m == nil {
+				return
+			}
+			v := 0.0
+			if open {
+				v = 1
+			}
+			m.CircuitOpen.WithLabelValues(name).Set(v)
+		}}
+		bs.m[name] = b
+	}
+	return b
+}
