@@ -15,6 +15,10 @@ import (
 // task's retries.
 var errCircuitOpen = errors.New("circuit open: provider failing, call paused")
 
+// errNotDue marks a send task that ran before its request is due; it is
+// retried at the due time and, like errCircuitOpen, uses up no retry.
+var errNotDue = errors.New("request not due yet")
+
 // Breaker settings: after breakerThreshold retryable failures in a row a
 // provider is left alone for breakerCooldown, then tried again.
 const (

@@ -14,6 +14,10 @@ import (
 const (
 	ReconcileGrace = 30 * time.Second
 	reconcileBatch = 500
+	// reconcileHorizon reaches past the next run: requests due before it
+	// are enqueued now (for their due time), so that a lost request is not
+	// late by up to a reconcile interval.
+	reconcileHorizon = 2 * time.Minute
 )
 
 // HandleReconcile re-enqueues what the store says is due but the queue may
@@ -32,7 +36,7 @@ func (w *Worker) Reconcile(ctx context.Context) error {
 	for _, in := range ins {
 		errs = append(errs, w.Queue.Interaction(ctx, in.TenantID, in.ID))
 	}
-	reqs, err := w.Store.DueRequests(ctx, now, reconcileBatch)
+	reqs, err := w.Store.DueRequests(ctx, now.Add(reconcileHorizon), reconcileBatch)
 	errs = append(errs, err)
 	for _, r := range reqs {
 		errs = append(errs, w.Queue.Send(ctx, r.TenantID, r.ID, r.DueAt))

@@ -31,8 +31,11 @@ func (w *Worker) HandleSend(ctx context.Context, t *asynq.Task) error {
 	}
 	if !claimed {
 		if req.Status == plaudit.RequestScheduled && req.DueAt.After(now) {
-			// Rescheduled since this task was enqueued (quiet hours).
-			return w.Queue.Send(ctx, req.TenantID, req.ID, req.DueAt)
+			// Not due yet (rescheduled since this task was enqueued, or
+			// enqueued early by the reconciler): run this same task again
+			// at the due time. Enqueuing anew would collide with this
+			// task's own id.
+			return &plaudit.RetryAfterError{After: req.DueAt.Sub(now), Err: errNotDue}
 		}
 		return nil // sent, canceled, or being sent by another worker
 	}
@@ -63,6 +66,19 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 		return err
 	} else if sup {
 		return w.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestCanceled, plaudit.ReasonSuppressed)
+	}
+
+	// Quiet hours were applied when the request was scheduled; a retry
+	// after a provider failure, or quiet hours changed since, can still
+	// bring it into them. It then waits for their end: the store holds the
+	// new due time and the reconciler enqueues it then (this task's id is
+	// still taken while it runs).
+	if req.Channel == plaudit.ChannelSMS {
+		now := w.now()
+		loc := customerLocation(tenant.Settings, in, req.Channel, req.Recipient)
+		if due := plaudit.AfterQuietHours(tenant.Settings.QuietHours, loc, now); due.After(now) {
+			return w.Store.RescheduleRequest(ctx, req.TenantID, req.ID, due)
+		}
 	}
 
 	content := notify.Content{

@@ -37,9 +37,9 @@ func NewServer(opt asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 		LogLevel:                 asynq.WarnLevel,
 		IsFailure: func(err error) bool {
 			// A canceled context at shutdown is not the task's fault, and a
-			// call held back by an open circuit was never tried: neither
+			// call held back by an open circuit or not yet due was never tried: none
 			// uses up a retry.
-			return !errors.Is(err, context.Canceled) && !errors.Is(err, errCircuitOpen)
+			return !errors.Is(err, context.Canceled) && !errors.Is(err, errCircuitOpen) && !errors.Is(err, errNotDue)
 		},
 	})
 }

@@ -108,6 +108,8 @@ func (w *Worker) observe(next asynq.Handler) asynq.Handler {
 		switch {
 		case errors.Is(err, asynq.SkipRetry):
 			outcome = "failed"
+		case errors.Is(err, errNotDue) || errors.Is(err, errCircuitOpen):
+			outcome = "deferred"
 		case err != nil:
 			outcome = "retry"
 			// The error text comes from our own code and providers' status

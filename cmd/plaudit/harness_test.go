@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -64,16 +65,24 @@ func freeAddr(t *testing.T) string {
 func startGateway(t *testing.T, mode string, env map[string]string) *gateway {
 	t.Helper()
 	addr := freeAddr(t)
-	g := &gateway{t: t, URL: "http://" + addr, Logs: &syncBuffer{}, Stdout: &syncBuffer{}, env: map[string]string{
+	all := map[string]string{
 		"PLAUDIT_ADDR":                 addr,
 		"PLAUDIT_PUBLIC_URL":           "http://" + addr,
 		"PLAUDIT_DATA_DIR":             t.TempDir(),
 		"PLAUDIT_ADMIN_TOKEN":          "operator-secret",
 		"PLAUDIT_ALLOW_PRIVATE_EGRESS": "true",
-	}}
-	for k, v := range env {
-		g.env[k] = v
 	}
+	for k, v := range env {
+		all[k] = v
+	}
+	return startGatewayAt(t, mode, all)
+}
+
+// startGatewayAt runs plaudit with exactly env (PLAUDIT_ADDR included).
+func startGatewayAt(t *testing.T, mode string, env map[string]string) *gateway {
+	t.Helper()
+	addr := env["PLAUDIT_ADDR"]
+	g := &gateway{t: t, URL: "http://" + addr, Logs: &syncBuffer{}, Stdout: &syncBuffer{}, env: env}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.cancel, g.done = cancel, make(chan int, 1)
 	go func() {
@@ -269,4 +278,17 @@ func oversized(t *testing.T, base, path string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+func hasEnv(k string) bool { return os.Getenv(k) != "" }
+
+// restartGateway starts a new process on the same data, address and
+// configuration as g (which must be stopped), as a restart would.
+func restartGateway(t *testing.T, g *gateway) *gateway {
+	t.Helper()
+	env := map[string]string{}
+	for k, v := range g.env {
+		env[k] = v
+	}
+	return startGatewayAt(t, "serve", env)
 }
