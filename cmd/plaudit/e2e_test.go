@@ -269,3 +269,41 @@ func htmlOf(t *testing.T, mail map[string]any) string {
 	t.Fatalf("mail has no text/html content")
 	return ""
 }
+
+// TestZendeskEventSubscription posts an event-subscription body (which
+// names the ticket only) and expects Plaudit to read the ticket and its
+// users through the Zendesk API before it decides and sends.
+func TestZendeskEventSubscription(t *testing.T) {
+	s := setUpSpine(t, nil)
+	body := fixture(t, "zendesk-event-status-changed.json")
+	if r := s.post(body, time.Now()); r.Status/100 != 2 {
+		t.Fatalf("event webhook: %d %s", r.Status, r.Body)
+	}
+	if r := s.post(body, time.Now()); r.Status/100 != 2 {
+		t.Fatalf("redelivered event: %d %s", r.Status, r.Body)
+	}
+	eventually(t, 15*time.Second, "the email after enrichment", func() bool { return len(s.sg.Mails()) >= 1 })
+	time.Sleep(500 * time.Millisecond)
+	mails := s.sg.Mails()
+	if len(mails) != 1 {
+		t.Fatalf("%d emails, want 1", len(mails))
+	}
+	m := mustJSON(t, mails[0])
+	if !bytes.Contains(m, []byte("anna.schneider@example.org")) || !bytes.Contains(m, []byte("Jonas W.")) {
+		t.Errorf("email not addressed from the enriched ticket: %s", m)
+	}
+	s.zd.mu.Lock()
+	var reads int
+	for _, c := range s.zd.calls {
+		if c.Method == http.MethodGet {
+			reads++
+			if c.Auth != "Basic "+b64("admin@nordlicht.example/token:zd-api-token") {
+				t.Errorf("API read without the connector's credentials: %q", c.Auth)
+			}
+		}
+	}
+	s.zd.mu.Unlock()
+	if reads == 0 {
+		t.Error("the ticket was not read through the Zendesk API")
+	}
+}
