@@ -44,6 +44,8 @@ var catalog = map[string]map[string]string{
 		"sms.stopped":        "You won't get more messages from us. Reply START to undo.",
 		"sms.started":        "You are subscribed again. Reply STOP to opt out.",
 		"sms.help":           "%s asks for your feedback on support. Reply 1-5 to rate, STOP to opt out.",
+		"sms.help_nobrand":   "This number asks for feedback on support you received. Reply 1-5 to rate, STOP to opt out.",
+		"sms.already":        "Thank you! We have already received your feedback.",
 	},
 	"de": {
 		"email.question":        "Wie zufrieden waren Sie mit %s?",
@@ -80,6 +82,8 @@ var catalog = map[string]map[string]string{
 		"sms.stopped":        "Sie erhalten keine weiteren Nachrichten von uns. Antworten Sie START, um dies rückgängig zu machen.",
 		"sms.started":        "Sie erhalten wieder Nachrichten von uns. Antworten Sie STOP zum Abmelden.",
 		"sms.help":           "%s bittet um Ihr Feedback zum Support. Antworten Sie 1-5 zum Bewerten, STOP zum Abmelden.",
+		"sms.help_nobrand":   "Diese Nummer bittet um Feedback zu Ihrem Support-Kontakt. Antworten Sie 1-5 zum Bewerten, STOP zum Abmelden.",
+		"sms.already":        "Vielen Dank! Ihr Feedback haben wir bereits erhalten.",
 	},
 }
 

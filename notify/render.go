@@ -301,7 +301,9 @@ func fewestSegments(variants []string) (string, int) {
 }
 
 // truncateBrand shortens brand to at most n characters, at a word boundary
-// when there is one in the second half.
+// when there is one in the second half. Words that only join what was cut
+// off ("&", "-", "und", "and") go too: "Nordlicht Reisen und Touristik GmbH
+// & Co. KG" becomes "Nordlicht Reisen und Touristik GmbH", not "… GmbH &".
 func truncateBrand(brand string, n int) string {
 	r := []rune(brand)
 	if len(r) <= n {
@@ -310,8 +312,25 @@ func truncateBrand(brand string, n int) string {
 	cut := string(r[:n])
 	if i := strings.LastIndex(cut, " "); i >= len(cut)/2 {
 		cut = cut[:i]
+		for {
+			f := strings.Fields(cut)
+			if len(f) < 2 || !danglingWord(f[len(f)-1]) {
+				break
+			}
+			cut = strings.Join(f[:len(f)-1], " ")
+		}
 	}
-	return strings.TrimSpace(cut)
+	return strings.TrimRightFunc(strings.TrimSpace(cut), func(r rune) bool { return strings.ContainsRune(",;:-&+/", r) })
+}
+
+// danglingWord reports a word that cannot end a shortened brand: a lone
+// symbol or a conjunction.
+func danglingWord(w string) bool {
+	switch strings.ToLower(w) {
+	case "&", "+", "-", "–", "/", "|", ",", "und", "and", "of", "the", "der", "die", "das", "für", "for":
+		return true
+	}
+	return false
 }
 
 // RenderSMS renders the SMS text: brand, the agent's first name, the link

@@ -221,7 +221,8 @@ func TestRenderSMSWithoutBrandOrName(t *testing.T) {
 }
 
 func TestCatalog(t *testing.T) {
-	keys := []string{"sms.ask_comment", "sms.thanks_comment", "sms.unparsed", "sms.expired", "sms.stopped", "sms.started", "sms.help"}
+	keys := []string{"sms.ask_comment", "sms.thanks_comment", "sms.unparsed", "sms.expired", "sms.stopped", "sms.started", "sms.help",
+		"sms.help_nobrand", "sms.already"}
 	for _, lang := range plaudit.Languages {
 		for _, k := range keys {
 			var s string
@@ -277,6 +278,23 @@ func mustContain(t *testing.T, what, s string, parts ...string) {
 	for _, p := range parts {
 		if !strings.Contains(s, p) {
 			t.Errorf("%s lacks %q", what, p)
+		}
+	}
+}
+
+func TestTruncateBrandDropsDanglingWords(t *testing.T) {
+	for _, tc := range []struct {
+		brand string
+		n     int
+		want  string
+	}{
+		{"Nordlicht Reisen und Touristik GmbH & Co. KG", 38, "Nordlicht Reisen und Touristik GmbH"},
+		{"Nordlicht Reisen und Touristik GmbH & Co. KG", 22, "Nordlicht Reisen"},
+		{"Müller & Söhne Haustechnik", 16, "Müller & Söhne"},
+		{"Acme", 10, "Acme"},
+	} {
+		if got := truncateBrand(tc.brand, tc.n); got != tc.want {
+			t.Errorf("truncateBrand(%q, %d) = %q, want %q", tc.brand, tc.n, got, tc.want)
 		}
 	}
 }

@@ -53,18 +53,32 @@ const maxKeyword = 64
 // ("please stop", "stop sending me these") is None: such a message is a
 // comment for a person to read, and Twilio does not block on it either.
 func KeywordOf(text string) Keyword {
+	return keywords[normalizeKeyword(text)]
+}
+
+// ConfirmedByTwilio reports whether text is a keyword that Twilio itself
+// answers by default (it sends the carrier-mandated confirmation for STOP,
+// START and their variants). STOPP is Plaudit's own: Twilio neither blocks
+// nor confirms it, so Plaudit has to confirm it.
+func ConfirmedByTwilio(text string) bool {
+	w := normalizeKeyword(text)
+	return keywords[w] != None && keywords[w] != Help && w != "STOPP"
+}
+
+// normalizeKeyword folds text to the form the keywords table is keyed by,
+// or "" when it is too long to be one.
+func normalizeKeyword(text string) string {
 	s := strings.TrimSpace(text)
 	if len(s) > maxKeyword {
-		return None
+		return ""
 	}
 	// NFKC folds full-width letters ("ＳＴＯＰ") to ASCII.
 	s = norm.NFKC.String(s)
 	s = strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
-	s = strings.Map(func(r rune) rune {
+	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || r == '-' || r == '_' {
 			return -1
 		}
 		return unicode.ToUpper(r)
 	}, s)
-	return keywords[s]
 }

@@ -63,3 +63,14 @@ func TestKeywordString(t *testing.T) {
 		}
 	}
 }
+
+func TestConfirmedByTwilio(t *testing.T) {
+	for in, want := range map[string]bool{
+		"STOP": true, "stop.": true, "Unsubscribe": true, "START": true, "unstop": true,
+		"Stopp": false, "STOPP!": false, "HELP": false, "info": false, "5": false, "please stop": false,
+	} {
+		if got := ConfirmedByTwilio(in); got != want {
+			t.Errorf("ConfirmedByTwilio(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

@@ -50,9 +50,13 @@ func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answ
 		if a.Score == nil {
 			return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "score is required")
 		}
+		// Only the page can be answered by a machine (mail scanners and
+		// link previews follow its links); an SMS or an email reply was
+		// written by someone, however soon it came.
+		automated := a.Source == plaudit.SourcePage && plaudit.LikelyAutomated(req.SentAt, now)
 		resp = plaudit.Response{
 			TenantID: req.TenantID, RequestID: req.ID, AgentID: req.AgentID, TicketID: req.TicketID,
-			Source: a.Source, Automated: plaudit.LikelyAutomated(req.SentAt, now), Test: req.Test,
+			Source: a.Source, Automated: automated, Test: req.Test,
 			WritebackStatus: plaudit.WritebackPending,
 		}
 		if req.ConnectorID == "" {
@@ -86,7 +90,13 @@ func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answ
 			return plaudit.Response{}, err
 		}
 	}
-	if err := s.cfg.Store.RecordAggregate(ctx, resp, req.Channel, now); err != nil {
+	// Reports count an answer on its day in the tenant's time zone, as the
+	// retention sweep does for an answer whose aggregate is missing.
+	day := now
+	if t, err := s.cfg.Store.GetTenant(ctx, req.TenantID); err == nil {
+		day = now.In(t.Settings.Location())
+	}
+	if err := s.cfg.Store.RecordAggregate(ctx, resp, req.Channel, day); err != nil {
 		s.log.Error("aggregate not recorded", "response", resp.ID, "err", err)
 	}
 	if resp.WritebackStatus != plaudit.WritebackNone {

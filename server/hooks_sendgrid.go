@@ -1,9 +1,13 @@
 package server
 
 import (
+	"crypto/ecdsa"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +104,7 @@ type sgEvent struct {
 	Event     string `json:"event"`
 	Type      string `json:"type"`
 	EventID   string `json:"sg_event_id"`
+	MessageID string `json:"sg_message_id"`
 	RequestID string `json:"request_id"`
 	TenantID  string `json:"tenant_id"`
 }
@@ -110,8 +115,9 @@ func (s *Server) sendgridEvents(c *fiber.Ctx) error {
 	if s.cfg.SendGridEventKey == "" {
 		return plaudit.Errorf(plaudit.EForbidden, "SENDGRID_EVENT_PUBLIC_KEY is not set: events refused")
 	}
-	key, err := eventwebhook.ConvertPublicKeyBase64ToECDSA(s.cfg.SendGridEventKey)
+	key, err := eventPublicKey(s.cfg.SendGridEventKey)
 	if err != nil {
+		s.log.Error("SendGrid events refused: SENDGRID_EVENT_PUBLIC_KEY cannot be read", "err", err)
 		return plaudit.Errorf(plaudit.EInternal, "SENDGRID_EVENT_PUBLIC_KEY cannot be read")
 	}
 	sig := c.Get(eventwebhook.VerificationHTTPHeader)
@@ -132,7 +138,17 @@ func (s *Server) sendgridEvents(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	for _, e := range events {
 		if e.RequestID == "" || e.TenantID == "" {
-			continue // not one of ours (another sender on the same account)
+			// Without the custom args (a message sent before they were
+			// set, a relay that drops them) the message id still names
+			// the request; without either it is not one of ours.
+			req, err := s.cfg.Store.RequestByProviderID(ctx, sgMessageID(e.MessageID))
+			if plaudit.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			e.RequestID, e.TenantID = req.ID, req.TenantID
 		}
 		if e.EventID != "" {
 			first, err := s.cfg.Store.FirstSeen(ctx, "sendgrid:"+e.EventID, s.cfg.Now())
@@ -191,6 +207,43 @@ func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
 		return nil
 	}
 	return s.suppressAddress(c, req.TenantID, addr, suppress)
+}
+
+// sgMessageID returns the X-Message-Id that SendGrid answered the send
+// with, which an event's sg_message_id starts with
+// ("{X-Message-Id}.filter…", or "{X-Message-Id}.recvd-…").
+func sgMessageID(eventMessageID string) string {
+	for _, sep := range []string{".filter", ".recvd-", ".ismtpd"} {
+		if i := strings.Index(eventMessageID, sep); i > 0 {
+			return eventMessageID[:i]
+		}
+	}
+	return eventMessageID
+}
+
+// eventPublicKey reads the Event Webhook verification key as SendGrid shows
+// it (base64 of the DER public key), also when pasted as PEM or wrapped
+// over lines. Unlike eventwebhook.ConvertPublicKeyBase64ToECDSA it returns
+// an error for a key that is not ECDSA instead of panicking.
+func eventPublicKey(s string) (*ecdsa.PublicKey, error) {
+	s = strings.TrimSpace(s)
+	if b, _ := pem.Decode([]byte(s)); b != nil {
+		s = base64.StdEncoding.EncodeToString(b.Bytes)
+	}
+	s = strings.Join(strings.Fields(s), "")
+	der, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("not base64: %w", err)
+	}
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := pub.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T, not an ECDSA key", pub)
+	}
+	return key, nil
 }
 
 func absDuration(d time.Duration) time.Duration {

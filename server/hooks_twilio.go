@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/xml"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -75,35 +76,45 @@ func (s *Server) twilioSMS(c *fiber.Ctx) error {
 		return plaudit.Errorf(plaudit.EInvalid, "From is not a phone number")
 	}
 	body := params["Body"]
-	req, reqErr := s.cfg.Store.LatestOpenRequestTo(ctx, plaudit.ChannelSMS, from, now.Add(-plaudit.AnswerWindow))
+	// The newest request ever sent to the number, answerable or not: a
+	// STOP or HELP about an old request still names its tenant. Whether an
+	// answer may be recorded is decided by Answerable below.
+	req, reqErr := s.cfg.Store.LatestOpenRequestTo(ctx, plaudit.ChannelSMS, from, time.Unix(0, 0))
 	if reqErr != nil && !plaudit.IsNotFound(reqErr) {
 		return reqErr
 	}
+	known := reqErr == nil
 	lang := "en"
-	if reqErr == nil {
+	if known {
 		lang = req.Language
 	}
 
 	switch reply.KeywordOf(body) {
 	case reply.Stop:
-		if reqErr == nil {
+		if known {
 			if err := s.suppressAddress(c, req.TenantID, from, "sms_stop"); err != nil {
 				return err
 			}
 		}
-		return twiml(c, "") // Twilio sends its own opt-out confirmation
+		if reply.ConfirmedByTwilio(body) {
+			return twiml(c, "") // Twilio sends its own opt-out confirmation
+		}
+		return twiml(c, notify.T(lang, "sms.stopped"))
 	case reply.Start:
-		if reqErr == nil {
+		if known {
 			if err := s.unsuppressAddress(c, req.TenantID, from); err != nil {
 				return err
 			}
 		}
-		return twiml(c, "")
+		return twiml(c, "") // Twilio confirms START itself
 	case reply.Help:
+		if !known {
+			return twiml(c, notify.T(lang, "sms.help_nobrand"))
+		}
 		return twiml(c, notify.T(lang, "sms.help", s.brandFor(c, req)))
 	}
 
-	if reqErr != nil || !req.Answerable(now) {
+	if !known || !req.Answerable(now) {
 		return twiml(c, notify.T(lang, "sms.expired"))
 	}
 	resp, err := s.cfg.Store.ResponseByRequest(ctx, req.TenantID, req.ID)
@@ -112,6 +123,7 @@ func (s *Server) twilioSMS(c *fiber.Ctx) error {
 	}
 	hasResponse := err == nil
 	score, comment, ok := reply.Score(body)
+	empty := strings.TrimSpace(body) == "" // a picture without text
 	switch {
 	case !hasResponse && ok:
 		a := answer{Score: &score, Source: plaudit.SourceSMS}
@@ -125,7 +137,7 @@ func (s *Server) twilioSMS(c *fiber.Ctx) error {
 			return twiml(c, notify.T(lang, "sms.thanks_comment"))
 		}
 		return twiml(c, notify.T(lang, "sms.ask_comment"))
-	case !hasResponse:
+	case !hasResponse || empty:
 		return twiml(c, notify.T(lang, "sms.unparsed"))
 	case ok && comment == "":
 		// A bare number after the score: they changed their mind.
@@ -139,17 +151,18 @@ func (s *Server) twilioSMS(c *fiber.Ctx) error {
 		}
 		return twiml(c, notify.T(lang, "sms.thanks_comment"))
 	}
-	return twiml(c, notify.T(lang, "sms.thanks_comment"))
+	// A comment is recorded already, or the day for one has passed: this
+	// message is not recorded, and the answer must not claim it was.
+	return twiml(c, notify.T(lang, "sms.already"))
 }
 
+// brandFor is the name the customer knows the tenant by, for HELP.
 func (s *Server) brandFor(c *fiber.Ctx, req plaudit.FeedbackRequest) string {
-	if req.TenantID != "" {
-		if t, err := s.cfg.Store.GetTenant(c.UserContext(), req.TenantID); err == nil {
-			if t.Settings.BrandName != "" {
-				return t.Settings.BrandName
-			}
-			return t.Name
+	if t, err := s.cfg.Store.GetTenant(c.UserContext(), req.TenantID); err == nil {
+		if t.Settings.BrandName != "" {
+			return t.Settings.BrandName
 		}
+		return t.Name
 	}
 	return "Customer support"
 }
@@ -183,7 +196,8 @@ func (s *Server) unsuppressAddress(c *fiber.Ctx, tenantID, address string) error
 }
 
 // twilioStatus handles delivery status callbacks. The callback URL names
-// the request (?r=…&t=…), and is covered by Twilio's signature.
+// the request (?r=…&t=…), and is covered by Twilio's signature; without
+// them the request is found by MessageSid.
 func (s *Server) twilioStatus(c *fiber.Ctx) error {
 	params, err := s.verifyTwilio(c)
 	if err != nil {
@@ -191,6 +205,11 @@ func (s *Server) twilioStatus(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	req, err := s.cfg.Store.GetRequest(ctx, c.Query("t"), c.Query("r"))
+	if plaudit.IsNotFound(err) && c.Query("r") == "" {
+		// A status callback set on the Messaging Service rather than per
+		// message names no request: Twilio's message id does.
+		req, err = s.cfg.Store.RequestByProviderID(ctx, params["MessageSid"])
+	}
 	if plaudit.IsNotFound(err) {
 		return c.SendStatus(fiber.StatusNoContent) // erased since: nothing to mark
 	}

@@ -41,6 +41,17 @@ func (m Message) recipient() string {
 	return ""
 }
 
+// tenantID is the tenant that sent the message.
+func (m Message) tenantID() string {
+	if m.Email != nil {
+		return m.Email.TenantID
+	}
+	if m.SMS != nil {
+		return m.SMS.TenantID
+	}
+	return ""
+}
+
 // copy returns m with its own Email or SMS, so that callers cannot change
 // what the outbox holds.
 func (m Message) copy() Message {
@@ -164,17 +175,37 @@ func (o *Outbox) Get(id string) (Message, bool) {
 
 // Purge removes every message to address (an email address, compared
 // without regard to case, or an E.164 number) and returns how many it
-// removed. Erasure requests call it so that no copy stays in memory.
+// removed, whichever tenant sent them.
 func (o *Outbox) Purge(address string) int {
 	address = strings.TrimSpace(address)
 	if address == "" {
 		return 0
 	}
+	return o.remove(func(m Message) bool { return strings.EqualFold(strings.TrimSpace(m.recipient()), address) })
+}
+
+// PurgeTenant removes the messages one tenant sent to address, or all of
+// the tenant's messages when address is "", and returns how many it
+// removed. Erasure requests and tenant deletion call it so that no copy
+// stays in memory, without touching what other tenants sent.
+func (o *Outbox) PurgeTenant(tenantID, address string) int {
+	address = strings.TrimSpace(address)
+	if tenantID == "" {
+		return 0
+	}
+	return o.remove(func(m Message) bool {
+		return m.tenantID() == tenantID && (address == "" || strings.EqualFold(strings.TrimSpace(m.recipient()), address))
+	})
+}
+
+// remove drops the messages drop selects and clears the slots left behind,
+// so that the backing array keeps no copy reachable.
+func (o *Outbox) remove(drop func(Message) bool) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	kept := o.msgs[:0]
 	for _, m := range o.msgs {
-		if strings.EqualFold(strings.TrimSpace(m.recipient()), address) {
+		if drop(m) {
 			continue
 		}
 		kept = append(kept, m)
