@@ -19,10 +19,15 @@ func (s *Server) createInteraction(c *fiber.Ctx) error {
 	}
 	k := apiKey(c)
 	in.TenantID, in.Source, in.DedupKey = k.TenantID, "api", in.ExternalID
+	if in.Event == plaudit.EventReopened {
+		// A reopen is a new event about the same interaction: were it
+		// deduplicated against the solve, it could not cancel the request.
+		in.DedupKey = plaudit.EventReopened + ":" + in.ExternalID
+	}
 	in.Test = k.Mode == plaudit.ModeTest
 	if in.Test {
 		// Test and live interactions with the same id are different.
-		in.DedupKey = "test:" + in.ExternalID
+		in.DedupKey = "test:" + in.DedupKey
 	}
 	created, err := s.ingest(c.UserContext(), &in)
 	if err != nil {

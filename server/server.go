@@ -41,8 +41,11 @@ type Config struct {
 	PublicURL string
 	// AdminTokenHash is keyring.SecretHash of the operator token.
 	AdminTokenHash []byte
-	// Outbox is set in embedded mode only; it enables /dev/outbox.
-	Outbox *outbox.Outbox
+	// Outbox holds the messages kept instead of sent when a provider is
+	// missing; erasure and tenant deletion purge it. OutboxPage serves it
+	// at /dev/outbox (only where nothing real is sent at all).
+	Outbox     *outbox.Outbox
+	OutboxPage bool
 	// Ready reports whether the store and Redis answer (/readyz).
 	Ready func(ctx context.Context) error
 
@@ -121,6 +124,7 @@ func (s *Server) routes() {
 
 	api := app.Group("/api/v1")
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
+	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
 	api.Get("/tenant", s.requireKey(plaudit.RoleAdmin), s.getTenant)
 	api.Patch("/tenant", s.requireKey(plaudit.RoleAdmin), s.patchTenant)
 
@@ -133,6 +137,7 @@ func (s *Server) routes() {
 	api.Get("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.getConnector)
 	api.Patch("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.patchConnector)
 	api.Delete("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.deleteConnector)
+	api.Get("/connectors/:id/deliveries", s.requireKey(plaudit.RoleAdmin), s.listDeliveries)
 
 	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
 	api.Get("/agents", s.requireKey(plaudit.RoleAdmin), s.listAgents)
@@ -147,6 +152,7 @@ func (s *Server) routes() {
 	api.Get("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.exportSubject)
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
+	api.Get("/reports/scores", s.requireKey(plaudit.RoleRead), s.reportScores)
 
 	providers := s.limit("providers", s.cfg.Limits.ProviderHooks, byProvider)
 	app.Post("/hooks/twilio/sms", providers, s.twilioSMS)
@@ -162,7 +168,7 @@ func (s *Server) routes() {
 	app.Get("/f/:token/logo", page, s.pageImage("logo"))
 	app.Get("/static/*", s.static)
 
-	if s.cfg.Outbox != nil {
+	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
 		app.Get("/dev/outbox", s.outboxList)
 		app.Get("/dev/outbox/:id", s.outboxShow)
 	}

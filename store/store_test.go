@@ -209,7 +209,9 @@ func TestMigrationsAgree(t *testing.T) {
 		if !slices.Equal(a, b) {
 			t.Errorf("migration %04d: shapes differ:\nsqlite   %v\npostgres %v", lite[i].version, a, b)
 		}
-		if len(a) < 20 {
+		// The first migration is the whole schema; later ones add a table
+		// or an index or two. A parse that finds less missed something.
+		if (i == 0 && len(a) < 20) || len(a) == 0 {
 			t.Errorf("migration %04d: shape parse found only %v", lite[i].version, a)
 		}
 	}

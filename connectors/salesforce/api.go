@@ -33,19 +33,20 @@ const jwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 // accessToken returns the cached token, or gets one. Callers that find a
 // token refused hand it to dropToken; concurrent callers then share one
-// new token rather than each fetching their own.
-func (c *Client) accessToken(ctx context.Context) (*token, error) {
+// new token rather than each fetching their own. On failure it returns the
+// token endpoint's HTTP status (0 when no answer came).
+func (c *Client) accessToken(ctx context.Context) (*token, int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.tok != nil {
-		return c.tok, nil
+		return c.tok, 0, nil
 	}
-	t, err := c.fetchToken(ctx)
+	t, status, err := c.fetchToken(ctx)
 	if err != nil {
-		return nil, err
+		return nil, status, err
 	}
 	c.tok = t
-	return t, nil
+	return t, status, nil
 }
 
 func (c *Client) dropToken(t *token) {
@@ -58,12 +59,12 @@ func (c *Client) dropToken(t *token) {
 
 // fetchToken asks the token endpoint for a token: the JWT bearer flow
 // when a private key is configured, the client-credentials flow otherwise.
-func (c *Client) fetchToken(ctx context.Context) (*token, error) {
+func (c *Client) fetchToken(ctx context.Context) (*token, int, error) {
 	form := url.Values{}
 	if c.key != nil {
 		assertion, err := c.assertion()
 		if err != nil {
-			return nil, fmt.Errorf("salesforce: sign JWT: %w", err)
+			return nil, 0, fmt.Errorf("salesforce: sign JWT: %w", err)
 		}
 		form.Set("grant_type", jwtBearerGrant)
 		form.Set("assertion", assertion)
@@ -74,32 +75,32 @@ func (c *Client) fetchToken(ctx context.Context) (*token, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.LoginURL+"/services/oauth2/token", strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("salesforce: token request: %w", err)
+		return nil, 0, fmt.Errorf("salesforce: token request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, connkit.TransportError("salesforce", "token request", err)
+		return nil, 0, connkit.TransportError("salesforce", "token request", err)
 	}
 	answer := connkit.ReadAnswer(resp)
 	if err := classifyToken(resp, answer); err != nil {
-		return nil, err
+		return nil, resp.StatusCode, err
 	}
 	var tr struct {
 		AccessToken string `json:"access_token"`
 		InstanceURL string `json:"instance_url"`
 	}
 	if err := json.Unmarshal(answer, &tr); err != nil || tr.AccessToken == "" || tr.InstanceURL == "" {
-		return nil, fmt.Errorf("salesforce: token answer lacks access_token or instance_url")
+		return nil, resp.StatusCode, fmt.Errorf("salesforce: token answer lacks access_token or instance_url")
 	}
 	// The bearer token goes to instance_url: it must be https (or
 	// loopback in development), whatever the answer says.
 	instance, err := connkit.APIURL("instance_url", tr.InstanceURL)
 	if err != nil {
-		return nil, plaudit.Permanent("salesforce: token answer has an instance_url that is not https", fmt.Errorf("salesforce: instance_url: %w", err))
+		return nil, resp.StatusCode, plaudit.Permanent("salesforce: token answer has an instance_url that is not https", fmt.Errorf("salesforce: instance_url: %w", err))
 	}
-	return &token{access: tr.AccessToken, instance: instance}, nil
+	return &token{access: tr.AccessToken, instance: instance}, resp.StatusCode, nil
 }
 
 // assertion builds the JWT of the bearer flow: RS256 over
@@ -130,9 +131,18 @@ func (c *Client) assertion() (string, error) {
 // because it can be repeated safely: when the comment fails and the task
 // is retried, the case does not end up with two comments.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
+	_, err := c.WritebackStatus(ctx, w)
+	return err
+}
+
+// WritebackStatus is Writeback that also returns the HTTP status of the
+// last call made (the CaseComment's 201 on success; the refusing call's
+// status on failure; 0 when no answer came), for the connector's delivery
+// log.
+func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int, error) {
 	caseID := caseID(w)
 	if !idRE.MatchString(caseID) {
-		return plaudit.Permanent("salesforce: case id is not valid", fmt.Errorf("salesforce: writeback: case id is not a Salesforce id"))
+		return 0, plaudit.Permanent("salesforce: case id is not valid", fmt.Errorf("salesforce: writeback: case id is not a Salesforce id"))
 	}
 	fields := map[string]any{}
 	if c.cfg.RatingField != "" && w.Response.Score > 0 {
@@ -142,8 +152,8 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 		fields[c.cfg.CommentField] = w.Response.Comment
 	}
 	if len(fields) > 0 {
-		if err := c.rest(ctx, http.MethodPatch, "/sobjects/Case/"+caseID, fields, "update case"); err != nil {
-			return err
+		if status, err := c.rest(ctx, http.MethodPatch, "/sobjects/Case/"+caseID, fields, "update case"); err != nil {
+			return status, err
 		}
 	}
 	comment := struct {
@@ -163,36 +173,37 @@ func caseID(w plaudit.Writeback) string {
 	return ""
 }
 
-// rest makes one REST call under /services/data/{version}. A 401 means the
-// session ended (INVALID_SESSION_ID): the token is dropped and the call
-// made once more with a new one.
-func (c *Client) rest(ctx context.Context, method, path string, payload any, op string) error {
+// rest makes one REST call under /services/data/{version} and returns the
+// HTTP status of the answer (or of the token endpoint's, when no token
+// could be had). A 401 means the session ended (INVALID_SESSION_ID): the
+// token is dropped and the call made once more with a new one.
+func (c *Client) rest(ctx context.Context, method, path string, payload any, op string) (int, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
-		return fmt.Errorf("salesforce: %s: %w", op, err)
+		return 0, fmt.Errorf("salesforce: %s: %w", op, err)
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.accessToken(ctx)
+		tok, status, err := c.accessToken(ctx)
 		if err != nil {
-			return err
+			return status, err
 		}
 		req, err := http.NewRequestWithContext(ctx, method, tok.instance+"/services/data/"+c.cfg.APIVersion+path, bytes.NewReader(body))
 		if err != nil {
-			return fmt.Errorf("salesforce: %s: %w", op, err)
+			return 0, fmt.Errorf("salesforce: %s: %w", op, err)
 		}
 		req.Header.Set("Authorization", "Bearer "+tok.access)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json")
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return connkit.TransportError("salesforce", op, err)
+			return 0, connkit.TransportError("salesforce", op, err)
 		}
 		answer := connkit.ReadAnswer(resp)
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
 			c.dropToken(tok)
 			continue
 		}
-		return classify(op, resp, answer)
+		return resp.StatusCode, classify(op, resp, answer)
 	}
 }
 

@@ -214,9 +214,12 @@ func (c *Client) interaction(i int, n Notification) (plaudit.Interaction, error)
 		},
 		Agent: plaudit.AgentRef{ExternalID: cut(pick(fm.AgentID, "OwnerId"), 200)},
 	}
-	if fm.Language != "" {
-		in.Customer.Language = cut(get(fm.Language), 35)
+	if fm.AgentEmail != "" {
+		in.Agent.Email = plaudit.NormalizeEmail(cut(get(fm.AgentEmail), 320))
 	}
+	// Case.Language holds a locale such as "de" or "en_US"; plaudit.Language
+	// maps it when the request is made.
+	in.Customer.Language = cut(pick(fm.Language, "Language"), 35)
 	return in, nil
 }
 

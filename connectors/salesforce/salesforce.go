@@ -62,15 +62,19 @@ type config struct {
 
 // fieldMap names Case fields. Empty entries use the defaults: SuppliedName;
 // ContactEmail then SuppliedEmail; ContactMobile then SuppliedPhone;
-// OwnerId; Status; IsClosed; no language field.
+// OwnerId; no agent email; Status; IsClosed; Language.
 type fieldMap struct {
 	CustomerName  string `json:"customer_name"`
 	CustomerEmail string `json:"customer_email"`
 	CustomerPhone string `json:"customer_phone"`
 	AgentID       string `json:"agent_id"`
-	Status        string `json:"status"`
-	Closed        string `json:"closed"`
-	Language      string `json:"language"`
+	// AgentEmail names a field with the agent's email (a formula field such
+	// as Owner:User.Email: an Outbound Message carries the Case's own
+	// fields only), so that agents known by email alone are found too.
+	AgentEmail string `json:"agent_email"`
+	Status     string `json:"status"`
+	Closed     string `json:"closed"`
+	Language   string `json:"language"`
 }
 
 var (
@@ -143,7 +147,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, *rsa.P
 		v    *string
 	}{
 		{"field_map.customer_name", &fm.CustomerName}, {"field_map.customer_email", &fm.CustomerEmail},
-		{"field_map.customer_phone", &fm.CustomerPhone}, {"field_map.agent_id", &fm.AgentID},
+		{"field_map.customer_phone", &fm.CustomerPhone}, {"field_map.agent_id", &fm.AgentID}, {"field_map.agent_email", &fm.AgentEmail},
 		{"field_map.status", &fm.Status}, {"field_map.closed", &fm.Closed}, {"field_map.language", &fm.Language},
 		{"rating_field", &cfg.RatingField}, {"comment_field", &cfg.CommentField},
 	} {
@@ -185,7 +189,7 @@ func checkFieldMapKeys(raw json.RawMessage) error {
 		return nil
 	}
 	known := map[string]bool{"customer_name": true, "customer_email": true, "customer_phone": true,
-		"agent_id": true, "status": true, "closed": true, "language": true}
+		"agent_id": true, "agent_email": true, "status": true, "closed": true, "language": true}
 	keys := make([]string, 0, len(probe.FieldMap))
 	for k := range probe.FieldMap {
 		keys = append(keys, k)

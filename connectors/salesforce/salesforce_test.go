@@ -818,3 +818,75 @@ func TestValidate(t *testing.T) {
 		t.Errorf("defaults %+v", c.cfg)
 	}
 }
+
+func TestReceiveReadsCaseLanguageByDefault(t *testing.T) {
+	c := newClient(t, nil, nil)
+	evs, err := c.Receive(context.Background(), plaudit.Delivery{Body: message(testOrg15, 1,
+		`<sf:IsClosed>true</sf:IsClosed><sf:Language>de_AT</sf:Language>`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := evs[0].Interaction.Customer.Language; got != "de_AT" {
+		t.Errorf("language %q, want the Case's Language field (de_AT)", got)
+	}
+	if l := plaudit.Language(evs[0].Interaction.Customer.Language, "en"); l != "de" {
+		t.Errorf("de_AT maps to %q, want de", l)
+	}
+}
+
+// TestWritebackStatusReportsTheAnswer checks the status the delivery log
+// records: the CaseComment's 201, the refusing call's status, the token
+// endpoint's when no token could be had.
+func TestWritebackStatusReportsTheAnswer(t *testing.T) {
+	ctx := context.Background()
+	f := newFake(t)
+	c := newClient(t, map[string]any{"login_url": f.srv.URL, "rating_field": "Plaudit_Score__c"}, nil)
+	if status, err := c.WritebackStatus(ctx, writeback("x")); err != nil || status != http.StatusCreated {
+		t.Errorf("success: %d, %v; want 201", status, err)
+	}
+	f.setRest(func(w http.ResponseWriter, r *http.Request) bool {
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]`)
+		return true
+	})
+	status, err := c.WritebackStatus(ctx, writeback("x"))
+	if _, ok := plaudit.RetryAfter(err); !ok || status != http.StatusForbidden {
+		t.Errorf("API limit: %d, %v; want 403 and a retry", status, err)
+	}
+
+	f2 := newFake(t)
+	f2.mu.Lock()
+	f2.tokenFail = func(w http.ResponseWriter) bool {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"invalid_client"}`)
+		return true
+	}
+	f2.mu.Unlock()
+	c2 := newClient(t, map[string]any{"login_url": f2.srv.URL}, nil)
+	if status, err := c2.WritebackStatus(ctx, writeback("x")); !plaudit.IsPermanent(err) || status != http.StatusBadRequest {
+		t.Errorf("token refused: %d, %v; want 400 and a permanent error", status, err)
+	}
+}
+
+func TestReceiveAgentEmailField(t *testing.T) {
+	c := newClient(t, map[string]any{"field_map": map[string]string{"agent_email": "Owner_Email__c"}}, nil)
+	evs, err := c.Receive(context.Background(), plaudit.Delivery{Body: message(testOrg15, 1,
+		`<sf:IsClosed>true</sf:IsClosed><sf:OwnerId>00G8a000000QueueAAA</sf:OwnerId><sf:Owner_Email__c>Jonas.Weber@Nordlicht.example</sf:Owner_Email__c>`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := evs[0].Interaction.Agent; a.Email != "jonas.weber@nordlicht.example" || a.ExternalID != "00G8a000000QueueAAA" {
+		t.Errorf("agent %+v, want the owner id and the mapped email", a)
+	}
+	// Without the setting no field is read as the agent's email.
+	plain := newClient(t, nil, nil)
+	evs, _ = plain.Receive(context.Background(), plaudit.Delivery{Body: message(testOrg15, 1,
+		`<sf:IsClosed>true</sf:IsClosed><sf:Owner_Email__c>jonas.weber@nordlicht.example</sf:Owner_Email__c>`)})
+	if evs[0].Interaction.Agent.Email != "" {
+		t.Errorf("agent email %q without field_map.agent_email", evs[0].Interaction.Agent.Email)
+	}
+	if err := Kind().Validate(json.RawMessage(`{"org_id":"00D8a000000XyZw","client_id":"c","field_map":{"agent_email":"Owner Email"}}`),
+		map[string]string{SecretClientSecret: "s"}); err == nil || !strings.Contains(err.Error(), "config.field_map.agent_email") {
+		t.Errorf("a bad field name: %v", err)
+	}
+}

@@ -248,8 +248,17 @@ type CallbackAgent struct {
 // carries the same id and the receiver can drop the duplicate. Without a
 // callback_url there is nothing to do.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
+	_, err := c.WritebackStatus(ctx, w)
+	return err
+}
+
+// WritebackStatus is Writeback that also returns the HTTP status the
+// receiver answered, for the connector's delivery log: 0 when no answer
+// came (a timeout, a refused connection) and, with a nil error, when there
+// is no callback_url and nothing was sent.
+func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int, error) {
 	if c.p.callbackURL == "" {
-		return nil
+		return 0, nil
 	}
 	now := c.now().UTC().Truncate(time.Second)
 	r := w.Response
@@ -274,20 +283,20 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 	}
 	body, err := json.Marshal(cb)
 	if err != nil {
-		return fmt.Errorf("standard: callback: %w", err)
+		return 0, fmt.Errorf("standard: callback: %w", err)
 	}
 	msgID := r.ID + ":" + strconv.Itoa(r.Version)
 	sigs := make([]string, 0, len(c.p.signers))
 	for _, wh := range c.p.signers {
 		s, err := wh.Sign(msgID, now, body)
 		if err != nil {
-			return fmt.Errorf("standard: callback: sign: %w", err)
+			return 0, fmt.Errorf("standard: callback: sign: %w", err)
 		}
 		sigs = append(sigs, s)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.p.callbackURL, bytes.NewReader(body))
 	if err != nil {
-		return plaudit.Permanent("standard: callback_url cannot be used", fmt.Errorf("standard: callback: %w", err))
+		return 0, plaudit.Permanent("standard: callback_url cannot be used", fmt.Errorf("standard: callback: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Plaudit-Webhooks")
@@ -296,10 +305,10 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 	req.Header.Set(standardwebhooks.HeaderWebhookSignature, strings.Join(sigs, " "))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return connkit.TransportError("standard", "callback", err)
+		return 0, connkit.TransportError("standard", "callback", err)
 	}
 	connkit.ReadAnswer(resp)
-	return classify(resp)
+	return resp.StatusCode, classify(resp)
 }
 
 // classify: 2xx is done; 429, 408 and 5xx are retried (honouring

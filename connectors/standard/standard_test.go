@@ -407,3 +407,32 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestWritebackStatusReportsTheAnswer checks what the delivery log
+// records: the receiver's status, 0 when no answer came, and 0 without an
+// error when there is no callback_url (nothing was sent, nothing to log).
+func TestWritebackStatusReportsTheAnswer(t *testing.T) {
+	ctx := context.Background()
+	status := http.StatusAccepted
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+	defer srv.Close()
+	secrets := map[string]string{SecretSigningSecret: secretCurrent, SecretCallbackSecret: cbCurrent}
+	c := newClient(t, map[string]any{"callback_url": srv.URL}, secrets)
+	if got, err := c.WritebackStatus(ctx, testWriteback()); err != nil || got != http.StatusAccepted {
+		t.Errorf("accepted: %d, %v; want 202", got, err)
+	}
+	status = http.StatusBadGateway
+	if got, err := c.WritebackStatus(ctx, testWriteback()); err == nil || got != http.StatusBadGateway {
+		t.Errorf("bad gateway: %d, %v; want 502 and an error", got, err)
+	}
+	addr := srv.Listener.Addr().String()
+	srv.Close()
+	gone := newClient(t, map[string]any{"callback_url": "http://" + addr}, secrets)
+	if got, err := gone.WritebackStatus(ctx, testWriteback()); err == nil || got != 0 || plaudit.IsPermanent(err) {
+		t.Errorf("no answer: %d, %v; want 0 and a retryable error", got, err)
+	}
+	none := newClient(t, nil, map[string]string{SecretSigningSecret: secretCurrent})
+	if got, err := none.WritebackStatus(ctx, testWriteback()); err != nil || got != 0 {
+		t.Errorf("no callback_url: %d, %v; want 0 and nil", got, err)
+	}
+}
