@@ -114,6 +114,7 @@ func (s *Server) patchAgent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	was := a
 	b.apply(&a)
 	if err := validateAgent(a); err != nil {
 		return err
@@ -121,15 +122,37 @@ func (s *Server) patchAgent(c *fiber.Ctx) error {
 	if err := s.cfg.Store.UpdateAgent(ctx, a); err != nil {
 		return err
 	}
-	s.audit(c, a.TenantID, actor(c), "agent.update", a.ID, "")
+	if a.PhotoURL != was.PhotoURL {
+		s.images.forget(a.TenantID, was.PhotoURL)
+	}
+	// Deactivating an agent (approved=false) stops requests that show
+	// them; the audit log names it as such. The detail lists the fields
+	// sent, never their values.
+	action := "agent.update"
+	switch {
+	case was.Approved && !a.Approved:
+		action = "agent.deactivate"
+	case !was.Approved && a.Approved:
+		action = "agent.activate"
+	}
+	s.audit(c, a.TenantID, actor(c), action, a.ID, "fields="+bodyKeys(c.Body()))
 	return c.JSON(a)
 }
 
+// deleteAgent erases an agent: their details go (also the copies on
+// interactions), while requests, responses and report aggregates keep the
+// agent id, which then names nobody.
 func (s *Server) deleteAgent(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if err := s.cfg.Store.DeleteAgent(c.UserContext(), tenantID(c), id); err != nil {
+	ctx := c.UserContext()
+	a, err := s.cfg.Store.GetAgent(ctx, tenantID(c), id)
+	if err != nil {
 		return err
 	}
-	s.audit(c, tenantID(c), actor(c), "agent.delete", id, "")
+	if err := s.cfg.Store.DeleteAgent(ctx, a.TenantID, id); err != nil {
+		return err
+	}
+	s.images.forget(a.TenantID, a.PhotoURL)
+	s.audit(c, a.TenantID, actor(c), "agent.delete", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -138,7 +138,6 @@ func (s *Server) patchConnector(c *fiber.Ctx) error {
 		return err
 	}
 	s.conns.forget(con.ID) // a changed secret or a disabled connector applies at once here
-	s.forgetConnector(con.ID)
 	s.audit(c, con.TenantID, actor(c), "connector.update", con.ID, "fields="+bodyKeys(c.Body())+configKeys(b.Config))
 	con, err = s.cfg.Store.GetConnector(ctx, con.TenantID, con.ID)
 	if err != nil {
@@ -178,18 +177,8 @@ func (s *Server) deleteConnector(c *fiber.Ctx) error {
 	}
 	s.cfg.Kinds.Forget(id) // drop the cached driver and its credentials
 	s.conns.forget(id)
-	s.forgetConnector(id)
 	s.audit(c, tenantID(c), actor(c), "connector.delete", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// forgetConnector drops a changed or deleted connector from this process's
-// cache, so that its webhooks see the change at once here (other replicas
-// within the cache's few seconds).
-func (s *Server) forgetConnector(id string) {
-	s.conns.mu.Lock()
-	delete(s.conns.m, id)
-	s.conns.mu.Unlock()
 }
 
 // configKeys names the config fields a PATCH sent (" config=a,b"), for the

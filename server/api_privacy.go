@@ -62,9 +62,11 @@ func (s *Server) eraseSubject(c *fiber.Ctx) error {
 		return err
 	}
 	if s.cfg.Outbox != nil {
+		// Only this tenant's messages: another tenant's data on the same
+		// person is theirs to erase.
 		for _, a := range []string{email, phone} {
 			if a != "" {
-				n += s.cfg.Outbox.Purge(a)
+				n += s.cfg.Outbox.PurgeTenant(t.ID, a)
 			}
 		}
 	}

@@ -32,7 +32,7 @@ type pageData struct {
 	Lang, Brand, BrandColor, PrivacyURL, Token string
 	BrandOrCompany                             string
 	AgentName, AgentFirst, Hometown, Bio       string
-	HasPhoto, HasLogo                          bool
+	HasAgent, HasPhoto, HasLogo                bool
 	State                                      string
 	Selected, Score                            int
 	Comment                                    string
@@ -89,9 +89,13 @@ func (s *Server) pageState(c *fiber.Ctx) (pageData, plaudit.FeedbackRequest, err
 		}
 		d.rewardThreshold = st.RewardThreshold
 	}
+	// The agent's card comes from the request's own tenant only. An agent
+	// deleted since the request went out leaves the page without a card,
+	// asking about the team instead.
+	d.AgentFirst = web.T(d.Lang, "team")
 	if a, err := s.cfg.Store.GetAgent(ctx, req.TenantID, req.AgentID); err == nil {
 		d.AgentName, d.AgentFirst, d.Hometown, d.Bio = a.DisplayName(), a.FirstName(), a.Hometown, a.Bio
-		d.HasPhoto = a.PhotoURL != ""
+		d.HasAgent, d.HasPhoto = true, a.PhotoURL != ""
 	}
 	if !req.Answerable(s.cfg.Now()) {
 		d.State = "gone"
@@ -191,16 +195,32 @@ func (s *Server) static(c *fiber.Ctx) error {
 
 // imageCache keeps fetched agent photos and logos so that the page serves
 // them from its own origin (nothing is loaded from third parties) without
-// fetching on every view.
+// fetching on every view. Entries are per tenant: one tenant's page never
+// gets an image another tenant's settings fetched, and deleting an agent
+// or a tenant drops theirs.
 type imageCache struct {
 	mu sync.Mutex
-	m  map[string]cachedImage
+	m  map[imageKey]cachedImage
 }
+
+type imageKey struct{ tenantID, src string }
 
 type cachedImage struct {
 	body []byte
 	ct   string
 	at   time.Time
+}
+
+// forget drops a tenant's cached image from src, or all of the tenant's
+// when src is "".
+func (ic *imageCache) forget(tenantID, src string) {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	for k := range ic.m {
+		if k.tenantID == tenantID && (src == "" || k.src == src) {
+			delete(ic.m, k)
+		}
+	}
 }
 
 const maxImage = 2 << 20
@@ -223,7 +243,7 @@ func (s *Server) pageImage(which string) fiber.Handler {
 		if src == "" {
 			return c.SendStatus(fiber.StatusNotFound)
 		}
-		img, err := s.fetchImage(ctx, src)
+		img, err := s.fetchImage(ctx, req.TenantID, src)
 		if err != nil {
 			s.log.Warn("image not fetched", "which", which, "err", err)
 			return c.SendStatus(fiber.StatusNotFound)
@@ -235,9 +255,10 @@ func (s *Server) pageImage(which string) fiber.Handler {
 	}
 }
 
-func (s *Server) fetchImage(ctx context.Context, src string) (cachedImage, error) {
+func (s *Server) fetchImage(ctx context.Context, tenantID, src string) (cachedImage, error) {
+	key := imageKey{tenantID, src}
 	s.images.mu.Lock()
-	img, ok := s.images.m[src]
+	img, ok := s.images.m[key]
 	s.images.mu.Unlock()
 	if ok && time.Since(img.at) < time.Hour {
 		return img, nil
@@ -264,9 +285,9 @@ func (s *Server) fetchImage(ctx context.Context, src string) (cachedImage, error
 	img = cachedImage{body: body, ct: ct, at: time.Now()}
 	s.images.mu.Lock()
 	if s.images.m == nil || len(s.images.m) > 500 {
-		s.images.m = make(map[string]cachedImage)
+		s.images.m = make(map[imageKey]cachedImage)
 	}
-	s.images.m[src] = img
+	s.images.m[key] = img
 	s.images.mu.Unlock()
 	return img, nil
 }

@@ -51,6 +51,7 @@ type Store interface {
 	UpdateResponse(ctx context.Context, r *plaudit.Response) error
 	ListResponses(ctx context.Context, tenantID string, f store.ResponseFilter) ([]plaudit.Response, error)
 	RecordAggregate(ctx context.Context, r plaudit.Response, channel string, day time.Time) error
+	AggregateScores(ctx context.Context, tenantID string, since time.Time) ([]store.AggregateRow, error)
 
 	Suppress(ctx context.Context, s plaudit.Suppression) error
 	Unsuppress(ctx context.Context, tenantID, addressHash string) error

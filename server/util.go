@@ -1,8 +1,10 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"sort"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,4 +23,20 @@ func (s *Server) audit(c *fiber.Ctx, tenantID, who, action, target, detail strin
 	if err := s.cfg.Store.AddAudit(c.UserContext(), &e); err != nil {
 		s.log.Error("audit event not recorded", "action", action, "err", err)
 	}
+}
+
+// bodyKeys lists the top-level field names of a JSON object, sorted and
+// comma-separated, for audit details: which fields a change touched,
+// without their values.
+func bodyKeys(raw []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/plaudit/plaudit"
@@ -95,14 +96,42 @@ func (s *Store) UpdateAgent(ctx context.Context, a plaudit.Agent) error {
 	return mustAffect(res, "agent")
 }
 
-// DeleteAgent deletes an agent. Requests and responses keep the agent id
-// for reports; the agent's name, photo and bio go.
+// DeleteAgent erases an agent. Requests, responses and aggregates keep the
+// agent id, which names nobody once the agent row is gone; the agent's
+// email, name, photo, bio and hometown go, and so do the copies of the
+// agent's details that helpdesks sent with interactions (those the agent
+// was matched to, and those naming the agent's address or helpdesk id).
 func (s *Store) DeleteAgent(ctx context.Context, tenantID, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var (
+			email string
+			ext   map[string]string
+		)
+		err := tx.QueryRowContext(ctx, `SELECT email, external_ids FROM agents WHERE tenant_id = $1 AND id = $2`,
+			tenantID, id).Scan(&email, jsonDest{&ext})
+		if err != nil {
+			return one(err, "agent")
+		}
+		const clearCopies = `UPDATE interactions SET agent_external_id = '', agent_email = '', agent_name = '' WHERE tenant_id = $1 AND `
+		if _, err := tx.ExecContext(ctx, clearCopies+`(id IN (SELECT interaction_id FROM feedback_requests WHERE tenant_id = $1 AND agent_id = $2)
+			OR (agent_email <> '' AND lower(agent_email) = lower(CAST($3 AS TEXT))))`, tenantID, id, email); err != nil {
+			return fmt.Errorf("store: delete agent: interactions: %w", err)
+		}
+		for kind, extID := range ext {
+			if _, err := tx.ExecContext(ctx, clearCopies+`source = $2 AND agent_external_id = $3`, tenantID, kind, extID); err != nil {
+				return fmt.Errorf("store: delete agent: interactions: %w", err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+		if err != nil {
+			return fmt.Errorf("store: delete agent: %w", err)
+		}
+		return mustAffect(res, "agent")
+	})
 	if err != nil {
-		return fmt.Errorf("store: delete agent: %w", err)
+		return err
 	}
-	return mustAffect(res, "agent")
+	return s.flushErased(ctx)
 }
 
 // FindAgent resolves the agent a helpdesk names: by the helpdesk's own id

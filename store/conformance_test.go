@@ -51,6 +51,11 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"ExportSubject", testExportSubject, false},
 		{"EraseSubject", testEraseSubject, false},
 		{"SweepRetention", testSweepRetention, false},
+		{"AggregatesOutliveResponses", testAggregatesOutliveResponses, false},
+		{"DeleteAgentErases", testDeleteAgentErases, false},
+		{"PersonalDataColumns", testPersonalDataColumns, false},
+		{"SubjectByFormattedPhone", testSubjectByFormattedPhone, false},
+		{"RetentionWithoutKeys", testRetentionWithoutKeys, false},
 		{"ConcurrentWriters", testConcurrentWriters, false},
 	}
 	for _, tc := range tests {

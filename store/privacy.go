@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -41,7 +42,11 @@ type SubjectData struct {
 // first call (day formatted in its own location): a response belongs to
 // the day it was given, even when the customer adds a comment later.
 func (s *Store) RecordAggregate(ctx context.Context, r plaudit.Response, channel string, day time.Time) error {
-	_, err := s.w.ExecContext(ctx,
+	return recordAggregate(ctx, s.w, r, channel, day)
+}
+
+func recordAggregate(ctx context.Context, q queryer, r plaudit.Response, channel string, day time.Time) error {
+	_, err := q.ExecContext(ctx,
 		`INSERT INTO aggregates (tenant_id, response_id, day, agent_id, channel, score, excellence, improvement, reward, test)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		 ON CONFLICT (tenant_id, response_id) DO UPDATE SET
@@ -87,14 +92,18 @@ func (s *Store) AggregateScores(ctx context.Context, tenantID string, since time
 // when it is about one of their interactions, and an interaction when one
 // of their requests is about it. The queries take $1 tenant, $2 email
 // (lower-case) and $3 phone (E.164); an empty address matches nothing.
+//
+// Interactions keep the phone number as the helpdesk wrote it ("+49 30
+// 901820", "(030) 901-820"): numbers are normalized when a request is
+// made. So an interaction is also theirs when its number, normalized the
+// way the rules do it, is the one asked for (findPhone).
 const (
 	subjectInteractionsSQL = `SELECT id FROM interactions WHERE tenant_id = $1 AND (
 		(CAST($2 AS TEXT) <> '' AND customer_email <> '' AND lower(customer_email) = $2) OR
 		(CAST($3 AS TEXT) <> '' AND customer_phone <> '' AND customer_phone = $3))`
 	subjectRequestsSQL = `SELECT id, interaction_id FROM feedback_requests WHERE tenant_id = $1 AND (
 		(CAST($2 AS TEXT) <> '' AND lower(recipient) = $2) OR
-		(CAST($3 AS TEXT) <> '' AND recipient = $3) OR
-		interaction_id IN (` + subjectInteractionsSQL + `))`
+		(CAST($3 AS TEXT) <> '' AND recipient = $3)`
 )
 
 // subject is the ids of one person's rows.
@@ -112,7 +121,25 @@ func (s *Store) findSubject(ctx context.Context, q queryer, tenantID, email, pho
 	for _, id := range ints {
 		seen[id] = true
 	}
-	rows, err := q.QueryContext(ctx, subjectRequestsSQL, tenantID, email, phone)
+	if phone != "" {
+		more, err := findPhone(ctx, q, tenantID, phone)
+		if err != nil {
+			return sub, err
+		}
+		for _, id := range more {
+			if !seen[id] {
+				seen[id] = true
+				ints = append(ints, id)
+			}
+		}
+	}
+	query, args := subjectRequestsSQL, []any{tenantID, email, phone}
+	if len(ints) > 0 {
+		in, ids := inList(4, ints)
+		query += ` OR interaction_id IN (` + in + `)`
+		args = append(args, ids...)
+	}
+	rows, err := q.QueryContext(ctx, query+`)`, args...)
 	if err != nil {
 		return sub, err
 	}
@@ -142,6 +169,49 @@ func (s *Store) findSubject(ctx context.Context, q queryer, tenantID, email, pho
 		}
 	}
 	return sub, nil
+}
+
+// phoneSuffix is how many trailing digits pick the candidates findPhone
+// normalizes: enough to make them few, few enough to survive national
+// prefixes.
+const phoneSuffix = 7
+
+// findPhone returns the tenant's interactions whose customer phone, as the
+// helpdesk wrote it, normalizes (with the customer's country, else the
+// tenant's default region) to e164. SQL narrows them down to numbers
+// ending in the same digits once separators are dropped; Go decides.
+func findPhone(ctx context.Context, q queryer, tenantID, e164 string) ([]string, error) {
+	digits := strings.TrimPrefix(e164, "+")
+	if len(digits) > phoneSuffix {
+		digits = digits[len(digits)-phoneSuffix:]
+	}
+	st, err := tenantSettings(ctx, q, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	expr := "customer_phone"
+	for _, sep := range []string{" ", "-", "(", ")", ".", "/", "+"} {
+		expr = "replace(" + expr + ", '" + sep + "', '')"
+	}
+	rows, err := q.QueryContext(ctx,
+		`SELECT id, customer_phone, customer_country FROM interactions
+		 WHERE tenant_id = $1 AND customer_phone <> '' AND customer_phone <> $2 AND `+expr+` LIKE $3`,
+		tenantID, e164, "%"+digits)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id, raw, country string
+		if err := rows.Scan(&id, &raw, &country); err != nil {
+			return nil, err
+		}
+		if n, err := plaudit.NormalizePhone(raw, country, st.DefaultRegion); err == nil && n == e164 {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
 }
 
 func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
@@ -262,10 +332,12 @@ func (s *Store) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // EraseSubject deletes (not flags) the person's interactions, feedback
 // requests and responses in the tenant, and returns how many rows went.
-// Aggregates stay: they are anonymous. Suppressions stay too: they hold
-// only a keyed hash, and an opt-out must survive erasure. Afterwards the
-// SQLite WAL is checkpointed and truncated so that the bytes are gone from
-// disk, not only from the tables.
+// Aggregates stay, cut loose from the response ids (see settleAggregates);
+// a response that has none does not get one: the person asked for their
+// data to go, not to be processed once more. Suppressions stay too: they
+// hold only a keyed hash, and an opt-out must survive erasure. Afterwards
+// the SQLite WAL is checkpointed and truncated so that the bytes are gone
+// from disk, not only from the tables.
 func (s *Store) EraseSubject(ctx context.Context, tenantID, email, phone string) (n int, err error) {
 	if err := subjectArgs(email, phone); err != nil {
 		return 0, err
@@ -274,6 +346,12 @@ func (s *Store) EraseSubject(ctx context.Context, tenantID, email, phone string)
 		sub, err := s.findSubject(ctx, tx, tenantID, email, phone)
 		if err != nil {
 			return err
+		}
+		if len(sub.responses) > 0 {
+			in, args := inList(2, sub.responses)
+			if err := s.settleAggregates(ctx, tx, in, append([]any{tenantID}, args...), false); err != nil {
+				return fmt.Errorf("aggregates: %w", err)
+			}
 		}
 		// Children first, so that every row is counted once rather than
 		// removed by a cascade.
@@ -306,12 +384,16 @@ func (s *Store) EraseSubject(ctx context.Context, tenantID, email, phone string)
 
 // SweepRetention deletes the tenant's interactions, feedback requests and
 // responses created before before, with the requests and responses that
-// hang off deleted interactions; aggregates stay. It returns how many rows
-// went.
+// hang off deleted interactions. It returns how many rows went.
+//
+// Aggregates stay. A response whose aggregate is missing (RecordAggregate
+// failed when the answer came) gets it first, in the same transaction, so
+// that the sweep never takes an answer out of the reports.
 func (s *Store) SweepRetention(ctx context.Context, tenantID string, before time.Time) (n int, err error) {
 	const (
 		oldInteractions = `SELECT id FROM interactions WHERE tenant_id = $1 AND created_at < $2`
 		oldRequests     = `SELECT id FROM feedback_requests WHERE tenant_id = $1 AND (created_at < $2 OR interaction_id IN (` + oldInteractions + `))`
+		oldResponses    = `SELECT id FROM responses WHERE tenant_id = $1 AND (created_at < $2 OR request_id IN (` + oldRequests + `))`
 	)
 	stmts := []string{
 		`DELETE FROM responses WHERE tenant_id = $1 AND (created_at < $2 OR request_id IN (` + oldRequests + `))`,
@@ -319,6 +401,9 @@ func (s *Store) SweepRetention(ctx context.Context, tenantID string, before time
 		`DELETE FROM interactions WHERE tenant_id = $1 AND created_at < $2`,
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.settleAggregates(ctx, tx, oldResponses, []any{tenantID, s.ts(before)}, true); err != nil {
+			return fmt.Errorf("aggregates: %w", err)
+		}
 		for _, q := range stmts {
 			res, err := tx.ExecContext(ctx, q, tenantID, s.ts(before))
 			if err != nil {
@@ -339,6 +424,91 @@ func (s *Store) SweepRetention(ctx context.Context, tenantID string, before time
 		return 0, nil
 	}
 	return n, s.flushErased(ctx)
+}
+
+// settleAggregates prepares the aggregates of responses about to be
+// deleted. ids is SQL selecting the responses' ids: a subquery or a list
+// of placeholders, over args, whose first is the tenant id ($1).
+//
+// With backfill, a response that has no aggregate gets one now (its day in
+// the tenant's time zone), so that deleting it loses nothing from reports.
+// Then each of their aggregates gets a random key in place of the response
+// id: the tenant saw that id in the API and in callbacks next to the
+// ticket, so keeping it would leave the figures linkable to the person.
+func (s *Store) settleAggregates(ctx context.Context, tx *sql.Tx, ids string, args []any, backfill bool) error {
+	if backfill {
+		rows, err := tx.QueryContext(ctx,
+			`SELECT r.id, r.tenant_id, r.agent_id, q.channel, r.score, r.excellence, r.improvement, r.reward, r.test, r.created_at
+			 FROM responses r JOIN feedback_requests q ON q.tenant_id = r.tenant_id AND q.id = r.request_id
+			 WHERE r.tenant_id = $1 AND r.id IN (`+ids+`)
+			   AND NOT EXISTS (SELECT 1 FROM aggregates a WHERE a.tenant_id = r.tenant_id AND a.response_id = r.id)`, args...)
+		if err != nil {
+			return err
+		}
+		type missing struct {
+			r       plaudit.Response
+			channel string
+		}
+		var ms []missing
+		for rows.Next() {
+			var m missing
+			if err := rows.Scan(&m.r.ID, &m.r.TenantID, &m.r.AgentID, &m.channel, &m.r.Score, jsonDest{&m.r.Excellence},
+				jsonDest{&m.r.Improvement}, &m.r.Reward, &m.r.Test, timeDest{&m.r.CreatedAt}); err != nil {
+				rows.Close()
+				return err
+			}
+			ms = append(ms, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ms) > 0 {
+			loc, err := tenantLocation(ctx, tx, ms[0].r.TenantID)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if err := recordAggregate(ctx, tx, m.r, m.channel, m.r.CreatedAt.In(loc)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	linked, err := queryIDs(ctx, tx, `SELECT response_id FROM aggregates WHERE tenant_id = $1 AND response_id IN (`+ids+`)`, args...)
+	if err != nil {
+		return err
+	}
+	for _, id := range linked {
+		if _, err := tx.ExecContext(ctx, `UPDATE aggregates SET response_id = $3 WHERE tenant_id = $1 AND response_id = $2`,
+			args[0], id, keyring.ID("agg")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tenantSettings reads a tenant's settings (without opening its hash
+// key), inside a transaction when q is one.
+func tenantSettings(ctx context.Context, q queryer, tenantID string) (plaudit.Settings, error) {
+	st := plaudit.DefaultSettings()
+	var raw string
+	if err := q.QueryRowContext(ctx, `SELECT settings FROM tenants WHERE id = $1`, tenantID).Scan(&raw); err != nil {
+		return st, one(err, "tenant")
+	}
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		return st, fmt.Errorf("decode settings of tenant %s: %w", tenantID, err)
+	}
+	return st, nil
+}
+
+// tenantLocation is the time zone of a tenant's reports.
+func tenantLocation(ctx context.Context, q queryer, tenantID string) (*time.Location, error) {
+	st, err := tenantSettings(ctx, q, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return st.Location(), nil
 }
 
 // flushErased pushes deleted personal data out of the engine's journals

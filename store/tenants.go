@@ -43,6 +43,12 @@ func (s *Store) CreateTenant(ctx context.Context, t *plaudit.Tenant) error {
 }
 
 func (s *Store) scanTenant(r rowScanner) (plaudit.Tenant, error) {
+	return s.scanTenantKey(r, true)
+}
+
+// scanTenantKey reads a tenant row, opening its hash key when openKey is
+// set.
+func (s *Store) scanTenantKey(r rowScanner, openKey bool) (plaudit.Tenant, error) {
 	var (
 		t              plaudit.Tenant
 		settings, hkey string
@@ -55,6 +61,9 @@ func (s *Store) scanTenant(r rowScanner) (plaudit.Tenant, error) {
 	t.Settings = plaudit.DefaultSettings()
 	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {
 		return t, fmt.Errorf("decode settings of tenant %s: %w", t.ID, err)
+	}
+	if !openKey {
+		return t, nil
 	}
 	key, err := s.kr.Open(hkey, []byte(t.ID))
 	if err != nil {
@@ -74,7 +83,9 @@ func (s *Store) GetTenant(ctx context.Context, id string) (plaudit.Tenant, error
 }
 
 // ListTenants returns every tenant, oldest first, for operator tasks and
-// the periodic sweeps.
+// the periodic sweeps. Their hash keys are not opened (HashKey is nil):
+// the sweeps need the settings only, and a key that cannot be opened (a
+// key rotation half done) must not stop the retention sweep for everyone.
 func (s *Store) ListTenants(ctx context.Context) ([]plaudit.Tenant, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
 	if err != nil {
@@ -83,7 +94,7 @@ func (s *Store) ListTenants(ctx context.Context) ([]plaudit.Tenant, error) {
 	defer rows.Close()
 	out := []plaudit.Tenant{}
 	for rows.Next() {
-		t, err := s.scanTenant(rows)
+		t, err := s.scanTenantKey(rows, false)
 		if err != nil {
 			return nil, fmt.Errorf("store: list tenants: %w", err)
 		}
@@ -111,8 +122,11 @@ func (s *Store) UpdateTenant(ctx context.Context, t plaudit.Tenant) error {
 }
 
 // DeleteTenant deletes the tenant and everything it owns, in one
-// transaction. The anonymous aggregates stay when keepAggregates is set,
-// so that an operator can close an account and still report on it.
+// transaction: personal data, connector secrets, API key hashes and the
+// tenant's hash key go with their rows. The anonymous aggregates stay when
+// keepAggregates is set, so that an operator can close an account and
+// still report on it; then every response gets its aggregate first and no
+// aggregate keeps a response id (see settleAggregates).
 func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool) error {
 	// The tables holding a tenant's rows, children before parents, so that
 	// deleting in this order never trips a foreign key.
@@ -121,6 +135,11 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool
 		"connectors", "api_keys", "suppressions", "audit_events",
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if keepAggregates {
+			if err := s.settleAggregates(ctx, tx, `SELECT id FROM responses WHERE tenant_id = $1`, []any{id}, true); err != nil {
+				return fmt.Errorf("store: delete tenant: aggregates: %w", err)
+			}
+		}
 		for _, table := range tables {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1`, id); err != nil {
 				return fmt.Errorf("store: delete tenant: %s: %w", table, err)

@@ -42,6 +42,7 @@ var texts = map[string]map[string]string{
 		"area.solution":        "The solution itself",
 		"photo_alt":            "Photo of %s",
 		"from":                 "from %s",
+		"team":                 "our team",
 	},
 	"de": {
 		"title":                "Bewerten Sie unseren Support",
@@ -81,6 +82,7 @@ var texts = map[string]map[string]string{
 		"area.solution":        "Die Lösung selbst",
 		"photo_alt":            "Foto von %s",
 		"from":                 "aus %s",
+		"team":                 "unser Team",
 	},
 }
 

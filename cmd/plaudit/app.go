@@ -109,8 +109,8 @@ func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, e
 			return nil, err
 		}
 		a.embedded, a.redis = e, e.ConnOpt()
-		a.log.Warn("REDIS_URL is not set: using an in-process Redis. Queued work does not survive a restart " +
-			"(the reconciler re-enqueues it from the store at the next start); production sets REDIS_URL.")
+		a.log.Warn("REDIS_URL is not set: using an in-process Redis. Queued work does not survive a restart "+
+			"(the reconciler re-enqueues it from the store at the next start); production sets REDIS_URL.", "addr", e.Addr())
 	} else {
 		a.redis, err = queue.ParseRedisURL(cfg.RedisURL)
 		if err != nil {
@@ -262,15 +262,14 @@ func (a *app) ready(ctx context.Context) error {
 }
 
 func (a *app) server() *server.Server {
-	var ob *outbox.Outbox
-	if a.outboxPage {
-		ob = a.outbox
-	}
 	return server.New(server.Config{
 		Store: a.store, Queue: a.queue, Kinds: a.kinds,
 		DriverDeps: plaudit.DriverDeps{HTTP: a.http}, Keyring: a.kr,
 		Metrics: a.metrics, Gatherer: a.reg, Log: a.log,
-		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Outbox: ob, Ready: a.ready,
+		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Ready: a.ready,
+		// The outbox holds what a missing provider did not send (also when
+		// only one of them is missing): erasure purges it either way.
+		Outbox: a.outbox, OutboxPage: a.outboxPage,
 		TwilioAuthToken: a.cfg.TwilioAuthToken, SendGridEventKey: a.cfg.SendGridEventKey,
 		SendGridInboundToken: a.cfg.SendGridInboundToken, InboundEmailDomain: a.cfg.InboundEmailDomain,
 		RateLimiter: a.limiter(),
