@@ -215,7 +215,24 @@ func (s *Server) listAPIKeys(c *fiber.Ctx) error {
 
 func (s *Server) deleteAPIKey(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if err := s.cfg.Store.DeleteAPIKey(c.UserContext(), tenantID(c), id); err != nil {
+	ctx := c.UserContext()
+	keys, err := s.cfg.Store.ListAPIKeys(ctx, tenantID(c))
+	if err != nil {
+		return err
+	}
+	// Only the operator can create tenants, not keys: a tenant without an
+	// admin key could never be configured again.
+	admins, target := 0, false
+	for _, k := range keys {
+		if k.Role == plaudit.RoleAdmin && k.Mode == plaudit.ModeLive {
+			admins++
+			target = target || k.ID == id
+		}
+	}
+	if target && admins == 1 {
+		return plaudit.Errorf(plaudit.EConflict, "this is the tenant's last live admin key: create another admin key first")
+	}
+	if err := s.cfg.Store.DeleteAPIKey(ctx, tenantID(c), id); err != nil {
 		return err
 	}
 	s.audit(c, tenantID(c), actor(c), "api_key.delete", id, "")

@@ -318,3 +318,20 @@ func keyName(key, trigger, reader, admin string) string {
 	}
 	return "a key"
 }
+
+// TestLastAdminKeyCannotBeDeleted keeps a tenant configurable: only the
+// operator creates tenants, so a tenant without an admin key would be lost.
+func TestLastAdminKeyCannotBeDeleted(t *testing.T) {
+	g := startGateway(t, "serve", nil)
+	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{"name": "Solo"})
+	key, keyID := str(tenant["api_key"]), str(tenant["api_key_id"])
+	r := g.do("DELETE", "/api/v1/api-keys/"+keyID, key, nil, nil)
+	if r.Status != 409 || r.ErrorCode(t) != "conflict" {
+		t.Fatalf("deleting the last admin key: %d %s, want 409", r.Status, r.Body)
+	}
+	second := g.must(201, "POST", "/api/v1/api-keys", key, map[string]any{"name": "backup", "role": "admin"})
+	g.must(204, "DELETE", "/api/v1/api-keys/"+keyID, str(second["api_key"]), nil)
+	if r := g.do("GET", "/api/v1/tenant", key, nil, nil); r.Status != 401 {
+		t.Errorf("a deleted key still works: %d", r.Status)
+	}
+}
