@@ -138,6 +138,16 @@ func (k *Keyring) NeedsReseal(sealed string) bool {
 	return id != k.current.id
 }
 
+// Derive returns a key for one purpose, derived from the current key, so
+// that one configured secret serves several uses without one revealing
+// another. It changes with a key rotation: use it only for short-lived
+// things (rate-limit counters), never for what must be found again later.
+func (k *Keyring) Derive(purpose string) []byte {
+	m := hmac.New(sha256.New, k.current.raw)
+	m.Write([]byte("plaudit derive\x00" + purpose))
+	return m.Sum(nil)
+}
+
 // KeyedHash is HMAC-SHA256(key, s).
 func KeyedHash(key []byte, s string) []byte {
 	m := hmac.New(sha256.New, key)

@@ -5,6 +5,7 @@ package ratelimit
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -25,19 +26,24 @@ return {n, redis.call('PTTL', KEYS[1])}
 type Limiter struct {
 	rdb    redis.UniversalClient
 	prefix string
+	secret []byte
 }
 
-// New returns a limiter whose keys start with prefix.
-func New(rdb redis.UniversalClient, prefix string) *Limiter {
-	return &Limiter{rdb: rdb, prefix: prefix}
+// New returns a limiter whose keys start with prefix. Keys are hashed
+// with secret (the same on every replica), so that a counter's name in
+// Redis does not give away a client's address: a plain hash of an IPv4
+// address is reversed by trying them all.
+func New(rdb redis.UniversalClient, prefix string, secret []byte) *Limiter {
+	return &Limiter{rdb: rdb, prefix: prefix, secret: secret}
 }
 
 // Allow counts one hit for key in scope and reports whether it is within
 // limit per window, and when the window ends. Keys are hashed, so a client
 // address never lands in Redis as such; they expire with their window.
 func (l *Limiter) Allow(ctx context.Context, scope, key string, limit int, window time.Duration) (bool, time.Duration, error) {
-	sum := sha256.Sum256([]byte(key))
-	k := fmt.Sprintf("%s%s:%s", l.prefix, scope, hex.EncodeToString(sum[:12]))
+	m := hmac.New(sha256.New, l.secret)
+	m.Write([]byte(scope + "\x00" + key))
+	k := fmt.Sprintf("%s%s:%s", l.prefix, scope, hex.EncodeToString(m.Sum(nil)[:12]))
 	res, err := incr.Run(ctx, l.rdb, []string{k}, window.Milliseconds()).Int64Slice()
 	if err != nil {
 		return true, 0, fmt.Errorf("ratelimit: %w", err)

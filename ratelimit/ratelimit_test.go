@@ -34,7 +34,7 @@ func TestLimitHoldsPerKeyAndResetsWithTheWindow(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, advance func(time.Duration)) {
 		ctx := context.Background()
 		// Two limiters on one Redis stand for two api replicas.
-		a, b := New(rdb, "rl:"), New(rdb, "rl:")
+		a, b := New(rdb, "rl:", []byte("test secret")), New(rdb, "rl:", []byte("test secret"))
 		for i := 0; i < 5; i++ {
 			l := a
 			if i%2 == 1 {

@@ -31,7 +31,7 @@ func TestPublicEndpointsAreRateLimited(t *testing.T) {
 	defer rdb.Close()
 	s := New(Config{
 		Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		RateLimiter: ratelimit.New(rdb, "rl:"),
+		RateLimiter: ratelimit.New(rdb, "rl:", []byte("test secret")),
 		Limits:      Limits{PagePerClient: 3, HookPerConnector: 2, ProviderHooks: 100},
 	})
 	status := func(method, path string) (int, string) {

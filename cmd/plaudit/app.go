@@ -284,7 +284,7 @@ func (a *app) limiter() server.RateLimiter {
 		return nil
 	}
 	a.closers = append(a.closers, rdb.Close)
-	return ratelimit.New(rdb, "plaudit:ratelimit:")
+	return ratelimit.New(rdb, "plaudit:ratelimit:", a.kr.Derive("ratelimit"))
 }
 
 func (a *app) worker() *queue.Worker {
