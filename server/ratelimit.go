@@ -18,9 +18,10 @@ type Limits struct {
 	PagePerClient int
 }
 
-// DefaultLimits are generous for real traffic and low enough to blunt a
-// flood or a token-guessing run.
-var DefaultLimits = Limits{HookPerConnector: 1200, ProviderHooks: 3000, PagePerClient: 60}
+// DefaultLimits are generous for real traffic (a macro that solves a
+// thousand tickets at once sends a thousand webhooks in seconds) and low
+// enough to blunt a flood or a token-guessing run.
+var DefaultLimits = Limits{HookPerConnector: 6000, ProviderHooks: 6000, PagePerClient: 60}
 
 // RateLimiter is the counter behind the limits (ratelimit.Limiter).
 type RateLimiter interface {

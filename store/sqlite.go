@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -104,10 +105,11 @@ func openSQLite(databaseURL, dataDir string) (*Store, error) {
 	// writer in another process (which SQLite reports as SQLITE_BUSY at
 	// once, without waiting for busy_timeout).
 	q.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", path+"?"+q.Encode())
+	wc, err := sqlite.NewConnector(path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
+	w := sql.OpenDB(stmtConnector{wc})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 
@@ -147,3 +149,121 @@ func sqliteCheckpoint(ctx context.Context, db *sql.DB) error {
 	}
 	return errors.New("store: wal checkpoint incomplete: readers kept the log busy; erased bytes may remain in the WAL until the next checkpoint")
 }
+
+// stmtCacheSize bounds the statements one writer connection keeps.
+const stmtCacheSize = 64
+
+// stmtConnector opens writer connections that keep their write statements
+// prepared (stmtConn).
+type stmtConnector struct{ driver.Connector }
+
+func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, ok1 := conn.(driver.ConnBeginTx)
+	_, ok2 := conn.(driver.ConnPrepareContext)
+	_, ok3 := conn.(driver.ExecerContext)
+	_, ok4 := conn.(driver.QueryerContext)
+	_, ok5 := conn.(driver.Pinger)
+	_, ok6 := conn.(driver.SessionResetter)
+	_, ok7 := conn.(driver.Validator)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
+		return conn, nil // a driver that changed: run it as it is
+	}
+	return &stmtConn{Conn: conn, stmts: map[string]driver.Stmt{}}, nil
+}
+
+// stmtConn is a SQLite connection that keeps the INSERT, UPDATE and DELETE
+// statements it executes prepared, so that running one again binds and
+// steps it without parsing and planning it again: that was a fifth of an
+// interaction insert, on the one writer connection every write waits
+// for. The driver resets a statement after each execution, so a kept
+// statement holds no lock and no snapshot. database/sql uses a connection
+// from one goroutine at a time, so the map needs no lock. Every optional
+// interface of the driver's connections is passed through (see
+// sqlite.NewConnector), with Unwrap for the driver's own helpers.
+type stmtConn struct {
+	driver.Conn
+	stmts map[string]driver.Stmt
+}
+
+var (
+	_ driver.ConnBeginTx        = (*stmtConn)(nil)
+	_ driver.ConnPrepareContext = (*stmtConn)(nil)
+	_ driver.ExecerContext      = (*stmtConn)(nil)
+	_ driver.QueryerContext     = (*stmtConn)(nil)
+	_ driver.Pinger             = (*stmtConn)(nil)
+	_ driver.SessionResetter    = (*stmtConn)(nil)
+	_ driver.Validator          = (*stmtConn)(nil)
+)
+
+func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	st, ok := c.stmts[query]
+	if !ok {
+		if len(c.stmts) >= stmtCacheSize || !keepable(query) {
+			return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+		}
+		s, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		se, ok := s.(driver.StmtExecContext)
+		if !ok {
+			s.Close()
+			return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+		}
+		c.stmts[query] = s
+		return se.ExecContext(ctx, args)
+	}
+	return st.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+// keepable reports whether query is one INSERT, UPDATE or DELETE: the
+// statements the application runs again and again. Schema changes and
+// scripts of several statements are run as they come.
+func keepable(query string) bool {
+	q := strings.TrimSpace(query)
+	if i := strings.IndexByte(q, ';'); i >= 0 && i != len(q)-1 {
+		return false
+	}
+	if len(q) < 6 {
+		return false
+	}
+	switch strings.ToUpper(q[:6]) {
+	case "INSERT", "UPDATE", "DELETE":
+		return true
+	}
+	return false
+}
+
+func (c *stmtConn) Close() error {
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = nil
+	return c.Conn.Close()
+}
+
+func (c *stmtConn) Unwrap() driver.Conn { return c.Conn }
+
+func (c *stmtConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+func (c *stmtConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+}
+
+func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+}
+
+func (c *stmtConn) Ping(ctx context.Context) error { return c.Conn.(driver.Pinger).Ping(ctx) }
+
+func (c *stmtConn) ResetSession(ctx context.Context) error {
+	return c.Conn.(driver.SessionResetter).ResetSession(ctx)
+}
+
+func (c *stmtConn) IsValid() bool { return c.Conn.(driver.Validator).IsValid() }
