@@ -61,20 +61,8 @@ func (s *Store) ListAgents(ctx context.Context, tenantID string) ([]plaudit.Agen
 }
 
 func (s *Store) queryAgents(ctx context.Context, q string, args ...any) ([]plaudit.Agent, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.db, scanAgent, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list agents: %w", err)
-	}
-	defer rows.Close()
-	out := []plaudit.Agent{}
-	for rows.Next() {
-		a, err := scanAgent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list agents: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list agents: %w", err)
 	}
 	return out, nil

@@ -91,20 +91,7 @@ func scanInteraction(r rowScanner) (plaudit.Interaction, error) {
 }
 
 func (s *Store) queryInteractions(ctx context.Context, q queryer, query string, args ...any) ([]plaudit.Interaction, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []plaudit.Interaction{}
-	for rows.Next() {
-		in, err := scanInteraction(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanInteraction, query, args...)
 }
 
 // GetInteraction returns one of a tenant's interactions.

@@ -44,21 +44,9 @@ func scanAPIKey(r rowScanner) (plaudit.APIKey, error) {
 
 // ListAPIKeys returns a tenant's keys, oldest first.
 func (s *Store) ListAPIKeys(ctx context.Context, tenantID string) ([]plaudit.APIKey, error) {
-	rows, err := s.db.QueryContext(ctx,
+	out, err := queryAll(ctx, s.db, scanAPIKey,
 		`SELECT `+apiKeyCols+` FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 	if err != nil {
-		return nil, fmt.Errorf("store: list api keys: %w", err)
-	}
-	defer rows.Close()
-	out := []plaudit.APIKey{}
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list api keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list api keys: %w", err)
 	}
 	return out, nil

@@ -119,20 +119,7 @@ func scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
 }
 
 func queryRequests(ctx context.Context, q queryer, query string, args ...any) ([]plaudit.FeedbackRequest, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []plaudit.FeedbackRequest{}
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanRequest, query, args...)
 }
 
 // firstRequest runs a query for at most one request.

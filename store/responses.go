@@ -83,20 +83,7 @@ func scanResponse(r rowScanner) (plaudit.Response, error) {
 }
 
 func queryResponses(ctx context.Context, q queryer, query string, args ...any) ([]plaudit.Response, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []plaudit.Response{}
-	for rows.Next() {
-		r, err := scanResponse(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanResponse, query, args...)
 }
 
 func (s *Store) firstResponse(ctx context.Context, query string, args ...any) (plaudit.Response, error) {

@@ -147,6 +147,25 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
+// queryAll runs query and scans every row with scan. The result is an
+// empty slice, never nil, when no row matches.
+func queryAll[T any](ctx context.Context, q queryer, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // inTx runs fn in one transaction. On SQLite the transaction begins
 // IMMEDIATE (see sqlite.go), so it holds the write lock from the start and
 // never fails half-way with SQLITE_BUSY.
