@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for the schema set-up
 	"github.com/redis/go-redis/v9"
@@ -55,7 +56,9 @@ func claimRedisDB(t testing.TB, opt *redis.Options) int {
 	owner := keyring.Token(8)
 	for db := 1; db < 16; db++ {
 		key := fmt.Sprintf("plaudit-test-lock:%d", db)
-		ok, err := base.SetNX(ctx, key, owner, 0).Result()
+		// The lock expires on its own, so a test binary killed before its
+		// clean-up (a timeout) does not hold a database for ever.
+		ok, err := base.SetNX(ctx, key, owner, 30*time.Minute).Result()
 		if err != nil {
 			t.Fatalf("redis: %v", err)
 		}
