@@ -21,6 +21,7 @@ const (
 	EGone         = "gone"
 	ETooLarge     = "too_large"
 	EUnavailable  = "unavailable"
+	ERateLimited  = "rate_limited"
 	EInternal     = "internal"
 )
 

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -143,10 +144,10 @@ func (w *Worker) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plaud
 // with its reason; anything else puts it back to scheduled and lets asynq
 // retry with backoff (the claim is released so the retry can take it).
 func (w *Worker) sendFailed(ctx context.Context, req plaudit.FeedbackRequest, err error) error {
-	if plaudit.IsPermanent(err) || isSkipRetry(err) {
+	if plaudit.IsPermanent(err) || errors.Is(err, asynq.SkipRetry) {
 		reason := "send failed"
 		var p *plaudit.PermanentError
-		if asPermanent(err, &p) {
+		if errors.As(err, &p) {
 			reason = p.Reason
 		}
 		if w.Metrics != nil {

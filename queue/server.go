@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -73,8 +74,8 @@ func (a slogAdapter) logger() *slog.Logger {
 	}
 	return a.l
 }
-func (a slogAdapter) Debug(args ...any) { a.logger().Debug(sprint(args), "component", "asynq") }
-func (a slogAdapter) Info(args ...any)  { a.logger().Info(sprint(args), "component", "asynq") }
-func (a slogAdapter) Warn(args ...any)  { a.logger().Warn(sprint(args), "component", "asynq") }
-func (a slogAdapter) Error(args ...any) { a.logger().Error(sprint(args), "component", "asynq") }
-func (a slogAdapter) Fatal(args ...any) { a.logger().Error(sprint(args), "component", "asynq") }
+func (a slogAdapter) Debug(args ...any) { a.logger().Debug(fmt.Sprint(args...), "component", "asynq") }
+func (a slogAdapter) Info(args ...any)  { a.logger().Info(fmt.Sprint(args...), "component", "asynq") }
+func (a slogAdapter) Warn(args ...any)  { a.logger().Warn(fmt.Sprint(args...), "component", "asynq") }
+func (a slogAdapter) Error(args ...any) { a.logger().Error(fmt.Sprint(args...), "component", "asynq") }
+func (a slogAdapter) Fatal(args ...any) { a.logger().Error(fmt.Sprint(args...), "component", "asynq") }

@@ -185,7 +185,7 @@ func deliveryError(err error) string {
 
 func (w *Worker) writebackFailed(ctx context.Context, resp plaudit.Response, kind string, err error) error {
 	var p *plaudit.PermanentError
-	if asPermanent(err, &p) {
+	if errors.As(err, &p) {
 		if w.Metrics != nil {
 			w.Metrics.Writebacks.WithLabelValues(kind, "failed").Inc()
 		}

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"sort"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,9 +31,9 @@ func describeJSONError(err error) string {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
-	case asErr(err, &te):
+	case errors.As(err, &te):
 		return te.Field + " must be " + jsonType(te.Type.Kind().String())
-	case asErr(err, &se):
+	case errors.As(err, &se):
 		return "body is not valid JSON"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
@@ -156,7 +158,7 @@ func settingsKeys(raw json.RawMessage) string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	sort.Strings(keys)
 	return strings.Join(keys, ",")
 }
 

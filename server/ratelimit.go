@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
 )
 
 // Limits are the request budgets of the public endpoints, per minute.
@@ -47,7 +49,7 @@ func (s *Server) limit(scope string, limit int, key func(c *fiber.Ctx) string) f
 		if !ok {
 			secs := int(retry.Seconds()) + 1
 			c.Set("Retry-After", strconv.Itoa(secs))
-			return writeError(c, fiber.StatusTooManyRequests, "rate_limited",
+			return writeError(c, fiber.StatusTooManyRequests, plaudit.ERateLimited,
 				"too many requests: retry in "+strconv.Itoa(secs)+" seconds")
 		}
 		return c.Next()

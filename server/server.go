@@ -220,6 +220,8 @@ func statusFor(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case plaudit.EUnavailable:
 		return http.StatusServiceUnavailable
+	case plaudit.ERateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"sort"
 	"strings"
 
@@ -10,10 +9,6 @@ import (
 
 	"github.com/plaudit/plaudit"
 )
-
-func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // audit records an event; a failure to record is logged, not returned, so
 // that the action the caller asked for is not reported as failed after it
