@@ -248,6 +248,12 @@ func runSpine(t *testing.T, env map[string]string) {
 		t.Errorf("closed ticket got %d PUTs, want 1 (no retries of a permanent failure)", n)
 	}
 
+	// The outbox viewer shows personal data: it exists only where nothing
+	// real is sent.
+	if r := g.do("GET", "/dev/outbox", "", nil, nil); r.Status != 404 {
+		t.Errorf("/dev/outbox with SendGrid configured: %d, want 404", r.Status)
+	}
+
 	// Nothing personal in the logs.
 	logs := g.Logs.String()
 	for _, pii := range []string{"anna.schneider@example.org", "Anna Schneider", "bert@example.org", "Sehr freundlich", "+49"} {
@@ -305,5 +311,34 @@ func TestZendeskEventSubscription(t *testing.T) {
 	s.zd.mu.Unlock()
 	if reads == 0 {
 		t.Error("the ticket was not read through the Zendesk API")
+	}
+}
+
+// TestOutboxInEmbeddedMode: with no provider configured every message is
+// kept in the outbox and shown at /dev/outbox, rendered as sent.
+func TestOutboxInEmbeddedMode(t *testing.T) {
+	g := startGateway(t, "serve", nil)
+	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{
+		"name": "Local", "settings": map[string]any{"delay_seconds": 0}})
+	key := str(tenant["api_key"])
+	g.must(201, "POST", "/api/v1/agents", key, map[string]any{"email": "max@example.com", "name": "Max Mustermann"})
+	g.must(202, "POST", "/api/v1/interactions", key, map[string]any{"ext_interaction_id": "T-1",
+		"customer": map[string]any{"email": "erika@example.com"}, "employee": map[string]any{"email": "max@example.com"}})
+	var link string
+	eventually(t, 15*time.Second, "a message in the outbox", func() bool {
+		r := g.do("GET", "/dev/outbox", "", nil, nil)
+		m := regexp.MustCompile(`href="(/dev/outbox/[^"]+)"`).FindSubmatch(r.Body)
+		if r.Status == 200 && m != nil {
+			link = string(m[1])
+			return true
+		}
+		return false
+	})
+	r := g.do("GET", link, "", nil, nil)
+	if r.Status != 200 || !bytes.Contains(r.Body, []byte("Max M.")) || !bytes.Contains(r.Body, []byte("?score=5")) {
+		t.Errorf("outbox message %s: %d, want the rendered email with the agent card and score links", link, r.Status)
+	}
+	if strings.Contains(g.Logs.String(), "erika@example.com") {
+		t.Error("the outbox logged the recipient's address")
 	}
 }
