@@ -38,6 +38,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"ResealSecrets", testResealSecrets, false},
 		{"Agents", testAgents, false},
 		{"Interactions", testInteractions, false},
+		{"InteractionBatches", testInteractionBatches, false},
 		{"Requests", testRequests, false},
 		{"RequestQueries", testRequestQueries, false},
 		{"ClaimRequest", testClaimRequest, false},
@@ -1612,6 +1613,99 @@ func testSweepRetention(t *testing.T, s *Store, clk *clock) {
 	}
 	if n, err := s.SweepRetention(ctx, a.ID, cutoff); err != nil || n != 0 {
 		t.Fatalf("second sweep = %d, %v", n, err)
+	}
+}
+
+// testInteractionBatches writes batches as the group commit hands them to
+// the engine: new rows, a redelivery of a stored one, the same new event
+// twice in one batch, and rows that must fail alone (a missing tenant, an
+// id that exists). Then many concurrent callers through InsertInteraction.
+func testInteractionBatches(t *testing.T, s *Store, _ *clock) {
+	ctx := t.Context()
+	a := newTenant(t, s, "A")
+	stored := newInteraction(t, s, a.ID, func(in *plaudit.Interaction) { in.ConnectorID = "con_z" })
+	call := func(tenant, id, key string) *insertCall {
+		in := &plaudit.Interaction{TenantID: tenant, ConnectorID: "con_z", Source: "zendesk", DedupKey: key,
+			Event: plaudit.EventSolved, Customer: plaudit.Customer{Email: key + "@example.com"}, Tags: []string{"t"}}
+		if id == "" {
+			id = keyring.ID("int")
+		}
+		return &insertCall{row: interactionRow{in: in, id: id, dedup: key, status: plaudit.InteractionReceived, now: base}}
+	}
+	news := []*insertCall{call(a.ID, "", "n1"), call(a.ID, "", "n2"), call(a.ID, "", "n3")}
+	redelivered := call(a.ID, "", stored.DedupKey)
+	twinA, twinB := call(a.ID, "", "twin"), call(a.ID, "", "twin")
+	s.writeInteractions(ctx, append(append([]*insertCall{}, news...), redelivered, twinA, twinB))
+	for _, c := range append(news, redelivered, twinA, twinB) {
+		must(t, c.err)
+	}
+	for _, c := range news {
+		if !c.created {
+			t.Fatalf("new row %s not created", c.row.dedup)
+		}
+		got, err := s.GetInteraction(ctx, a.ID, c.row.id)
+		must(t, err)
+		if got.Customer.Email != c.row.dedup+"@example.com" || got.DedupKey != c.row.dedup || len(got.Tags) != 1 || !got.CreatedAt.Equal(base) {
+			t.Fatalf("row written as %+v", got)
+		}
+	}
+	if redelivered.created {
+		t.Fatal("a redelivered event was created again")
+	}
+	if twinA.created == twinB.created {
+		t.Fatalf("the same event twice in one batch: created %v and %v, want exactly one", twinA.created, twinB.created)
+	}
+
+	// Rows that fail must fail alone.
+	missing, taken := call("ten_missing", "", "m1"), call(a.ID, stored.ID, "m2")
+	good := []*insertCall{call(a.ID, "", "g1"), call(a.ID, "", "g2")}
+	s.writeInteractions(ctx, []*insertCall{good[0], missing, taken, good[1]})
+	wantNotFound(t, "a row for a missing tenant", missing.err)
+	if plaudit.ErrorCode(taken.err) != plaudit.EConflict {
+		t.Fatalf("a row with an id that exists: %v, want conflict", taken.err)
+	}
+	for _, c := range good {
+		if c.err != nil || !c.created {
+			t.Fatalf("a good row in a batch with bad ones: created=%v err=%v", c.created, c.err)
+		}
+	}
+
+	// Many callers at once, each event delivered twice: one row per event,
+	// and both deliveries name it.
+	const events = 48
+	type result struct {
+		id      string
+		created bool
+	}
+	results := make([][2]result, events)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range events * 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			in := plaudit.Interaction{TenantID: a.ID, ConnectorID: "con_c", Source: "zendesk",
+				DedupKey: fmt.Sprintf("c%d", i/2), Event: plaudit.EventSolved}
+			created, err := s.InsertInteraction(ctx, &in)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			results[i/2][i%2] = result{in.ID, created}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, r := range results {
+		if r[0].id == "" || r[0].id != r[1].id || r[0].created == r[1].created {
+			t.Fatalf("event c%d: %+v, want one row, created once", i, r)
+		}
+	}
+	var n int
+	must(t, s.db.QueryRowContext(ctx, `SELECT count(*) FROM interactions WHERE connector_id = 'con_c'`).Scan(&n))
+	if n != events {
+		t.Fatalf("%d rows for %d events", n, events)
 	}
 }
 

@@ -24,40 +24,27 @@ const interactionCols = `id, tenant_id, connector_id, source, dedup_key, externa
 // so that the caller carries on with the interaction already stored. The
 // existing row is left as it is. An empty DedupKey is set to the ID: such
 // an interaction is never a duplicate.
+//
+// Concurrent calls share transactions (groupCommit): the call returns when
+// its row is committed.
 func (s *Store) InsertInteraction(ctx context.Context, in *plaudit.Interaction) (created bool, err error) {
-	id := in.ID
-	if id == "" {
-		id = keyring.ID("int")
+	row := interactionRow{in: in, id: in.ID, dedup: in.DedupKey, status: in.Status, now: s.clock()}
+	if row.id == "" {
+		row.id = keyring.ID("int")
 	}
-	dedup := in.DedupKey
-	if dedup == "" {
-		dedup = id
+	if row.dedup == "" {
+		row.dedup = row.id
 	}
-	status := in.Status
-	if status == "" {
-		status = plaudit.InteractionReceived
+	if row.status == "" {
+		row.status = plaudit.InteractionReceived
 	}
-	now := s.clock()
-	c, a := in.Customer, in.Agent
-	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO interactions (`+interactionCols+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
-		 ON CONFLICT (tenant_id, connector_id, dedup_key) DO NOTHING`,
-		id, in.TenantID, in.ConnectorID, in.Source, dedup, in.ExternalID, in.Event, in.Channel,
-		c.Name, c.Email, c.Phone, c.Language, c.Country, c.TimeZone,
-		a.ExternalID, a.Email, a.Name, in.DoNotSend, listJSON(in.Tags), in.Brand, in.Test, in.NeedsEnrich, status, s.ts(now))
-	switch {
-	case s.d.isUnique(err):
-		return false, plaudit.Errorf(plaudit.EConflict, "interaction with this id exists")
-	case s.d.isForeignKey(err):
-		return false, notFound("tenant")
-	case err != nil:
-		return false, fmt.Errorf("store: insert interaction: %w", err)
+	call := &insertCall{row: row}
+	s.inserts.do(ctx, call)
+	if call.err != nil {
+		return false, call.err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return false, fmt.Errorf("store: insert interaction: %w", err)
-	} else if n == 1 {
-		in.ID, in.DedupKey, in.Status, in.CreatedAt = id, dedup, status, now
+	if call.created {
+		in.ID, in.DedupKey, in.Status, in.CreatedAt = row.id, row.dedup, row.status, row.now
 		in.Tags = normList(in.Tags)
 		return true, nil
 	}
@@ -68,7 +55,7 @@ func (s *Store) InsertInteraction(ctx context.Context, in *plaudit.Interaction) 
 	)
 	err = s.db.QueryRowContext(ctx,
 		`SELECT id, status, created_at FROM interactions WHERE tenant_id = $1 AND connector_id = $2 AND dedup_key = $3`,
-		in.TenantID, in.ConnectorID, dedup).Scan(&existing, &st, timeDest{&createdAt})
+		in.TenantID, in.ConnectorID, row.dedup).Scan(&existing, &st, timeDest{&createdAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		// Deleted between the insert and this read: the caller may retry.
 		return false, plaudit.Errorf(plaudit.EConflict, "interaction was deleted while being stored")
@@ -76,8 +63,62 @@ func (s *Store) InsertInteraction(ctx context.Context, in *plaudit.Interaction) 
 	if err != nil {
 		return false, fmt.Errorf("store: insert interaction: read existing: %w", err)
 	}
-	in.ID, in.DedupKey, in.Status, in.CreatedAt = existing, dedup, st, createdAt
+	in.ID, in.DedupKey, in.Status, in.CreatedAt = existing, row.dedup, st, createdAt
 	return false, nil
+}
+
+// interactionRow is an interaction with the values the store fills in.
+type interactionRow struct {
+	in                *plaudit.Interaction
+	id, dedup, status string
+	now               time.Time
+}
+
+func (r interactionRow) args(s *Store) []any {
+	in, c, a := r.in, r.in.Customer, r.in.Agent
+	return []any{r.id, in.TenantID, in.ConnectorID, in.Source, r.dedup, in.ExternalID, in.Event, in.Channel,
+		c.Name, c.Email, c.Phone, c.Language, c.Country, c.TimeZone,
+		a.ExternalID, a.Email, a.Name, in.DoNotSend, listJSON(in.Tags), in.Brand, in.Test, in.NeedsEnrich, r.status, s.ts(r.now)}
+}
+
+const insertInteractionSQL = `INSERT INTO interactions (` + interactionCols + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+	ON CONFLICT (tenant_id, connector_id, dedup_key) DO NOTHING`
+
+// writeInteractions is the group commit's writer: the engine's batch
+// statement when there is more than one row, else (and when the batch
+// fails as a whole: an id that exists, a tenant deleted meanwhile) one
+// commit per row, so that one bad row fails alone.
+func (s *Store) writeInteractions(ctx context.Context, batch []*insertCall) {
+	if len(batch) > 1 && s.d.insertInteractions != nil {
+		if err := s.d.insertInteractions(ctx, s, batch); err == nil {
+			return
+		}
+		for _, c := range batch {
+			c.created, c.err = false, nil
+		}
+	}
+	for _, c := range batch {
+		res, err := s.w.ExecContext(ctx, insertInteractionSQL, c.row.args(s)...)
+		c.created, c.err = s.inserted(res, err)
+	}
+}
+
+// inserted reads the outcome of one row's insert.
+func (s *Store) inserted(res sql.Result, err error) (bool, error) {
+	switch {
+	case s.d.isUnique(err):
+		return false, plaudit.Errorf(plaudit.EConflict, "interaction with this id exists")
+	case s.d.isForeignKey(err):
+		return false, notFound("tenant")
+	case err != nil:
+		return false, fmt.Errorf("store: insert interaction: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: insert interaction: %w", err)
+	}
+	return n == 1, nil
 }
 
 func scanInteraction(r rowScanner) (plaudit.Interaction, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -37,7 +38,71 @@ func postgresDialect() *dialect {
 		timeArg:        func(t time.Time) any { return t },
 		isUnique:       func(err error) bool { return pgCode(err) == "23505" },
 		isForeignKey:   func(err error) bool { return pgCode(err) == "23503" },
+		// A few batches in flight let one commit's WAL flush overlap the
+		// next batch's statement.
+		insertLanes:        4,
+		insertInteractions: postgresInsertInteractions,
 	}
+}
+
+// postgresInsertInteractions writes a batch in one statement, one round
+// trip and one commit: each column is bound as an array and unnest turns
+// the arrays back into rows. RETURNING names the rows inserted; the others
+// were duplicates. Any error fails the batch as a whole (PostgreSQL
+// aborts the statement), and the caller then writes the rows one by one.
+func postgresInsertInteractions(ctx context.Context, s *Store, batch []*insertCall) error {
+	const cols = 24
+	arrays := make([]any, cols)
+	for i := range cols {
+		switch i {
+		case 17, 20, 21: // do_not_send, test, needs_enrich
+			arrays[i] = make([]bool, 0, len(batch))
+		case 23: // created_at
+			arrays[i] = make([]time.Time, 0, len(batch))
+		default:
+			arrays[i] = make([]string, 0, len(batch))
+		}
+	}
+	for _, c := range batch {
+		for i, v := range c.row.args(s) {
+			switch a := arrays[i].(type) {
+			case []bool:
+				arrays[i] = append(a, v.(bool))
+			case []time.Time:
+				arrays[i] = append(a, v.(time.Time))
+			case []string:
+				arrays[i] = append(a, v.(string))
+			}
+		}
+	}
+	rows, err := s.w.QueryContext(ctx, `INSERT INTO interactions (`+interactionCols+`)
+		SELECT * FROM unnest(
+			$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+			$15::text[], $16::text[], $17::text[], $18::boolean[], $19::text[], $20::text[], $21::boolean[],
+			$22::boolean[], $23::text[], $24::timestamptz[])
+		ON CONFLICT (tenant_id, connector_id, dedup_key) DO NOTHING
+		RETURNING id`, arrays...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	inserted := make(map[string]bool, len(batch))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range batch {
+		c.created = inserted[c.row.id]
+		delete(inserted, c.row.id) // a row is created for one call only
+	}
+	return nil
 }
 
 func pgCode(err error) string {

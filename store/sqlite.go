@@ -45,8 +45,30 @@ func sqliteDialect() *dialect {
 			var e *sqlite.Error
 			return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 		},
-		afterErase: sqliteCheckpoint,
+		afterErase:         sqliteCheckpoint,
+		insertLanes:        1, // one writer
+		insertInteractions: sqliteInsertInteractions,
 	}
+}
+
+// sqliteInsertInteractions writes a batch as one transaction of one-row
+// inserts: statements run in-process, so what the batch saves is the
+// commits. A row that breaks a constraint is undone alone (SQLite rolls
+// back the statement, not the transaction) and fails alone.
+func sqliteInsertInteractions(ctx context.Context, s *Store, batch []*insertCall) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, c := range batch {
+		res, err := tx.ExecContext(ctx, insertInteractionSQL, c.row.args(s)...)
+		c.created, c.err = s.inserted(res, err)
+		if c.err != nil && !s.d.isUnique(err) && !s.d.isForeignKey(err) {
+			return err // not this row's fault: write them one by one
+		}
+	}
+	return tx.Commit()
 }
 
 // sqlitePath resolves the file a "" or "sqlite:…" URL names.

@@ -39,6 +39,8 @@ type Store struct {
 	// now is the clock for timestamps the caller does not pass; tests
 	// replace it.
 	now func() time.Time
+	// inserts batches the ingest path's interaction inserts.
+	inserts *groupCommit
 }
 
 // dialect is everything that differs between the engines. Each engine fills
@@ -59,6 +61,12 @@ type dialect struct {
 	// isUnique and isForeignKey classify constraint violations.
 	isUnique     func(error) bool
 	isForeignKey func(error) bool
+	// insertLanes is how many interaction batches may be written at
+	// once; insertInteractions writes a batch in one statement or
+	// transaction, setting each call's created and err, or fails as a
+	// whole (nil: one commit per row).
+	insertLanes        int
+	insertInteractions func(ctx context.Context, s *Store, batch []*insertCall) error
 	// afterErase runs after personal data was deleted, to push the deleted
 	// bytes out of journals; nil when the engine needs nothing.
 	afterErase func(ctx context.Context, db *sql.DB) error
@@ -93,6 +101,7 @@ func Open(ctx context.Context, databaseURL string, dataDir string, kr *keyring.K
 	}
 	s.kr = kr
 	s.now = time.Now
+	s.inserts = newGroupCommit(max(s.d.insertLanes, 1), maxInsertBatch, s.writeInteractions)
 	// The writer first: on a new SQLite file it is the one that switches
 	// the journal to WAL.
 	if err := s.pingBoth(ctx); err != nil {
