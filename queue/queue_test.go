@@ -60,6 +60,16 @@ func TestParseRedisURL(t *testing.T) {
 	if _, err := ParseRedisURL("http://nope"); err == nil {
 		t.Error("an http URL was accepted as REDIS_URL")
 	}
+	opt, _ = ParseRedisURL("redis-sentinel://:pw@s1:26379,s2:26379/3?master=mymaster")
+	if f, ok := opt.(asynq.RedisFailoverClientOpt); !ok || f.DB != 3 || f.MasterName != "mymaster" ||
+		len(f.SentinelAddrs) != 2 || f.SentinelPassword != "pw" {
+		t.Errorf("sentinel URL with a database parsed as %#v", opt)
+	}
+	for _, raw := range []string{"redis-sentinel://s1:26379/x?master=m", "redis-sentinel://s1:26379/0"} {
+		if _, err := ParseRedisURL(raw); err == nil {
+			t.Errorf("ParseRedisURL(%q) accepted a bad database or no master name", raw)
+		}
+	}
 }
 
 // redisBackends runs f on the embedded Redis and, when configured, on a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,9 @@ import (
 // ParseRedisURL turns REDIS_URL into asynq's connection options. It takes
 // asynq's forms (redis://, rediss://, redis-socket://, redis-sentinel://
 // with a master name) and adds redis-cluster://host1:port,host2:port for
-// Redis Cluster.
+// Redis Cluster, and a database in the path of a Sentinel URL
+// (redis-sentinel://s1:26379,s2:26379/2?master=name), which asynq's parser
+// drops.
 func ParseRedisURL(raw string) (asynq.RedisConnOpt, error) {
 	if rest, ok := strings.CutPrefix(raw, "redis-cluster://"); ok {
 		u, err := url.Parse("redis://" + rest)
@@ -33,6 +36,18 @@ func ParseRedisURL(raw string) (asynq.RedisConnOpt, error) {
 	opt, err := asynq.ParseRedisURI(raw)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	if f, ok := opt.(asynq.RedisFailoverClientOpt); ok {
+		if f.MasterName == "" {
+			return nil, fmt.Errorf("REDIS_URL: a redis-sentinel URL needs ?master=<name>")
+		}
+		u, _ := url.Parse(raw) // asynq parsed it already
+		if p := strings.Trim(u.Path, "/"); p != "" {
+			if f.DB, err = strconv.Atoi(p); err != nil || f.DB < 0 {
+				return nil, fmt.Errorf("REDIS_URL: database %q in a redis-sentinel URL is not a number", p)
+			}
+		}
+		return f, nil
 	}
 	return opt, nil
 }

@@ -16,6 +16,9 @@ type ServerOptions struct {
 	// ShutdownTimeout is how long in-flight tasks may run after SIGTERM.
 	ShutdownTimeout time.Duration
 	Log             *slog.Logger
+	// Queues are the queues served and their weights; nil means Queues.
+	// Tests on a shared Redis Cluster serve queues named for the test.
+	Queues map[string]int
 }
 
 // NewServer returns the asynq server for w. The polling interval is short
@@ -27,9 +30,12 @@ func NewServer(opt asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 	if o.ShutdownTimeout == 0 {
 		o.ShutdownTimeout = 25 * time.Second
 	}
+	if o.Queues == nil {
+		o.Queues = Queues
+	}
 	return asynq.NewServer(opt, asynq.Config{
 		Concurrency:              o.Concurrency,
-		Queues:                   Queues,
+		Queues:                   o.Queues,
 		RetryDelayFunc:           RetryDelay,
 		ShutdownTimeout:          o.ShutdownTimeout,
 		TaskCheckInterval:        200 * time.Millisecond,

@@ -60,6 +60,9 @@ type window struct {
 	inflight int64     // hits let through here, on their way to Redis
 	synced   time.Time // the last answer
 	ends     time.Time
+	// asking is set while a round trip is under way: the other hits go
+	// on counting here instead of all asking Redis at once.
+	asking bool
 }
 
 // New returns a limiter whose keys start with prefix. Keys are hashed
@@ -110,7 +113,7 @@ func (l *Limiter) allowLocally(k string, now time.Time, limit, slack int64) (boo
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := l.local[k]
-	if w == nil || !now.Before(w.ends) || now.Sub(w.synced) >= syncEvery {
+	if w == nil || !now.Before(w.ends) || (!w.asking && now.Sub(w.synced) >= syncEvery) {
 		return false, 0
 	}
 	unconfirmed := w.pending + w.inflight
@@ -131,7 +134,7 @@ func (l *Limiter) takePending(k string, now time.Time) int64 {
 		return 0
 	}
 	n := w.pending
-	w.pending, w.inflight = 0, w.inflight+n
+	w.pending, w.inflight, w.asking = 0, w.inflight+n, true
 	return n
 }
 
@@ -144,6 +147,7 @@ func (l *Limiter) answered(k string, now time.Time, carried, n int64, ttl time.D
 	w := l.local[k]
 	if w != nil {
 		w.inflight -= carried
+		w.asking = false
 		if n < 0 {
 			w.pending += carried
 			return
