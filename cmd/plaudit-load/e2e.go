@@ -206,6 +206,12 @@ func (e *env) gatewayPhase(ctx context.Context, l *loader, sendgridURL string) (
 		}
 		e.profiled = true
 	}
+	if e.o.goroutines != "" && !e.snapped {
+		// A few seconds in, the workers are busy with the backlog.
+		e.snapped = true
+		snap := time.AfterFunc(3*time.Second, func() { writeGoroutines(e.o.goroutines) })
+		defer snap.Stop()
+	}
 	p, err := e.drivePhase(ctx, l, "gateway", gw.hookURL(e.connector.ID), &fin, rec)
 	stopProfile()
 	if err != nil {

@@ -124,7 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "e2e: give up a phase after this long (at most 5m)")
 	fs.IntVar(&o.concurrency, "concurrency", 20, "e2e: worker concurrency (PLAUDIT_WORKER_CONCURRENCY), for the gateway and the ceiling")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the first measured gateway phase to this file (the load clients carry the label side=load-client: go tool pprof -tagignore side=load-client)")
-	fs.StringVar(&o.goroutines, "goroutines", "", "ingest: write the goroutine stacks (grouped) halfway through the first gateway phase to this file: where requests wait")
+	fs.StringVar(&o.goroutines, "goroutines", "", "write the goroutine stacks (grouped) to this file during the first gateway phase (ingest: halfway; e2e: 3 s in): where requests and workers wait")
 	fs.BoolVar(&o.limiter, "limiter", true, "wire the per-connector rate limiter as plaudit api does (its Redis count is part of the ingest cost; the limit is raised out of reach)")
 	fs.BoolVar(&o.verbose, "v", false, "log the gateway's info messages to stderr")
 	if err := fs.Parse(args); err != nil {
