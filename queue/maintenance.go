@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/plaudit/plaudit"
 )
 
 // Reconciler settings: work older than ReconcileGrace that the store says
@@ -13,6 +15,12 @@ import (
 // still queued).
 const (
 	ReconcileGrace = 30 * time.Second
+	// OrphanedAfter is how long after a worker died asynq has surely
+	// marked the tasks it held as orphaned: its lease (30 s in asynq, not
+	// configurable), renewed until the death, plus a margin. A process
+	// that starts reconciles once more after this long, to take over what
+	// a killed predecessor left.
+	OrphanedAfter  = 32 * time.Second
 	reconcileBatch = 500
 	// reconcileHorizon reaches past the next run: requests due before it
 	// are enqueued now (for their due time), so that a lost request is not
@@ -28,28 +36,58 @@ func (w *Worker) HandleReconcile(ctx context.Context, _ *asynq.Task) error {
 }
 
 // Reconcile is HandleReconcile without a task, for start-up.
+//
+// Work that a killed worker was doing is re-enqueued here too. A send it
+// had claimed stays "sending" until the claim timeout, and is then taken
+// again under a task id of its own (Client.Retake): the claim in the store
+// keeps it from going out twice. Any other task it held stays "active" in
+// asynq, and its id blocks a plain re-enqueue until asynq recovers it (a
+// minute or two later); once asynq's lease on it has run out, a copy takes
+// the work over at once (Client.requeue).
 func (w *Worker) Reconcile(ctx context.Context) error {
 	now := w.now()
 	var errs []error
+	// Without the orphans (Redis trouble), everything is enqueued as
+	// usual and orphans wait for asynq's own recovery.
+	orphans, err := w.Queue.Orphans()
+	errs = append(errs, err)
+	tookOver := 0
+	requeue := func(id string, t *asynq.Task, err error) {
+		took, err := w.Queue.requeue(ctx, orphans, id, t, err)
+		errs = append(errs, err)
+		if took {
+			tookOver++
+			w.Log.Info("took over a task left by a dead worker", "task", id)
+		}
+	}
 	ins, err := w.Store.StaleInteractions(ctx, now.Add(-ReconcileGrace), reconcileBatch)
 	errs = append(errs, err)
 	for _, in := range ins {
-		errs = append(errs, w.Queue.Interaction(ctx, in.TenantID, in.ID))
+		t, err := NewInteractionTask(in.TenantID, in.ID)
+		requeue(interactionTaskID(in.ID), t, err)
 	}
-	reqs, err := w.Store.DueRequests(ctx, now.Add(reconcileHorizon), reconcileBatch)
+	reqs, err := w.Store.DueRequests(ctx, now.Add(reconcileHorizon), now, reconcileBatch)
 	errs = append(errs, err)
 	for _, r := range reqs {
-		errs = append(errs, w.Queue.Send(ctx, r.TenantID, r.ID, r.DueAt))
+		if r.Status == plaudit.RequestSending {
+			w.Log.Info("send claim abandoned, sending again", "request", r.ID, "attempt", r.Attempts)
+			errs = append(errs, w.Queue.Retake(ctx, r.TenantID, r.ID, r.Attempts, r.DueAt))
+			continue
+		}
+		t, err := NewSendTask(r.TenantID, r.ID, r.DueAt)
+		requeue(sendTaskID(r.ID), t, err)
 	}
 	resps, err := w.Store.PendingWritebacks(ctx, now.Add(-ReconcileGrace), reconcileBatch)
 	errs = append(errs, err)
 	for _, r := range resps {
-		errs = append(errs, w.Queue.Writeback(ctx, r.TenantID, r.ID, r.Version))
+		t, err := NewWritebackTask(r.TenantID, r.ID, r.Version)
+		requeue(writebackTaskID(r.ID, r.Version), t, err)
 	}
 	if w.Metrics != nil {
 		w.Metrics.Reconciled.WithLabelValues("interactions").Add(float64(len(ins)))
 		w.Metrics.Reconciled.WithLabelValues("requests").Add(float64(len(reqs)))
 		w.Metrics.Reconciled.WithLabelValues("writebacks").Add(float64(len(resps)))
+		w.Metrics.Reconciled.WithLabelValues("orphaned_tasks").Add(float64(tookOver))
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -15,8 +16,10 @@ import (
 // HandleSend sends one feedback request. The request is claimed in the
 // store (scheduled → sending) before the provider is called and marked
 // sent after, so a second worker or a redelivered task finds it claimed
-// and does nothing. Only a crash between the provider's answer and the
-// mark can lead to one duplicate, after the claim times out.
+// and does nothing. Only a crash after the provider took the message and
+// before the mark can lead to one duplicate, sent when the claim times
+// out (PLAUDIT_CLAIM_TIMEOUT) and the reconciler hands the request out
+// again.
 func (w *Worker) HandleSend(ctx context.Context, t *asynq.Task) error {
 	ref, err := parseRef(t)
 	if err != nil {
@@ -113,8 +116,16 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 	if w.Metrics != nil {
 		w.Metrics.Sends.WithLabelValues(req.Channel, "sent").Inc()
 	}
-	return w.Store.MarkRequestSent(ctx, req.TenantID, req.ID, providerID, w.now())
+	// The provider took the message: record it even when the task's time
+	// ran out during the call, or the request would stay "sending" and go
+	// out a second time after the claim timeout.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	return w.Store.MarkRequestSent(mctx, req.TenantID, req.ID, providerID, w.now())
 }
+
+// markTimeout bounds the write that marks a request sent.
+const markTimeout = 10 * time.Second
 
 func (w *Worker) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plaudit.FeedbackRequest, c notify.Content) (string, error) {
 	subject, html, text, err := notify.RenderEmail(c)

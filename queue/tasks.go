@@ -64,15 +64,38 @@ func parseRef(t *asynq.Task) (Ref, error) {
 // first is queued.
 func NewInteractionTask(tenantID, interactionID string) (*asynq.Task, error) {
 	return newTask(TypeInteraction, Ref{TenantID: tenantID, ID: interactionID},
-		asynq.TaskID("int:"+interactionID), asynq.Queue(QueueCritical), asynq.MaxRetry(maxRetry))
+		asynq.TaskID(interactionTaskID(interactionID)), asynq.Queue(QueueCritical), asynq.MaxRetry(maxRetry))
 }
 
 // NewSendTask asks a worker to send a feedback request at due.
 func NewSendTask(tenantID, requestID string, due time.Time) (*asynq.Task, error) {
 	return newTask(TypeSend, Ref{TenantID: tenantID, ID: requestID},
-		asynq.TaskID("send:"+requestID), asynq.Queue(QueueCritical), asynq.ProcessAt(due),
-		asynq.MaxRetry(maxRetry), asynq.Timeout(60*time.Second))
+		asynq.TaskID(sendTaskID(requestID)), asynq.Queue(QueueCritical), asynq.ProcessAt(due),
+		asynq.MaxRetry(maxRetry), asynq.Timeout(SendTimeout))
 }
+
+// SendTimeout is the longest a send task runs: a claim older than that
+// belongs to a worker that died, or froze.
+const SendTimeout = 60 * time.Second
+
+// Task ids: one per piece of work, so that enqueuing it again while it is
+// queued is a no-op.
+func interactionTaskID(id string) string            { return "int:" + id }
+func sendTaskID(id string) string                   { return "send:" + id }
+func writebackTaskID(id string, version int) string { return fmt.Sprintf("wb:%s:%d", id, version) }
+
+// retakeTaskID names the send of a request whose claim number attempt was
+// abandoned. The request's own id may still be held by the task that made
+// the claim (its worker died and asynq has not recovered it yet, or it
+// waits for a retry); the claim in the store keeps the two from sending
+// twice.
+func retakeTaskID(id string, attempt int) string {
+	return fmt.Sprintf("send:%s:retake:%d", id, attempt)
+}
+
+// takeoverSuffix marks the copy of a task that the reconciler enqueues
+// when the original is orphaned (see Client.requeue).
+const takeoverSuffix = ":takeover"
 
 // maxRetry keeps a send or writeback retrying for days (the backoff is
 // capped at 30 minutes): a task that runs out of retries is archived and
@@ -82,6 +105,6 @@ const maxRetry = 200
 // NewWritebackTask asks a worker to write version of a response back.
 func NewWritebackTask(tenantID, responseID string, version int) (*asynq.Task, error) {
 	return newTask(TypeWriteback, Ref{TenantID: tenantID, ID: responseID, Version: version},
-		asynq.TaskID(fmt.Sprintf("wb:%s:%d", responseID, version)), asynq.Queue(QueueDefault),
+		asynq.TaskID(writebackTaskID(responseID, version)), asynq.Queue(QueueDefault),
 		asynq.MaxRetry(maxRetry), asynq.Timeout(60*time.Second))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -33,7 +34,7 @@ type Store interface {
 	RescheduleRequest(ctx context.Context, tenantID, id string, due time.Time) error
 	CancelScheduledForTicket(ctx context.Context, tenantID, connectorID, ticketID string) (int, error)
 	RecentlyAsked(ctx context.Context, tenantID, recipientHash string, since time.Time) (bool, error)
-	DueRequests(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
+	DueRequests(ctx context.Context, dueBy, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
 	IsSuppressed(ctx context.Context, tenantID, addressHash string, now time.Time) (bool, error)
 	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
 	MarkWriteback(ctx context.Context, tenantID, id string, version int, status, errText string) error
@@ -91,7 +92,7 @@ func (w *Worker) now() time.Time {
 // Mux routes task types to handlers, counting and timing each.
 func (w *Worker) Mux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
-	mux.Use(w.observe)
+	mux.Use(w.observe, w.yield)
 	mux.HandleFunc(TypeInteraction, w.HandleInteraction)
 	mux.HandleFunc(TypeSend, w.HandleSend)
 	mux.HandleFunc(TypeWriteback, w.HandleWriteback)
@@ -121,6 +122,30 @@ func (w *Worker) observe(next asynq.Handler) asynq.Handler {
 			w.Metrics.TaskDuration.WithLabelValues(t.Type()).Observe(time.Since(start).Seconds())
 		}
 		return err
+	})
+}
+
+// yield makes a writeback task do nothing when the reconciler has handed
+// its work to a take-over copy because the task was orphaned
+// (Client.requeue). asynq recovers the orphan later, and the reconciler
+// may enqueue its id again while the copy waits for a retry, but only one
+// of them may do the work: two writebacks of one version at once could
+// post the note twice, since the store learns of the first only after its
+// call. Sends need no such look-up (the claim in the store lets one
+// through), nor do interactions (one request per interaction). A failed
+// look-up is no reason to skip the work.
+func (w *Worker) yield(next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		id, _ := asynq.GetTaskID(ctx)
+		queue, _ := asynq.GetQueueName(ctx)
+		if t.Type() != TypeWriteback || w.Queue == nil || id == "" || strings.HasSuffix(id, takeoverSuffix) {
+			return next.ProcessTask(ctx, t)
+		}
+		if yes, err := w.Queue.takenOver(queue, id); err == nil && yes {
+			w.Log.Info("task left to its take-over copy", "task", id)
+			return nil
+		}
+		return next.ProcessTask(ctx, t)
 	})
 }
 

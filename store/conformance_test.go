@@ -43,6 +43,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"RequestQueries", testRequestQueries, false},
 		{"ClaimRequest", testClaimRequest, false},
 		{"ClaimRequestConcurrent", testClaimRequestConcurrent, false},
+		{"ClaimTimeout", testClaimTimeout, false},
 		{"Responses", testResponses, false},
 		{"Writeback", testWriteback, false},
 		{"Suppressions", testSuppressions, false},
@@ -882,7 +883,7 @@ func testRequestQueries(t *testing.T, s *Store, clk *clock) {
 	}
 
 	// DueRequests: scheduled and due, across tenants, earliest first.
-	due, err := s.DueRequests(ctx, base, 100)
+	due, err := s.DueRequests(ctx, base, base, 100)
 	must(t, err)
 	if got := ids(due); !reflect.DeepEqual(got, []string{r3.ID, r1.ID, rb.ID}) && !reflect.DeepEqual(got, []string{r3.ID, rb.ID, r1.ID}) {
 		t.Fatalf("DueRequests = %v", got)
@@ -892,21 +893,27 @@ func testRequestQueries(t *testing.T, s *Store, clk *clock) {
 			t.Fatal("DueRequests without tenant")
 		}
 	}
-	if l, _ := s.DueRequests(ctx, base, 1); len(l) != 1 {
+	if l, _ := s.DueRequests(ctx, base, base, 1); len(l) != 1 {
 		t.Fatalf("DueRequests limit: %d", len(l))
 	}
 	// A claimed request is not due; stuck for ten minutes, it is again.
+	// Looking ahead for scheduled requests does not make a claim stuck
+	// early: that is judged at now.
 	_, ok, err := s.ClaimRequest(ctx, a.ID, r3.ID, base)
 	must(t, err)
 	if !ok {
 		t.Fatal("not claimed")
 	}
-	due, _ = s.DueRequests(ctx, base.Add(time.Minute), 100)
+	due, _ = s.DueRequests(ctx, base.Add(time.Minute), base.Add(time.Minute), 100)
 	if containsStr(ids(due), r3.ID) {
 		t.Fatal("a request being sent is due")
 	}
+	due, _ = s.DueRequests(ctx, base.Add(11*time.Minute), base.Add(9*time.Minute), 100)
+	if containsStr(ids(due), r3.ID) {
+		t.Fatal("a request being sent is due because the reconciler looks ahead")
+	}
 	clk.Set(base.Add(time.Hour))
-	due, _ = s.DueRequests(ctx, base.Add(11*time.Minute), 100)
+	due, _ = s.DueRequests(ctx, base.Add(11*time.Minute), base.Add(11*time.Minute), 100)
 	if !containsStr(ids(due), r3.ID) {
 		t.Fatal("a stuck request is not due")
 	}

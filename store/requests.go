@@ -11,10 +11,31 @@ import (
 	"github.com/plaudit/plaudit/keyring"
 )
 
-// stuckAfter is how long a request may stay "sending" before it is taken
-// for a worker that crashed mid-send and handed out again. Providers answer
-// in seconds; ten minutes leaves room for their retries.
-const stuckAfter = 10 * time.Minute
+// DefaultClaimTimeout is how long a request may stay "sending" before it
+// is taken for a worker that crashed mid-send and handed out again, unless
+// SetClaimTimeout says otherwise. Providers answer in seconds and a send
+// task is cut off after a minute; ten minutes is far beyond both, so a
+// slow but live send is never taken for a dead one (which would send the
+// message twice).
+const DefaultClaimTimeout = 10 * time.Minute
+
+// SetClaimTimeout sets how long a claim on a send lasts before the send
+// counts as abandoned (PLAUDIT_CLAIM_TIMEOUT); d <= 0 means
+// DefaultClaimTimeout. It is part of the set-up: call it before the store
+// is used.
+func (s *Store) SetClaimTimeout(d time.Duration) {
+	s.claimTimeout = d
+}
+
+// stuckBefore is the time before which a claim made is abandoned, seen at
+// now.
+func (s *Store) stuckBefore(now time.Time) time.Time {
+	d := s.claimTimeout
+	if d <= 0 {
+		d = DefaultClaimTimeout
+	}
+	return now.Add(-d)
+}
 
 // tokenBytes is the entropy of a feedback page token.
 const tokenBytes = 24
@@ -184,7 +205,7 @@ func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilt
 
 // ClaimRequest hands a due request to exactly one worker: in one statement
 // it moves a scheduled request whose time has come (or one stuck in
-// "sending" for longer than stuckAfter, whose worker crashed) to
+// "sending" for longer than the claim timeout, whose worker crashed) to
 // "sending" and counts the attempt. Everyone else gets claimed=false and
 // the row as it is now, so a duplicate task does not send twice.
 func (s *Store) ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error) {
@@ -193,7 +214,7 @@ func (s *Store) ClaimRequest(ctx context.Context, tenantID, id string, now time.
 		 WHERE tenant_id = $1 AND id = $2
 		   AND ((status = $4 AND due_at <= $5) OR (status = $3 AND updated_at < $6))
 		 RETURNING `+requestCols,
-		tenantID, id, plaudit.RequestSending, plaudit.RequestScheduled, s.ts(now), s.ts(now.Add(-stuckAfter))))
+		tenantID, id, plaudit.RequestSending, plaudit.RequestScheduled, s.ts(now), s.ts(s.stuckBefore(now))))
 	if err == nil {
 		return r, true, nil
 	}
@@ -303,15 +324,18 @@ func (s *Store) RecentlyAsked(ctx context.Context, tenantID, recipientHash strin
 	return true, nil
 }
 
-// DueRequests returns, across tenants, the requests a worker should send
-// now: scheduled and due, or stuck in "sending" (the reconciler's view,
-// for tasks the queue lost). Earliest due first.
-func (s *Store) DueRequests(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error) {
+// DueRequests returns, across tenants, the requests a worker should send:
+// scheduled and due by dueBy, or stuck in "sending" at now (claimed longer
+// ago than the claim timeout, by a worker that crashed). It is the
+// reconciler's view, for tasks the queue lost. The two times differ
+// because the reconciler looks ahead for scheduled requests, while a claim
+// must never be judged abandoned before its time. Earliest due first.
+func (s *Store) DueRequests(ctx context.Context, dueBy, now time.Time, limit int) ([]plaudit.FeedbackRequest, error) {
 	out, err := queryRequests(ctx, s.db,
 		`SELECT `+requestCols+` FROM feedback_requests
 		 WHERE (status = $1 AND due_at <= $2) OR (status = $3 AND updated_at < $4)
 		 ORDER BY due_at, id LIMIT $5`,
-		plaudit.RequestScheduled, s.ts(now), plaudit.RequestSending, s.ts(now.Add(-stuckAfter)), clampLimit(limit))
+		plaudit.RequestScheduled, s.ts(dueBy), plaudit.RequestSending, s.ts(s.stuckBefore(now)), clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: due requests: %w", err)
 	}

@@ -39,6 +39,9 @@ type Store struct {
 	// now is the clock for timestamps the caller does not pass; tests
 	// replace it.
 	now func() time.Time
+	// claimTimeout is how long a claim on a send lasts (SetClaimTimeout);
+	// zero means DefaultClaimTimeout.
+	claimTimeout time.Duration
 	// inserts batches the ingest path's interaction inserts.
 	inserts *groupCommit
 }

@@ -84,6 +84,7 @@ func openStoreOnly(ctx context.Context, cfg Config, stderr io.Writer) (*app, err
 		return nil, err
 	}
 	a.store = st
+	st.SetClaimTimeout(cfg.ClaimTimeout)
 	if err := st.Migrate(ctx); err != nil {
 		a.Close()
 		return nil, err

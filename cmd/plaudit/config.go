@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit/store"
 )
 
 // Config is every setting, read from the environment once at start.
@@ -39,6 +42,9 @@ type Config struct {
 
 	AllowPrivateEgress bool
 	Concurrency        int
+	// ClaimTimeout is how long a send may stay claimed before it counts
+	// as abandoned by a crashed worker and is sent again.
+	ClaimTimeout time.Duration
 }
 
 // Env lists every variable the binary reads, for docs and the compose test.
@@ -52,6 +58,7 @@ var Env = []string{
 	"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_FILE", "TWILIO_FROM",
 	"TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL",
 	"SMTP_URL", "PLAUDIT_FROM_EMAIL", "PLAUDIT_ALLOW_PRIVATE_EGRESS", "PLAUDIT_WORKER_CONCURRENCY",
+	"PLAUDIT_CLAIM_TIMEOUT",
 }
 
 // LoadConfig reads the environment through getenv (os.Getenv in main).
@@ -102,6 +109,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Concurrency, err = strconv.Atoi(get("PLAUDIT_WORKER_CONCURRENCY", "20")); err != nil || c.Concurrency < 1 {
 		return c, fmt.Errorf("PLAUDIT_WORKER_CONCURRENCY must be a positive number")
+	}
+	if c.ClaimTimeout, err = time.ParseDuration(get("PLAUDIT_CLAIM_TIMEOUT", store.DefaultClaimTimeout.String())); err != nil || c.ClaimTimeout <= 0 {
+		return c, fmt.Errorf("PLAUDIT_CLAIM_TIMEOUT must be a positive duration such as 10m or 90s")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("PLAUDIT_LOG_FORMAT must be text or json")

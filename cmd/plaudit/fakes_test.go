@@ -10,11 +10,48 @@ import (
 	"testing"
 )
 
+// hangOnce makes a fake take the next call it is armed for and never
+// answer it: the provider got the request (and acts on it), but its
+// answer is lost because the caller is killed meanwhile. The handler
+// returns when the caller's connection goes away.
+type hangOnce struct {
+	mu      sync.Mutex
+	armed   bool
+	arrived chan struct{}
+}
+
+// Arm makes the next call hang, and returns a channel closed when it has
+// arrived.
+func (h *hangOnce) Arm() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.armed, h.arrived = true, make(chan struct{})
+	return h.arrived
+}
+
+// hang holds r until its caller goes away when armed, and reports whether
+// it did.
+func (h *hangOnce) hang(r *http.Request) bool {
+	h.mu.Lock()
+	armed := h.armed
+	if armed {
+		h.armed = false
+		close(h.arrived)
+	}
+	h.mu.Unlock()
+	if armed {
+		<-r.Context().Done()
+	}
+	return armed
+}
+
 // fakeSendGrid speaks SendGrid's v3 mail/send API and keeps what it got.
 type fakeSendGrid struct {
 	*httptest.Server
 	mu    sync.Mutex
 	mails []map[string]any
+	// Hang holds a send after the mail was kept (accepted).
+	Hang hangOnce
 }
 
 func newFakeSendGrid(t *testing.T) *fakeSendGrid {
@@ -37,6 +74,9 @@ func newFakeSendGrid(t *testing.T) *fakeSendGrid {
 		f.mails = append(f.mails, m)
 		n := len(f.mails)
 		f.mu.Unlock()
+		if f.Hang.hang(r) {
+			return
+		}
 		w.Header().Set("X-Message-Id", "sgmsg-"+strings.Repeat("x", n))
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -63,6 +103,8 @@ type fakeZendesk struct {
 	mu     sync.Mutex
 	calls  []zendeskCall
 	script map[string][]int
+	// Hang holds a PUT after it was recorded (applied to the ticket).
+	Hang hangOnce
 }
 
 func newFakeZendesk(t *testing.T) *fakeZendesk {
@@ -80,6 +122,9 @@ func newFakeZendesk(t *testing.T) *fakeZendesk {
 			}
 		}
 		f.mu.Unlock()
+		if r.Method == http.MethodPut && f.Hang.hang(r) {
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case status == http.StatusTooManyRequests:

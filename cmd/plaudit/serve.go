@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -56,6 +58,18 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 		if err := w.Reconcile(ctx); err != nil {
 			a.log.Warn("start-up reconcile incomplete", "err", err)
 		}
+		// A process often starts because its predecessor was killed. What
+		// that one held can be taken over only later: its claims on sends
+		// after the claim timeout, its tasks in asynq once their lease has
+		// run out (OrphanedAfter). Reconciling again at those moments
+		// takes the work over then, not at the scheduler's next run.
+		rctx, cancel := context.WithCancel(ctx)
+		followUps := reconcileAfter(rctx, w, a.log, cfg.ClaimTimeout, queue.OrphanedAfter)
+		defer func() { cancel(); followUps.Wait() }() // before the store closes
+		if cfg.ClaimTimeout < queue.SendTimeout {
+			a.log.Warn("PLAUDIT_CLAIM_TIMEOUT is shorter than a send may take: a slow but live send can be taken for a dead one and sent twice",
+				"claim_timeout", cfg.ClaimTimeout, "send_timeout", queue.SendTimeout)
+		}
 		a.log.Info("workers started", "concurrency", cfg.Concurrency)
 	}
 
@@ -81,6 +95,33 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 	}
 	a.log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// reconcileAfter runs w.Reconcile once after each of delays that comes
+// before the scheduler's first run (a minute), until ctx ends. Wait on the
+// result before the store is closed.
+func reconcileAfter(ctx context.Context, w *queue.Worker, log *slog.Logger, delays ...time.Duration) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, d := range delays {
+		if d >= time.Minute {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := w.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("reconcile after start incomplete", "err", err)
+			}
+		}()
+	}
+	return &wg
 }
 
 func migrate(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
