@@ -65,6 +65,9 @@ type server struct {
 	mu       sync.Mutex
 	sessions []received
 	wg       sync.WaitGroup
+	// active counts sessions not yet recorded. The client may return
+	// (after QUIT) before the server's side of the session has ended.
+	active sync.WaitGroup
 }
 
 func (s *server) start() string {
@@ -83,8 +86,10 @@ func (s *server) start() string {
 				return
 			}
 			s.wg.Add(1)
+			s.active.Add(1)
 			go func() {
 				defer s.wg.Done()
+				defer s.active.Done()
 				defer c.Close()
 				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 				s.session(c)
@@ -94,7 +99,9 @@ func (s *server) start() string {
 	return ln.Addr().String()
 }
 
+// got returns the sessions, once every session accepted so far has ended.
 func (s *server) got() []received {
+	s.active.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]received(nil), s.sessions...)
