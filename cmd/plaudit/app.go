@@ -55,6 +55,14 @@ type app struct {
 	adminTok   []byte
 }
 
+// redisLog is go-redis's logger on slog. Its messages name servers and
+// connections, never keys or values.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
+}
+
 func newLogger(format string, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if format == "json" {
@@ -118,6 +126,10 @@ func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, e
 			a.Close()
 			return nil, err
 		}
+		// go-redis reports connection trouble and Sentinel's choice of
+		// master on its own logger (stderr); send it through ours so that
+		// the format and the destination are the operator's.
+		redis.SetLogger(redisLog{a.log})
 	}
 	a.queue = queue.NewClient(a.redis)
 	a.reg = prometheus.NewRegistry()
