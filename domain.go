@@ -139,9 +139,23 @@ type FeedbackRequest struct {
 	SentAt        *time.Time `json:"sent_at,omitempty"`
 	ProviderID    string     `json:"provider_id,omitempty"`
 	Attempts      int        `json:"attempts"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// ReminderStatus is "" until the one reminder is claimed (Reminder*
+	// constants); RemindedAt is when it went out, or when it was claimed,
+	// failed or skipped.
+	ReminderStatus string     `json:"reminder_status,omitempty"`
+	RemindedAt     *time.Time `json:"reminded_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
+
+// Reminder statuses of a feedback request. A request gets at most one
+// reminder: nothing moves a reminder back from ReminderSent.
+const (
+	ReminderSending = "sending"
+	ReminderSent    = "sent"
+	ReminderFailed  = "failed"
+	ReminderSkipped = "skipped"
+)
 
 // Open reports whether a customer may still answer the request.
 func (r FeedbackRequest) Open() bool {

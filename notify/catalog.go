@@ -37,6 +37,10 @@ var catalog = map[string]map[string]string{
 		"score.4":               "Good",
 		"score.5":               "Great",
 
+		"email.reminder_subject":   "Reminder: %s",
+		"email.reminder_preheader": "A quick reminder: your rating still takes one click.",
+		"email.reminder_intro":     "A quick reminder, in case our first email got lost.",
+
 		"sms.ask_comment":    "Thanks for your rating! Anything to add? Just reply with a comment.",
 		"sms.thanks_comment": "Thank you for your comment! We have passed it on.",
 		"sms.unparsed":       "Sorry, we didn't get that. Please reply with a number from 1 (poor) to 5 (great).",
@@ -46,6 +50,7 @@ var catalog = map[string]map[string]string{
 		"sms.help":           "%s asks for your feedback on support. Reply 1-5 to rate, STOP to opt out.",
 		"sms.help_nobrand":   "This number asks for feedback on support you received. Reply 1-5 to rate, STOP to opt out.",
 		"sms.already":        "Thank you! We have already received your feedback.",
+		"sms.reminder":       "Reminder:",
 	},
 	"de": {
 		"email.question":        "Wie zufrieden waren Sie mit %s?",
@@ -75,6 +80,10 @@ var catalog = map[string]map[string]string{
 		"score.4":               "Gut",
 		"score.5":               "Sehr gut",
 
+		"email.reminder_subject":   "Erinnerung: %s",
+		"email.reminder_preheader": "Eine kurze Erinnerung: Ihre Bewertung dauert weiterhin nur einen Klick.",
+		"email.reminder_intro":     "Eine kurze Erinnerung, falls unsere erste E-Mail untergegangen ist.",
+
 		"sms.ask_comment":    "Danke für Ihre Bewertung! Möchten Sie noch etwas ergänzen? Antworten Sie einfach mit einem Kommentar.",
 		"sms.thanks_comment": "Vielen Dank für Ihren Kommentar! Wir haben ihn weitergegeben.",
 		"sms.unparsed":       "Entschuldigung, das haben wir nicht verstanden. Bitte antworten Sie mit einer Zahl von 1 (schlecht) bis 5 (sehr gut).",
@@ -84,6 +93,7 @@ var catalog = map[string]map[string]string{
 		"sms.help":           "%s bittet um Ihr Feedback zum Support. Antworten Sie 1-5 zum Bewerten, STOP zum Abmelden.",
 		"sms.help_nobrand":   "Diese Nummer bittet um Feedback zu Ihrem Support-Kontakt. Antworten Sie 1-5 zum Bewerten, STOP zum Abmelden.",
 		"sms.already":        "Vielen Dank! Ihr Feedback haben wir bereits erhalten.",
+		"sms.reminder":       "Erinnerung:",
 	},
 }
 

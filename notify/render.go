@@ -23,6 +23,10 @@ type Content struct {
 	// CustomerName may be empty; only the first name is used, in the
 	// greeting.
 	CustomerName string
+	// Reminder marks the one reminder of an unanswered request: the same
+	// message and link, with "Reminder:" before the subject (and the SMS
+	// question) and a line saying so.
+	Reminder bool
 }
 
 //go:embed templates/*.tmpl
@@ -191,6 +195,11 @@ func (c Content) emailData() emailData {
 		d.Footer = T(lang, "email.footer_nobrand")
 	}
 	d.Intro = helped + " " + ask
+	if c.Reminder {
+		d.Subject = T(lang, "email.reminder_subject", d.Subject)
+		d.Preheader = T(lang, "email.reminder_preheader")
+		d.Intro = T(lang, "email.reminder_intro") + " " + d.Intro
+	}
 	if n := customerFirstName(c.CustomerName); n != "" {
 		d.Greeting = T(lang, "email.greeting", n)
 	} else {
@@ -263,8 +272,9 @@ var smsTails = map[string][]string{
 }
 
 // smsVariants lists the texts for one brand, most complete first: optional
-// words in the tail go before the question is shortened.
-func smsVariants(lang, brand, first, link string) []string {
+// words in the tail go before the question is shortened. A reminder puts
+// "Reminder:" before the question.
+func smsVariants(lang, brand, first, link string, reminder bool) []string {
 	qs := smsQuestions[lang]
 	if first == "" {
 		qs = smsQuestionsNoName[lang]
@@ -272,6 +282,9 @@ func smsVariants(lang, brand, first, link string) []string {
 	prefix := ""
 	if brand != "" {
 		prefix = brand + ": "
+	}
+	if reminder {
+		prefix += T(lang, "sms.reminder") + " "
 	}
 	var out []string
 	for ti, tail := range smsTails[lang] {
@@ -340,17 +353,17 @@ func danglingWord(w string) bool {
 // more segments.
 func RenderSMS(c Content) string {
 	lang, brand, first := c.lang(), c.brand(), c.Agent.FirstName()
-	full := smsVariants(lang, brand, first, c.PageURL)
+	full := smsVariants(lang, brand, first, c.PageURL, c.Reminder)
 	text, segs := fewestSegments(full)
 	if segs <= 1 || brand == "" {
 		return text
 	}
-	shortest := smsVariants(lang, "", first, c.PageURL)
+	shortest := smsVariants(lang, "", first, c.PageURL, c.Reminder)
 	last := shortest[len(shortest)-1]
 	room := 160 - len([]rune(last)) - len(": ")
 	if room >= 3 {
 		short := truncateBrand(brand, room)
-		if t, n := fewestSegments(smsVariants(lang, short, first, c.PageURL)); n == 1 {
+		if t, n := fewestSegments(smsVariants(lang, short, first, c.PageURL, c.Reminder)); n == 1 {
 			return t
 		}
 	}

@@ -52,7 +52,8 @@ func NewServer(opt asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 }
 
 // NewScheduler returns the periodic scheduler: the reconciler every
-// minute, the retention sweep every hour. Several worker replicas may each
+// minute, the look-up of due reminders every five minutes, the retention
+// sweep every hour. Several worker replicas may each
 // run one; the Unique option keeps each tick to one task.
 func NewScheduler(opt asynq.RedisConnOpt, log *slog.Logger) (*asynq.Scheduler, error) {
 	s := asynq.NewScheduler(opt, &asynq.SchedulerOpts{Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel})
@@ -61,6 +62,7 @@ func NewScheduler(opt asynq.RedisConnOpt, log *slog.Logger) (*asynq.Scheduler, e
 		unique    time.Duration
 	}{
 		{"@every 1m", TypeReconcile, 50 * time.Second},
+		{"@every 5m", TypeReminders, 4 * time.Minute},
 		{"@every 1h", TypeRetention, 50 * time.Minute},
 	} {
 		if _, err := s.Register(p.spec, asynq.NewTask(p.typ, nil),

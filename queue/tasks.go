@@ -23,6 +23,7 @@ const (
 	TypeReconcile   = "maintenance:reconcile"
 	TypeRetention   = "maintenance:retention"
 	TypeReminders   = "maintenance:reminders"
+	TypeRemind      = "feedback:remind"
 )
 
 // Queue names and their weights: customer-facing work first.
@@ -83,6 +84,7 @@ const SendTimeout = 60 * time.Second
 func interactionTaskID(id string) string            { return "int:" + id }
 func sendTaskID(id string) string                   { return "send:" + id }
 func writebackTaskID(id string, version int) string { return fmt.Sprintf("wb:%s:%d", id, version) }
+func remindTaskID(id string) string                 { return "rem:" + id }
 
 // retakeTaskID names the send of a request whose claim number attempt was
 // abandoned. The request's own id may still be held by the task that made

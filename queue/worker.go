@@ -29,6 +29,12 @@ type Store interface {
 	CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (bool, error)
 	GetRequest(ctx context.Context, tenantID, id string) (plaudit.FeedbackRequest, error)
 	ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error)
+	DueReminders(ctx context.Context, tenantID string, sentBy, sentAfter time.Time, limit int) ([]plaudit.FeedbackRequest, error)
+	AbandonedReminders(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
+	ClaimReminder(ctx context.Context, tenantID, id string, now, sentBy, sentAfter time.Time) (plaudit.FeedbackRequest, bool, error)
+	MarkReminderSent(ctx context.Context, tenantID, id string, at time.Time) error
+	ReleaseReminder(ctx context.Context, tenantID, id string) error
+	SkipReminder(ctx context.Context, tenantID, id, status string, at time.Time) error
 	MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error
 	SetRequestStatus(ctx context.Context, tenantID, id, status, reason string) error
 	RescheduleRequest(ctx context.Context, tenantID, id string, due time.Time) error
@@ -98,6 +104,8 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeWriteback, w.HandleWriteback)
 	mux.HandleFunc(TypeReconcile, w.HandleReconcile)
 	mux.HandleFunc(TypeRetention, w.HandleRetention)
+	mux.HandleFunc(TypeReminders, w.HandleReminders)
+	mux.HandleFunc(TypeRemind, w.HandleRemind)
 	return mux
 }
 

@@ -804,6 +804,13 @@ func TestOpenAPIConformance(t *testing.T) {
 	if _, err := h.store.CreateRequest(ctx, &fr); err != nil {
 		t.Fatalf("create request: %v", err)
 	}
+	// It was reminded (reminder_after_hours) before the answer came.
+	if _, ok, err := h.store.ClaimReminder(ctx, tenant.ID, fr.ID, time.Now(), time.Now(), sent.Add(-time.Hour)); err != nil || !ok {
+		t.Fatalf("claim reminder: %v %v", ok, err)
+	}
+	if err := h.store.MarkReminderSent(ctx, tenant.ID, fr.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	h.do(call{method: "GET", path: "/f/nosuchtoken"}, 404)
 	h.do(call{method: "POST", path: "/f/nosuchtoken", form: url.Values{"score": {"5"}}}, 404)
 	h.do(call{method: "GET", path: "/f/" + fr.Token + "?score=5", valid: true}, 200)
@@ -843,7 +850,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	r = h.do(call{method: "GET", path: "/api/v1/feedback-requests?status=responded&since=2020-01-31&limit=10&agent=" + agent.ID, key: reader, valid: true}, 200)
 	var reqs struct{ Data []plaudit.FeedbackRequest }
 	r.decode(t, &reqs)
-	if len(reqs.Data) != 1 || reqs.Data[0].ID != fr.ID {
+	if len(reqs.Data) != 1 || reqs.Data[0].ID != fr.ID || reqs.Data[0].ReminderStatus != plaudit.ReminderSent || reqs.Data[0].RemindedAt == nil {
 		t.Errorf("feedback requests = %+v", reqs.Data)
 	}
 	h.do(call{method: "GET", path: "/api/v1/feedback-requests?ticket=73021&since=2020-01-31T00:00:00Z", key: admin, valid: true}, 200)

@@ -44,6 +44,8 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"ClaimRequest", testClaimRequest, false},
 		{"ClaimRequestConcurrent", testClaimRequestConcurrent, false},
 		{"ClaimTimeout", testClaimTimeout, false},
+		{"Reminders", testReminders, false},
+		{"ClaimReminderConcurrent", testClaimReminderConcurrent, false},
 		{"Responses", testResponses, false},
 		{"Writeback", testWriteback, false},
 		{"Suppressions", testSuppressions, false},

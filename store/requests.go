@@ -41,12 +41,15 @@ func (s *Store) stuckBefore(now time.Time) time.Time {
 const tokenBytes = 24
 
 // requestInsertCols and requestCols list the same columns; reads turn the
-// NULLs of unset tokens and provider ids back into "".
+// NULLs of unset tokens and provider ids back into "". requestCols also
+// reads the reminder's columns, which an insert leaves at their defaults
+// (no reminder yet).
 const (
 	requestInsertCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token, channel,
 	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, provider_id, attempts, created_at, updated_at`
 	requestCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, COALESCE(token, ''), channel,
-	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, COALESCE(provider_id, ''), attempts, created_at, updated_at`
+	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, COALESCE(provider_id, ''), attempts, created_at, updated_at,
+	reminder_status, reminded_at`
 )
 
 // RequestFilter narrows ListRequests. Zero fields do not filter; Limit
@@ -135,7 +138,7 @@ func scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
 	err := r.Scan(&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &q.Token, &q.Channel,
 		&q.Recipient, &q.RecipientHash, &q.Language, &q.Status, &q.Reason, &q.Test,
 		timeDest{&q.DueAt}, nullTimeDest{&q.SentAt}, &q.ProviderID, &q.Attempts,
-		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt})
+		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt})
 	return q, err
 }
 
