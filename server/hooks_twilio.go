@@ -216,6 +216,18 @@ func (s *Server) twilioStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Twilio calls once per status of a message, and again when it did
+	// not get our answer: a repeat must not fail or suppress again (nor
+	// audit it again), also when the copies come at once.
+	if sid, st := params["MessageSid"], params["MessageStatus"]; sid != "" && st != "" {
+		first, err := s.cfg.Store.FirstSeen(ctx, "twilio:status:"+sid+":"+st, s.cfg.Now())
+		if err != nil {
+			return plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
+		}
+		if !first {
+			return c.SendStatus(fiber.StatusNoContent)
+		}
+	}
 	switch params["MessageStatus"] {
 	case "delivered":
 		if req.Status == plaudit.RequestSent {

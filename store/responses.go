@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -108,6 +109,12 @@ func (s *Store) ResponseByRequest(ctx context.Context, tenantID, requestID strin
 // areas, reward) as a new version, and marks it for writeback unless the
 // response has nowhere to be written. r.Version, r.WritebackStatus and
 // r.UpdatedAt are set from the stored row.
+//
+// A save that changes nothing makes no version, and r is filled from the
+// stored row: the same answer posted several times at once (a double click,
+// a provider's redelivery) reads the same old row in each request, and
+// would otherwise make a version, and so a writeback, per copy. The
+// comparison is in the UPDATE, so concurrent saves are decided row-locked.
 func (s *Store) UpdateResponse(ctx context.Context, r *plaudit.Response) error {
 	now := s.clock()
 	err := s.w.QueryRowContext(ctx,
@@ -116,10 +123,20 @@ func (s *Store) UpdateResponse(ctx context.Context, r *plaudit.Response) error {
 		        writeback_status = CASE WHEN writeback_status = $8 THEN writeback_status ELSE $9 END,
 		        writeback_error = '', updated_at = $10
 		 WHERE tenant_id = $1 AND id = $2
+		   AND (score <> $3 OR comment <> $4 OR excellence <> $5 OR improvement <> $6 OR reward <> $7)
 		 RETURNING version, writeback_status, updated_at`,
 		r.TenantID, r.ID, r.Score, r.Comment, listJSON(r.Excellence), listJSON(r.Improvement), r.Reward,
 		plaudit.WritebackNone, plaudit.WritebackPending, s.ts(now)).
 		Scan(&r.Version, &r.WritebackStatus, timeDest{&r.UpdatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		// Unchanged, or not there (not found).
+		stored, err := s.GetResponse(ctx, r.TenantID, r.ID)
+		if err != nil {
+			return err
+		}
+		*r = stored
+		return nil
+	}
 	if err != nil {
 		return one(err, "response")
 	}
