@@ -76,7 +76,7 @@ func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answ
 		if err := s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestResponded, ""); err != nil {
 			return plaudit.Response{}, err
 		}
-		if s.cfg.Metrics != nil {
+		if s.cfg.Metrics != nil && created { // one count per response, not per copy
 			s.cfg.Metrics.Responses.WithLabelValues(a.Source).Inc()
 		}
 	case err != nil:

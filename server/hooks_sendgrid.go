@@ -150,16 +150,21 @@ func (s *Server) sendgridEvents(c *fiber.Ctx) error {
 			}
 			e.RequestID, e.TenantID = req.ID, req.TenantID
 		}
+		undo := func() {}
 		if e.EventID != "" {
-			first, err := s.cfg.Store.FirstSeen(ctx, "sendgrid:"+e.EventID, s.cfg.Now())
+			first, u, err := s.firstDelivery(ctx, "sendgrid:"+e.EventID)
 			if err != nil {
-				return plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
+				return err
 			}
 			if !first {
 				continue
 			}
+			undo = u
 		}
 		if err := s.applyEmailEvent(c, e); err != nil {
+			// SendGrid posts the whole batch again; the events before
+			// this one are recorded and skipped then, this one is not.
+			undo()
 			return err
 		}
 	}

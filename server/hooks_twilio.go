@@ -55,7 +55,7 @@ func twiml(c *fiber.Ctx, text string) error {
 }
 
 // twilioSMS handles a customer's SMS: a score, a comment, or a keyword.
-func (s *Server) twilioSMS(c *fiber.Ctx) error {
+func (s *Server) twilioSMS(c *fiber.Ctx) (err error) {
 	params, err := s.verifyTwilio(c)
 	if err != nil {
 		return err
@@ -63,13 +63,18 @@ func (s *Server) twilioSMS(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	now := s.cfg.Now()
 	if sid := params["MessageSid"]; sid != "" {
-		first, err := s.cfg.Store.FirstSeen(ctx, "twilio:sms:"+sid, now)
-		if err != nil {
-			return plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
+		first, undo, ferr := s.firstDelivery(ctx, "twilio:sms:"+sid)
+		if ferr != nil {
+			return ferr
 		}
 		if !first {
 			return twiml(c, "") // a retry of a message already answered
 		}
+		defer func() {
+			if err != nil { // the named result: what the handler returns
+				undo()
+			}
+		}()
 	}
 	from, err := plaudit.NormalizePhone(params["From"], "", "US")
 	if err != nil {
@@ -198,7 +203,7 @@ func (s *Server) unsuppressAddress(c *fiber.Ctx, tenantID, address string) error
 // twilioStatus handles delivery status callbacks. The callback URL names
 // the request (?r=…&t=…), and is covered by Twilio's signature; without
 // them the request is found by MessageSid.
-func (s *Server) twilioStatus(c *fiber.Ctx) error {
+func (s *Server) twilioStatus(c *fiber.Ctx) (err error) {
 	params, err := s.verifyTwilio(c)
 	if err != nil {
 		return err
@@ -220,13 +225,18 @@ func (s *Server) twilioStatus(c *fiber.Ctx) error {
 	// not get our answer: a repeat must not fail or suppress again (nor
 	// audit it again), also when the copies come at once.
 	if sid, st := params["MessageSid"], params["MessageStatus"]; sid != "" && st != "" {
-		first, err := s.cfg.Store.FirstSeen(ctx, "twilio:status:"+sid+":"+st, s.cfg.Now())
-		if err != nil {
-			return plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
+		first, undo, ferr := s.firstDelivery(ctx, "twilio:status:"+sid+":"+st)
+		if ferr != nil {
+			return ferr
 		}
 		if !first {
 			return c.SendStatus(fiber.StatusNoContent)
 		}
+		defer func() {
+			if err != nil { // the named result: what the handler returns
+				undo()
+			}
+		}()
 	}
 	switch params["MessageStatus"] {
 	case "delivered":

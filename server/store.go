@@ -60,6 +60,7 @@ type Store interface {
 	ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error)
 
 	FirstSeen(ctx context.Context, key string, now time.Time) (bool, error)
+	ForgetSeen(ctx context.Context, key string) error
 
 	ExportSubject(ctx context.Context, tenantID, email, phone string) (store.SubjectData, error)
 	EraseSubject(ctx context.Context, tenantID, email, phone string) (int, error)

@@ -70,6 +70,16 @@ func (s *Store) FirstSeen(ctx context.Context, key string, now time.Time) (bool,
 	return n == 1, nil
 }
 
+// ForgetSeen drops a callback id again, when handling the callback failed
+// after FirstSeen: the provider's retry must then be handled, not taken for
+// a duplicate.
+func (s *Store) ForgetSeen(ctx context.Context, key string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM seen_callbacks WHERE id = $1`, key); err != nil {
+		return fmt.Errorf("store: forget seen: %w", err)
+	}
+	return nil
+}
+
 // PruneSeen forgets callback ids seen before before; providers stop
 // redelivering long before.
 func (s *Store) PruneSeen(ctx context.Context, before time.Time) (int, error) {

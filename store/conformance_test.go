@@ -1337,6 +1337,16 @@ func testSeen(t *testing.T, s *Store, _ *clock) {
 	if got, _ := s.FirstSeen(ctx, "twilio:SM2", base.Add(3*time.Hour)); got {
 		t.Fatal("kept key forgotten")
 	}
+	// A callback whose handling failed is forgotten, so that its retry is
+	// a first delivery again; the other keys stay.
+	must(t, s.ForgetSeen(ctx, "twilio:SM2"))
+	if got, _ := s.FirstSeen(ctx, "twilio:SM2", base.Add(4*time.Hour)); !got {
+		t.Fatal("a forgotten key is still seen")
+	}
+	if got, _ := s.FirstSeen(ctx, "twilio:SM1", base.Add(4*time.Hour)); got {
+		t.Fatal("ForgetSeen dropped another key")
+	}
+	must(t, s.ForgetSeen(ctx, "never-seen"))
 }
 
 func testAggregates(t *testing.T, s *Store, _ *clock) {
