@@ -198,24 +198,7 @@ func (w *Worker) remind(ctx context.Context, tenant plaudit.Tenant, in plaudit.I
 		CustomerName: in.Customer.Name,
 		Reminder:     true,
 	}
-	err = w.call(req.Channel, func() (err error) {
-		switch req.Channel {
-		case plaudit.ChannelEmail:
-			_, err = w.sendEmail(ctx, tenant, req, content)
-		case plaudit.ChannelSMS:
-			_, err = w.SMS.SendSMS(ctx, notify.SMS{
-				To:             req.Recipient,
-				Body:           notify.RenderSMS(content),
-				StatusCallback: w.PublicURL + "/hooks/twilio/status?r=" + req.ID + "&t=" + req.TenantID,
-				TenantID:       req.TenantID,
-				RequestID:      req.ID,
-			})
-		default:
-			err = plaudit.Permanent("unknown channel", nil)
-		}
-		return err
-	})
-	if err != nil {
+	if _, err := w.deliver(ctx, tenant, req, content); err != nil {
 		return err
 	}
 	if w.Metrics != nil {

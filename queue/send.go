@@ -92,7 +92,27 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 		PageURL:      w.PublicURL + "/f/" + req.Token,
 		CustomerName: in.Customer.Name,
 	}
-	var providerID string
+	providerID, err := w.deliver(ctx, tenant, req, content)
+	if err != nil {
+		return err
+	}
+	if w.Metrics != nil {
+		w.Metrics.Sends.WithLabelValues(req.Channel, "sent").Inc()
+	}
+	// The provider took the message: record it even when the task's time
+	// ran out during the call, or the request would stay "sending" and go
+	// out a second time after the claim timeout.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	return w.Store.MarkRequestSent(mctx, req.TenantID, req.ID, providerID, w.now())
+}
+
+// markTimeout bounds the write that marks a request sent.
+const markTimeout = 10 * time.Second
+
+// deliver hands content for req to the provider of its channel, through
+// the provider's circuit, and returns the provider's message id.
+func (w *Worker) deliver(ctx context.Context, tenant plaudit.Tenant, req plaudit.FeedbackRequest, content notify.Content) (providerID string, err error) {
 	err = w.call(req.Channel, func() (err error) {
 		switch req.Channel {
 		case plaudit.ChannelEmail:
@@ -110,22 +130,8 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	if w.Metrics != nil {
-		w.Metrics.Sends.WithLabelValues(req.Channel, "sent").Inc()
-	}
-	// The provider took the message: record it even when the task's time
-	// ran out during the call, or the request would stay "sending" and go
-	// out a second time after the claim timeout.
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
-	defer cancel()
-	return w.Store.MarkRequestSent(mctx, req.TenantID, req.ID, providerID, w.now())
+	return providerID, err
 }
-
-// markTimeout bounds the write that marks a request sent.
-const markTimeout = 10 * time.Second
 
 func (w *Worker) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plaudit.FeedbackRequest, c notify.Content) (string, error) {
 	subject, html, text, err := notify.RenderEmail(c)
