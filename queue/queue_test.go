@@ -92,6 +92,36 @@ func redisBackends(t *testing.T, f func(t *testing.T, opt asynq.RedisConnOpt)) {
 	})
 }
 
+// A send due in the future is never handed to a worker before its time:
+// asynq keeps whole seconds, so the fraction is rounded up, not cut off.
+func TestSendIsNotScheduledBeforeItsDueTime(t *testing.T) {
+	redisBackends(t, func(t *testing.T, opt asynq.RedisConnOpt) {
+		c := NewClient(opt)
+		defer c.Close()
+		due := time.Now().Add(time.Hour).Truncate(time.Second).Add(700 * time.Millisecond)
+		if err := c.Send(context.Background(), "ten_a", "req_due", due); err != nil {
+			t.Fatal(err)
+		}
+		insp := asynq.NewInspector(opt)
+		defer insp.Close()
+		info, err := insp.GetTaskInfo(QueueCritical, sendTaskID("req_due"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.NextProcessAt.Before(due) {
+			t.Errorf("scheduled for %s, before the request is due (%s)", info.NextProcessAt.Format(time.StampMilli), due.Format(time.StampMilli))
+		}
+		if info.NextProcessAt.After(due.Add(time.Second)) {
+			t.Errorf("scheduled for %s, more than a second after it is due (%s)", info.NextProcessAt, due)
+		}
+	})
+	// Due now or earlier: as it is, so that it runs at once.
+	now := time.Now()
+	if past := now.Add(-1500 * time.Millisecond); !notBefore(past, now).Equal(past) {
+		t.Error("a past due time was moved")
+	}
+}
+
 func TestEnqueueTwiceQueuesOnce(t *testing.T) {
 	redisBackends(t, func(t *testing.T, opt asynq.RedisConnOpt) {
 		c := NewClient(opt)

@@ -39,7 +39,8 @@ func (w *Worker) HandleSend(ctx context.Context, t *asynq.Task) error {
 			// enqueued early by the reconciler): run this same task again
 			// at the due time. Enqueuing anew would collide with this
 			// task's own id.
-			return &plaudit.RetryAfterError{After: req.DueAt.Sub(now), Err: errNotDue}
+			// (notBefore: asynq keeps the retry time in whole seconds.)
+			return &plaudit.RetryAfterError{After: notBefore(req.DueAt, now).Sub(now), Err: errNotDue}
 		}
 		return nil // sent, canceled, or being sent by another worker
 	}

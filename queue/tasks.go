@@ -71,8 +71,23 @@ func NewInteractionTask(tenantID, interactionID string) (*asynq.Task, error) {
 // NewSendTask asks a worker to send a feedback request at due.
 func NewSendTask(tenantID, requestID string, due time.Time) (*asynq.Task, error) {
 	return newTask(TypeSend, Ref{TenantID: tenantID, ID: requestID},
-		asynq.TaskID(sendTaskID(requestID)), asynq.Queue(QueueCritical), asynq.ProcessAt(due),
+		asynq.TaskID(sendTaskID(requestID)), asynq.Queue(QueueCritical), asynq.ProcessAt(notBefore(due, time.Now())),
 		asynq.MaxRetry(maxRetry), asynq.Timeout(SendTimeout))
+}
+
+// notBefore is when asynq should run a task due at due. asynq keeps
+// scheduled tasks by whole seconds, cutting the fraction off, so a task
+// due at 12:00:00.7 would run at 12:00:00, find its request not due yet
+// and be retried. A time in the future is therefore rounded up to the
+// next second; one already past stays as it is, so that it runs at once.
+func notBefore(due, now time.Time) time.Time {
+	if !due.After(now) {
+		return due
+	}
+	if t := due.Truncate(time.Second); t.Before(due) {
+		return t.Add(time.Second)
+	}
+	return due
 }
 
 // SendTimeout is the longest a send task runs: a claim older than that
