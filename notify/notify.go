@@ -17,7 +17,14 @@ type Email struct {
 	// Ids only (no personal data): sent as provider custom args and used to
 	// match delivery events to requests.
 	TenantID, RequestID string
+	// Reminder marks a reminder of the request's first message: its
+	// delivery events must not change the request (ReminderArg).
+	Reminder bool
 }
+
+// ReminderArg is the custom arg (SendGrid) and the status callback's query
+// parameter (Twilio) that mark a reminder's events, as name=value.
+const ReminderArg = "message=reminder"
 
 // SMS is one text message to one E.164 number.
 type SMS struct {

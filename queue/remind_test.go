@@ -285,4 +285,9 @@ func TestSMSReminderWaitsForQuietHours(t *testing.T) {
 	if m.To != f.rec.sms[0].To || !strings.Contains(m.Body, "https://fb.example/f/"+r.Token) || !strings.Contains(m.Body, "Reminder:") {
 		t.Errorf("SMS reminder %q", m.Body)
 	}
+	// Its status reports are marked, so that they leave the request open;
+	// the first message's are not.
+	if !strings.HasSuffix(m.StatusCallback, "&message=reminder") || strings.Contains(f.rec.sms[0].StatusCallback, "reminder") {
+		t.Errorf("status callbacks %q (first) and %q (reminder)", f.rec.sms[0].StatusCallback, m.StatusCallback)
+	}
 }

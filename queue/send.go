@@ -122,7 +122,7 @@ func (w *Worker) deliver(ctx context.Context, tenant plaudit.Tenant, req plaudit
 			providerID, err = w.SMS.SendSMS(ctx, notify.SMS{
 				To:             req.Recipient,
 				Body:           notify.RenderSMS(content),
-				StatusCallback: w.PublicURL + "/hooks/twilio/status?r=" + req.ID + "&t=" + req.TenantID,
+				StatusCallback: statusCallback(w.PublicURL, req, content.Reminder),
 				TenantID:       req.TenantID,
 				RequestID:      req.ID,
 			})
@@ -132,6 +132,15 @@ func (w *Worker) deliver(ctx context.Context, tenant plaudit.Tenant, req plaudit
 		return err
 	})
 	return providerID, err
+}
+
+// statusCallback is the URL Twilio reports an SMS's delivery to.
+func statusCallback(publicURL string, req plaudit.FeedbackRequest, reminder bool) string {
+	u := publicURL + "/hooks/twilio/status?r=" + req.ID + "&t=" + req.TenantID
+	if reminder {
+		u += "&" + notify.ReminderArg
+	}
+	return u
 }
 
 func (w *Worker) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plaudit.FeedbackRequest, c notify.Content) (string, error) {
@@ -150,7 +159,7 @@ func (w *Worker) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plaud
 	m := notify.Email{
 		To: req.Recipient, From: from, FromName: fromName,
 		Subject: subject, HTML: html, Text: text,
-		TenantID: req.TenantID, RequestID: req.ID,
+		TenantID: req.TenantID, RequestID: req.ID, Reminder: c.Reminder,
 	}
 	if w.ReplyDomain != "" {
 		m.ReplyTo = "reply+" + req.Token + "@" + strings.ToLower(w.ReplyDomain)

@@ -16,6 +16,7 @@ import (
 	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/notify"
 	"github.com/plaudit/plaudit/reply"
 )
 
@@ -107,6 +108,8 @@ type sgEvent struct {
 	MessageID string `json:"sg_message_id"`
 	RequestID string `json:"request_id"`
 	TenantID  string `json:"tenant_id"`
+	// Message is "reminder" for the events of a reminder (notify.ReminderArg).
+	Message string `json:"message"`
 }
 
 // sendgridEvents handles SendGrid's signed Event Webhook: delivered marks
@@ -180,22 +183,32 @@ func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
 	if err != nil {
 		return err
 	}
+	// A reminder's fate leaves the request as its first message left it,
+	// so that the link the customer already has keeps working; a bad
+	// address is suppressed all the same.
+	reminder := e.Message == reminderArgValue
+	setStatus := func(status, reason string) error {
+		if reminder {
+			return nil
+		}
+		return s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, status, reason)
+	}
 	suppress := ""
 	switch e.Event {
 	case "delivered":
 		if req.Status == plaudit.RequestSent {
-			return s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestDelivered, "")
+			return setStatus(plaudit.RequestDelivered, "")
 		}
 		return nil
 	case "bounce":
 		if e.Type == "blocked" { // a soft bounce: the address may work later
-			return s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, "sendgrid: blocked")
+			return setStatus(plaudit.RequestFailed, "sendgrid: blocked")
 		}
 		suppress = "email_bounced"
-		err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestBounced, "sendgrid: bounce")
+		err = setStatus(plaudit.RequestBounced, "sendgrid: bounce")
 	case "dropped":
 		suppress = "email_dropped"
-		err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, "sendgrid: dropped")
+		err = setStatus(plaudit.RequestFailed, "sendgrid: dropped")
 	case "spamreport":
 		suppress = "email_spam_report"
 	default:
@@ -213,6 +226,10 @@ func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
 	}
 	return s.suppressAddress(c, req.TenantID, addr, suppress)
 }
+
+// reminderArgName and reminderArgValue are notify.ReminderArg, the mark of
+// a reminder's events.
+var reminderArgName, reminderArgValue, _ = strings.Cut(notify.ReminderArg, "=")
 
 // sgMessageID returns the X-Message-Id that SendGrid answered the send
 // with, which an event's sg_message_id starts with

@@ -238,14 +238,18 @@ func (s *Server) twilioStatus(c *fiber.Ctx) (err error) {
 			}
 		}()
 	}
+	// A reminder's status leaves the request as its first message left it
+	// (the customer's link keeps working); an opt-out is honoured all the
+	// same.
+	reminder := c.Query(reminderArgName) == reminderArgValue
 	switch params["MessageStatus"] {
 	case "delivered":
-		if req.Status == plaudit.RequestSent {
+		if req.Status == plaudit.RequestSent && !reminder {
 			err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestDelivered, "")
 		}
 	case "undelivered", "failed":
 		code := params["ErrorCode"]
-		if req.Status == plaudit.RequestSent || req.Status == plaudit.RequestSending {
+		if (req.Status == plaudit.RequestSent || req.Status == plaudit.RequestSending) && !reminder {
 			err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, "twilio: "+params["MessageStatus"]+" "+code)
 		}
 		if err == nil && code == "21610" && req.Recipient != "" {

@@ -43,9 +43,11 @@ func (f *flakyStore) CreateResponse(ctx context.Context, r *plaudit.Response) (b
 	return f.Store.CreateResponse(ctx, r)
 }
 
-// A callback that failed after its id was recorded is handled when the
-// provider retries it, not taken for a duplicate (and its effect lost).
-func TestFailedCallbackIsHandledOnRetry(t *testing.T) {
+// callbackStore is a migrated SQLite store with a tenant and an approved
+// agent, and newSent, which makes a request that went out to recipient on
+// channel under the provider's message id sid.
+func callbackStore(t *testing.T) (*store.Store, plaudit.Tenant, func(key, channel, recipient, sid string) plaudit.FeedbackRequest) {
+	t.Helper()
 	ctx := context.Background()
 	kr, _ := keyring.New(keyring.RandomBytes(32), nil)
 	st, err := store.Open(ctx, "", t.TempDir(), kr)
@@ -60,17 +62,18 @@ func TestFailedCallbackIsHandledOnRetry(t *testing.T) {
 		}
 	}
 	must(st.Migrate(ctx))
-	tn := plaudit.Tenant{Name: "Retry", Settings: plaudit.DefaultSettings()}
+	tn := plaudit.Tenant{Name: "Callbacks", Settings: plaudit.DefaultSettings()}
 	must(st.CreateTenant(ctx, &tn))
-	ag := plaudit.Agent{TenantID: tn.ID, Email: "a@retry.example", Name: "Ann Agent", Approved: true}
+	ag := plaudit.Agent{TenantID: tn.ID, Email: "a@callbacks.example", Name: "Ann Agent", Approved: true}
 	must(st.CreateAgent(ctx, &ag))
-	newSent := func(key, phone, sid string) plaudit.FeedbackRequest {
+	newSent := func(key, channel, recipient, sid string) plaudit.FeedbackRequest {
+		t.Helper()
 		in := plaudit.Interaction{TenantID: tn.ID, Source: "api", DedupKey: key, ExternalID: key, Event: plaudit.EventSolved}
 		_, err := st.InsertInteraction(ctx, &in)
 		must(err)
 		req := plaudit.FeedbackRequest{TenantID: tn.ID, InteractionID: in.ID, AgentID: ag.ID, TicketID: key,
-			Channel: plaudit.ChannelSMS, Recipient: phone, Language: "en", Status: plaudit.RequestScheduled,
-			DueAt: time.Now().Add(-time.Minute), Token: keyring.Token(24)}
+			Channel: channel, Recipient: recipient, RecipientHash: keyring.AddressHash(tn.HashKey, recipient),
+			Language: "en", Status: plaudit.RequestScheduled, DueAt: time.Now().Add(-time.Minute), Token: keyring.Token(24)}
 		_, err = st.CreateRequest(ctx, &req)
 		must(err)
 		_, _, err = st.ClaimRequest(ctx, tn.ID, req.ID, time.Now())
@@ -78,6 +81,35 @@ func TestFailedCallbackIsHandledOnRetry(t *testing.T) {
 		must(st.MarkRequestSent(ctx, tn.ID, req.ID, sid, time.Now().Add(-time.Minute)))
 		return req
 	}
+	return st, tn, newSent
+}
+
+// postTwilio posts a form to s as Twilio does, signed with token.
+func postTwilio(t *testing.T, s *server.Server, token, path string, form url.Values) int {
+	t.Helper()
+	r := httptest.NewRequest("POST", path, bytes.NewReader([]byte(form.Encode())))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("X-Twilio-Signature", twilioSign(token, "https://fb.example"+path, form))
+	resp, err := s.App().Test(r, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A callback that failed after its id was recorded is handled when the
+// provider retries it, not taken for a duplicate (and its effect lost).
+func TestFailedCallbackIsHandledOnRetry(t *testing.T) {
+	ctx := context.Background()
+	st, tn, sent := callbackStore(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	newSent := func(key, phone, sid string) plaudit.FeedbackRequest { return sent(key, plaudit.ChannelSMS, phone, sid) }
 	statusReq := newSent("T1", "+4915123456781", "SMstatus")
 	replyReq := newSent("T2", "+4915123456782", "SMsent2")
 
@@ -86,18 +118,7 @@ func TestFailedCallbackIsHandledOnRetry(t *testing.T) {
 		Store: fs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		PublicURL: "https://fb.example", TwilioAuthToken: "retry-token",
 	})
-	post := func(path string, form url.Values) int {
-		t.Helper()
-		r := httptest.NewRequest("POST", path, bytes.NewReader([]byte(form.Encode())))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.Header.Set("X-Twilio-Signature", twilioSign("retry-token", "https://fb.example"+path, form))
-		resp, err := s.App().Test(r, -1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	post := func(path string, form url.Values) int { return postTwilio(t, s, "retry-token", path, form) }
 
 	// Twilio's status callback: the first delivery fails, its retry marks
 	// the request delivered.

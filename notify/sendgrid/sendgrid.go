@@ -89,6 +89,10 @@ func message(m notify.Email) *mail.SGMailV3 {
 	if m.RequestID != "" {
 		msg.SetCustomArg("request_id", m.RequestID)
 	}
+	if m.Reminder {
+		name, value, _ := strings.Cut(notify.ReminderArg, "=")
+		msg.SetCustomArg(name, value)
+	}
 	// Asks autoresponders (vacation notices) not to answer (RFC 3834).
 	msg.SetHeader("Auto-Submitted", "auto-generated")
 	ts := mail.NewTrackingSettings()

@@ -152,6 +152,26 @@ func TestSendEmailWithoutReplyTo(t *testing.T) {
 	}
 }
 
+// A reminder is marked in its custom args, which SendGrid copies into its
+// events, so that they do not change the request as the first mail's do.
+func TestReminderIsMarkedInCustomArgs(t *testing.T) {
+	var got struct {
+		CustomArgs map[string]string `json:"custom_args"`
+	}
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewDecoder(r.Body).Decode(&got)
+		w.WriteHeader(http.StatusAccepted)
+	})
+	m := testEmail
+	m.Reminder = true
+	if _, err := c.SendEmail(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if got.CustomArgs["message"] != "reminder" || got.CustomArgs["request_id"] != "req_1" {
+		t.Errorf("custom_args = %v, want the ids and message=reminder", got.CustomArgs)
+	}
+}
+
 func TestBaseURLWithPath(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/sendgrid/v3/mail/send" {
