@@ -391,6 +391,40 @@ func TestSMSQuietHoursMoveTheSendTime(t *testing.T) {
 	}
 }
 
+// cancelDuringSend is a provider that takes the message while the task's
+// time runs out: the context is done by the time the call returns.
+type cancelDuringSend struct {
+	*recorder
+	cancel context.CancelFunc
+}
+
+func (c cancelDuringSend) SendEmail(ctx context.Context, m notify.Email) (string, error) {
+	c.cancel()
+	return c.recorder.SendEmail(ctx, m)
+}
+
+// A message the provider took is recorded as sent even when the task's
+// time ran out during the call; else the request would stay "sending"
+// and go out a second time after the claim timeout.
+func TestSentIsRecordedWhenTheTaskRanOutDuringTheCall(t *testing.T) {
+	f := newFixture(t)
+	r := f.decide(t, plaudit.Interaction{Customer: plaudit.Customer{Email: "kim@example.org", Name: "Kim Lee"}})
+	task, _ := NewSendTask(f.tenant.ID, r.ID, f.now)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.w.Email = cancelDuringSend{recorder: f.rec, cancel: cancel}
+	if err := f.w.HandleSend(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.st.GetRequest(context.Background(), f.tenant.ID, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != plaudit.RequestSent || len(f.rec.email) != 1 {
+		t.Fatalf("request %s after %d emails, want sent after 1", got.Status, len(f.rec.email))
+	}
+}
+
 func TestSendClaimsOnceAndRetriesProviderFailures(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -127,16 +127,7 @@ func (s *Store) endReminder(ctx context.Context, tenantID, id, status string, at
 	if err != nil {
 		return fmt.Errorf("store: update reminder: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: update reminder: %w", err)
-	}
-	if n > 0 {
-		return nil
-	}
-	r, err := s.GetRequest(ctx, tenantID, id)
-	if err != nil {
-		return err
-	}
-	return plaudit.Errorf(plaudit.EConflict, "reminder is %q, cannot become %q", r.ReminderStatus, status)
+	return s.requestChanged(ctx, res, tenantID, id, func(r plaudit.FeedbackRequest) string {
+		return fmt.Sprintf("reminder is %q, cannot become %q", r.ReminderStatus, status)
+	})
 }

@@ -232,8 +232,9 @@ func (s *Store) ClaimRequest(ctx context.Context, tenantID, id string, now time.
 }
 
 // requestChanged reports why an update of a request changed no row: it
-// does not exist, or it is not in the state the update requires.
-func (s *Store) requestChanged(ctx context.Context, res sql.Result, tenantID, id, want string) error {
+// does not exist (not found), or it is not in the state the update
+// requires (a conflict, which conflict describes from the row as it is).
+func (s *Store) requestChanged(ctx context.Context, res sql.Result, tenantID, id string, conflict func(plaudit.FeedbackRequest) string) error {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("store: update request: %w", err)
@@ -245,7 +246,7 @@ func (s *Store) requestChanged(ctx context.Context, res sql.Result, tenantID, id
 	if err != nil {
 		return err
 	}
-	return plaudit.Errorf(plaudit.EConflict, "feedback request is %s, not %s", r.Status, want)
+	return plaudit.Errorf(plaudit.EConflict, "%s", conflict(r))
 }
 
 // MarkRequestSent records that the provider accepted the message: sending
@@ -258,7 +259,9 @@ func (s *Store) MarkRequestSent(ctx context.Context, tenantID, id, providerID st
 	if err != nil {
 		return fmt.Errorf("store: mark request sent: %w", err)
 	}
-	return s.requestChanged(ctx, res, tenantID, id, plaudit.RequestSending)
+	return s.requestChanged(ctx, res, tenantID, id, func(r plaudit.FeedbackRequest) string {
+		return fmt.Sprintf("feedback request is %s, not %s", r.Status, plaudit.RequestSending)
+	})
 }
 
 // SetRequestStatus sets any status with its reason (delivered, bounced,

@@ -201,6 +201,16 @@ func (c *crashSetup) only(t *testing.T, path string) map[string]any {
 }
 
 // waitFor is eventually with a log of the process on failure.
+// held waits until a fake provider holds the call it was armed for.
+func held(t *testing.T, p *process, hung <-chan struct{}, failure string) {
+	t.Helper()
+	select {
+	case <-hung:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s; logs:\n%s", failure, p.logs.String())
+	}
+}
+
 func waitFor(t *testing.T, p *process, d time.Duration, what string, f func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -230,11 +240,7 @@ func TestKilledMidSendSendsAfterTheClaimTimeout(t *testing.T) {
 	p := c.start(t)
 	hung := c.sg.Hang.Arm()
 	c.webhook(t)
-	select {
-	case <-hung:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("the send never reached the provider; logs:\n%s", p.logs.String())
-	}
+	held(t, p, hung, "the send never reached the provider")
 	p.kill()
 	killed := time.Now()
 
@@ -282,11 +288,7 @@ func TestKilledMidWritebackWritesBack(t *testing.T) {
 	if r := c.g.do("POST", "/f/"+links[0][2], "", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); r.Status != http.StatusSeeOther {
 		t.Fatalf("score POST: %d %s", r.Status, r.Body)
 	}
-	select {
-	case <-hung:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("the writeback never reached Zendesk; logs:\n%s", p.logs.String())
-	}
+	held(t, p, hung, "the writeback never reached Zendesk")
 	p.kill()
 	killed := time.Now()
 
