@@ -1,0 +1,65 @@
+package plaudit
+
+// What email and SMS providers tell Plaudit about messages: the fate of a
+// message it sent (a delivery event) and a customer's message back (an
+// inbound reply). The provider packages (notify/sendgrid, notify/twilio)
+// parse their wire formats into these; the feedback service applies them.
+
+// Delivery outcomes: what happened to a message Plaudit sent.
+const (
+	OutcomeDelivered = "delivered"
+	OutcomeBounced   = "bounced"   // hard bounce: the address does not work
+	OutcomeFailed    = "failed"    // soft failure: blocked, dropped, undelivered
+	OutcomeComplaint = "complaint" // spam report: the message stays as it was
+)
+
+// DeliveryEvent is one provider event about one message Plaudit sent.
+type DeliveryEvent struct {
+	// Provider names who reported it ("sendgrid", "twilio").
+	Provider string
+	// EventID identifies the event across the provider's redeliveries;
+	// "" when the provider gives none.
+	EventID string
+	// TenantID and RequestID name the request, from the custom args or the
+	// callback URL set when sending; both "" when the provider did not
+	// carry them, and ProviderID is then used to find the request.
+	TenantID, RequestID string
+	// ProviderID is the provider's id of the message, as it answered the
+	// send.
+	ProviderID string
+	// Outcome is one of the Outcome constants.
+	Outcome string
+	// Reminder marks the events of a reminder: they leave the request as
+	// its first message left it.
+	Reminder bool
+	// Reason is a short, data-free text kept on a failed request
+	// ("sendgrid: bounce", "twilio: undelivered 30003").
+	Reason string
+	// Suppress, when not "", is the reason the address must get no more
+	// requests ("email_bounced", "sms_opted_out").
+	Suppress string
+	// Address is the recipient as the provider reported it, for when the
+	// request no longer holds it. Personal data: never logged.
+	Address string
+}
+
+// InboundReply is a customer's message to Plaudit: an SMS, or an email
+// reply to a feedback request.
+type InboundReply struct {
+	// Channel is ChannelSMS or ChannelEmail.
+	Channel string
+	// MessageID identifies the message across the provider's
+	// redeliveries; "" when the provider gives none.
+	MessageID string
+	// From is the sender: an E.164 number or an email address. Personal
+	// data: never logged.
+	From string
+	// To holds where it was sent: for SMS the number (or Messaging Service
+	// SID) it reached, for email the recipient addresses.
+	To []string
+	// Text is what the customer wrote, as UTF-8 plain text (for email, the
+	// body with quoted text and signatures still in; see reply.EmailText).
+	Text string
+	// HTML is an email's HTML body, when it had one.
+	HTML string
+}
