@@ -1,6 +1,7 @@
 package plaudit
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -117,6 +118,70 @@ const (
 	RequestResponded = "responded"
 )
 
+// RequestStatuses lists every status a feedback request can have.
+var RequestStatuses = []string{
+	RequestScheduled, RequestSending, RequestSent, RequestDelivered, RequestBounced,
+	RequestFailed, RequestCanceled, RequestSkipped, RequestResponded,
+}
+
+// OpenStatuses are the statuses of a request the customer may answer
+// (within AnswerWindow of sending).
+var OpenStatuses = []string{RequestSent, RequestDelivered, RequestResponded}
+
+// AskedStatuses are the statuses of a request that went out or is about
+// to: the ones that count for suppression_days.
+var AskedStatuses = []string{RequestScheduled, RequestSending, RequestSent, RequestDelivered, RequestResponded}
+
+// KnownRequestStatus reports whether status is one of RequestStatuses.
+func KnownRequestStatus(status string) bool { return slices.Contains(RequestStatuses, status) }
+
+// Transition is a guarded change of a request's status: it happens only
+// while the request is in one of From, checked by the store in the same
+// statement that writes To, so that two callers who read the same row can
+// never both move it.
+type Transition struct {
+	From   []string
+	To     string
+	Reason string
+	// DueAt is the new due time when To is RequestScheduled (a retry, the
+	// end of quiet hours); it is left as it is otherwise.
+	DueAt time.Time
+}
+
+// The transitions of a request after it was created. The send claim
+// (scheduled → sending) and its mark (sending → sent) are the store's
+// ClaimRequest and MarkRequestSent, which also record the attempt, the
+// provider's id and the sending time.
+var (
+	// Answered: the customer's first answer.
+	Answered = Transition{From: []string{RequestSent, RequestDelivered}, To: RequestResponded}
+	// Delivered: the provider delivered the message.
+	Delivered = Transition{From: []string{RequestSent}, To: RequestDelivered}
+)
+
+// Cancel ends a request that a worker has claimed but will not send.
+func Cancel(reason string) Transition {
+	return Transition{From: []string{RequestSending}, To: RequestCanceled, Reason: reason}
+}
+
+// Reschedule gives a claimed request back to the schedule, due at due (a
+// retry after a provider failure, the end of quiet hours).
+func Reschedule(due time.Time) Transition {
+	return Transition{From: []string{RequestSending}, To: RequestScheduled, DueAt: due}
+}
+
+// SendFailed ends a claimed request whose send failed for good.
+func SendFailed(reason string) Transition {
+	return Transition{From: []string{RequestSending}, To: RequestFailed, Reason: reason}
+}
+
+// Undeliverable records a provider's report that a message did not
+// arrive (to is RequestFailed or RequestBounced). An answered request
+// stays answered.
+func Undeliverable(to, reason string) Transition {
+	return Transition{From: []string{RequestSending, RequestSent, RequestDelivered}, To: to, Reason: reason}
+}
+
 // FeedbackRequest is one request for feedback to one customer about one
 // interaction, or the record of a decision not to send one (status
 // skipped, with Reason).
@@ -139,6 +204,9 @@ type FeedbackRequest struct {
 	SentAt        *time.Time `json:"sent_at,omitempty"`
 	ProviderID    string     `json:"provider_id,omitempty"`
 	Attempts      int        `json:"attempts"`
+	// Sender is the number or Messaging Service SID an SMS went out from;
+	// replies are matched by it.
+	Sender string `json:"-"`
 	// ReminderStatus is "" until the one reminder is claimed (Reminder*
 	// constants); RemindedAt is when it went out, or when it was claimed,
 	// failed or skipped.
@@ -158,13 +226,7 @@ const (
 )
 
 // Open reports whether a customer may still answer the request.
-func (r FeedbackRequest) Open() bool {
-	switch r.Status {
-	case RequestSent, RequestDelivered, RequestResponded:
-		return true
-	}
-	return false
-}
+func (r FeedbackRequest) Open() bool { return slices.Contains(OpenStatuses, r.Status) }
 
 // Response sources.
 const (
@@ -198,8 +260,11 @@ type Response struct {
 	Test        bool     `json:"test"`
 	// Version grows with each change; WrittenVersion is the version last
 	// written back, so each change is written back once.
-	Version         int       `json:"version"`
-	WrittenVersion  int       `json:"written_version"`
+	Version        int `json:"version"`
+	WrittenVersion int `json:"written_version"`
+	// WritingVersion is the version a worker has claimed to write back;
+	// no claim is held when it is not above WrittenVersion.
+	WritingVersion  int       `json:"-"`
 	WritebackStatus string    `json:"writeback_status"`
 	WritebackError  string    `json:"writeback_error,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`

@@ -48,6 +48,11 @@ type Settings struct {
 	FromName           string     `json:"from_name"`
 	SuppressionTags    []string   `json:"suppression_tags"`
 	TestRecipient      string     `json:"test_recipient"`
+	// SMSFrom is the tenant's own SMS sender: an E.164 number or a Twilio
+	// Messaging Service SID. Replies to it belong to this tenant only.
+	// "" uses the shared sender (TWILIO_FROM or
+	// TWILIO_MESSAGING_SERVICE_SID).
+	SMSFrom string `json:"sms_from"`
 }
 
 // DefaultSettings are the settings of a new tenant (DESIGN.md § HTTP contract).
@@ -73,6 +78,7 @@ var (
 	hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 	langTag  = regexp.MustCompile(`^[a-z]{2}$`)
 	region   = regexp.MustCompile(`^[A-Z]{2}$`)
+	smsFrom  = regexp.MustCompile(`^(\+[1-9][0-9]{6,14}|MG[0-9a-f]{32})$`)
 )
 
 // Validate checks every field and names the first one that is wrong.
@@ -102,6 +108,8 @@ func (s Settings) Validate() error {
 		return Errorf(EInvalid, "settings.brand_color must be a colour such as \"#2f6fed\"")
 	case len(s.BrandName) > 100:
 		return Errorf(EInvalid, "settings.brand_name must be at most 100 characters")
+	case s.SMSFrom != "" && !smsFrom.MatchString(s.SMSFrom):
+		return Errorf(EInvalid, "settings.sms_from must be an E.164 number such as \"+4930123456\" or a Messaging Service SID (MG…)")
 	case len(s.FromName) > 100:
 		return Errorf(EInvalid, "settings.from_name must be at most 100 characters")
 	}

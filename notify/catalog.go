@@ -51,6 +51,7 @@ var catalog = map[string]map[string]string{
 		"sms.help_nobrand":   "This number asks for feedback on support you received. Reply 1-5 to rate, STOP to opt out.",
 		"sms.already":        "Thank you! We have already received your feedback.",
 		"sms.reminder":       "Reminder:",
+		"sms.ambiguous":      "We could not tell which survey your reply is for, so we did not record it. Please answer on the page the message linked to:",
 	},
 	"de": {
 		"email.question":        "Wie zufrieden waren Sie mit %s?",
@@ -94,6 +95,7 @@ var catalog = map[string]map[string]string{
 		"sms.help_nobrand":   "Diese Nummer bittet um Feedback zu Ihrem Support-Kontakt. Antworten Sie 1-5 zum Bewerten, STOP zum Abmelden.",
 		"sms.already":        "Vielen Dank! Ihr Feedback haben wir bereits erhalten.",
 		"sms.reminder":       "Erinnerung:",
+		"sms.ambiguous":      "Wir konnten nicht erkennen, zu welcher Umfrage Ihre Antwort gehört, und haben sie daher nicht gespeichert. Bitte antworten Sie auf der Seite aus der Nachricht:",
 	},
 }
 

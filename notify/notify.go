@@ -29,6 +29,9 @@ const ReminderArg = "message=reminder"
 // SMS is one text message to one E.164 number.
 type SMS struct {
 	To, Body string
+	// From is the sender: an E.164 number, or a Messaging Service SID
+	// (MG…); "" uses the provider's configured default.
+	From string
 	// StatusCallback is the URL Twilio posts delivery status to.
 	StatusCallback      string
 	TenantID, RequestID string

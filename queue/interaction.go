@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -124,6 +125,10 @@ func (w *Worker) decide(ctx context.Context, tenant plaudit.Tenant, in plaudit.I
 		}
 	}
 	req.Channel, req.Recipient = channel, recipient
+	if channel == plaudit.ChannelSMS {
+		// Replies are matched by the number the request went out from.
+		req.Sender = cmp.Or(s.SMSFrom, w.SMSFrom)
+	}
 	req.RecipientHash = keyring.AddressHash(tenant.HashKey, recipient)
 	now := w.now()
 	if sup, err := w.Store.IsSuppressed(ctx, in.TenantID, req.RecipientHash, now); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/store"
 )
 
 // sent makes a request to cust and sends it now; the tenant reminds after
@@ -158,7 +159,7 @@ func TestReminderNotSent(t *testing.T) {
 				if _, err := f.st.CreateResponse(ctx, &resp); err != nil {
 					t.Fatal(err)
 				}
-				if err := f.st.SetRequestStatus(ctx, r.TenantID, r.ID, plaudit.RequestResponded, ""); err != nil {
+				if err := setStatus(ctx, f.st, r, plaudit.RequestResponded, ""); err != nil {
 					t.Fatal(err)
 				}
 			}},
@@ -178,7 +179,7 @@ func TestReminderNotSent(t *testing.T) {
 			}},
 		{name: "bounced", hours: 24, later: 25 * time.Hour,
 			before: func(t *testing.T, f *fixture, r plaudit.FeedbackRequest) {
-				if err := f.st.SetRequestStatus(context.Background(), r.TenantID, r.ID, plaudit.RequestBounced, "sendgrid: bounce"); err != nil {
+				if err := setStatus(context.Background(), f.st, r, plaudit.RequestBounced, "sendgrid: bounce"); err != nil {
 					t.Fatal(err)
 				}
 			}},
@@ -290,4 +291,11 @@ func TestSMSReminderWaitsForQuietHours(t *testing.T) {
 	if !strings.HasSuffix(m.StatusCallback, "&message=reminder") || strings.Contains(f.rec.sms[0].StatusCallback, "reminder") {
 		t.Errorf("status callbacks %q (first) and %q (reminder)", f.rec.sms[0].StatusCallback, m.StatusCallback)
 	}
+}
+
+// setStatus moves a request to status from wherever it is, as a test's
+// set-up.
+func setStatus(ctx context.Context, st *store.Store, r plaudit.FeedbackRequest, status, reason string) error {
+	_, err := st.TransitionRequest(ctx, r.TenantID, r.ID, plaudit.Transition{From: plaudit.RequestStatuses, To: status, Reason: reason})
+	return err
 }

@@ -61,7 +61,7 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 	}
 	agent, err := w.Store.GetAgent(ctx, req.TenantID, req.AgentID)
 	if plaudit.IsNotFound(err) || (err == nil && !agent.Approved) {
-		return w.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestCanceled, plaudit.ReasonAgentNotApprove)
+		return w.transition(ctx, req, plaudit.Cancel(plaudit.ReasonAgentNotApprove))
 	}
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 	if sup, err := w.Store.IsSuppressed(ctx, req.TenantID, req.RecipientHash, w.now()); err != nil {
 		return err
 	} else if sup {
-		return w.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestCanceled, plaudit.ReasonSuppressed)
+		return w.transition(ctx, req, plaudit.Cancel(plaudit.ReasonSuppressed))
 	}
 
 	// Quiet hours were applied when the request was scheduled; a retry
@@ -82,7 +82,7 @@ func (w *Worker) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 		now := w.now()
 		loc := customerLocation(tenant.Settings, in, req.Channel, req.Recipient)
 		if due := plaudit.AfterQuietHours(tenant.Settings.QuietHours, loc, now); due.After(now) {
-			return w.Store.RescheduleRequest(ctx, req.TenantID, req.ID, due)
+			return w.transition(ctx, req, plaudit.Reschedule(due))
 		}
 	}
 
@@ -121,6 +121,7 @@ func (w *Worker) deliver(ctx context.Context, tenant plaudit.Tenant, req plaudit
 		case plaudit.ChannelSMS:
 			providerID, err = w.SMS.SendSMS(ctx, notify.SMS{
 				To:             req.Recipient,
+				From:           req.Sender,
 				Body:           notify.RenderSMS(content),
 				StatusCallback: statusCallback(w.PublicURL, req, content.Reminder),
 				TenantID:       req.TenantID,
@@ -180,7 +181,7 @@ func (w *Worker) sendFailed(ctx context.Context, req plaudit.FeedbackRequest, er
 		if w.Metrics != nil {
 			w.Metrics.Sends.WithLabelValues(req.Channel, "failed").Inc()
 		}
-		if serr := w.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, reason); serr != nil {
+		if serr := w.transition(ctx, req, plaudit.SendFailed(reason)); serr != nil {
 			return serr
 		}
 		return fmt.Errorf("%s: %w", reason, asynq.SkipRetry)
@@ -188,8 +189,21 @@ func (w *Worker) sendFailed(ctx context.Context, req plaudit.FeedbackRequest, er
 	if w.Metrics != nil {
 		w.Metrics.Sends.WithLabelValues(req.Channel, "retry").Inc()
 	}
-	if serr := w.Store.RescheduleRequest(ctx, req.TenantID, req.ID, req.DueAt); serr != nil {
+	if serr := w.transition(ctx, req, plaudit.Reschedule(req.DueAt)); serr != nil {
 		return serr
+	}
+	return err
+}
+
+// transition moves a request this worker has claimed. A request that is no
+// longer in the state the transition starts from was moved by someone else
+// (a claim taken over after the claim timeout): that is not this task's
+// error to retry.
+func (w *Worker) transition(ctx context.Context, req plaudit.FeedbackRequest, t plaudit.Transition) error {
+	_, err := w.Store.TransitionRequest(ctx, req.TenantID, req.ID, t)
+	if plaudit.ErrorCode(err) == plaudit.EConflict {
+		w.Log.Info("request moved by another worker", "request", req.ID, "to", t.To)
+		return nil
 	}
 	return err
 }

@@ -36,13 +36,13 @@ type Store interface {
 	ReleaseReminder(ctx context.Context, tenantID, id string) error
 	SkipReminder(ctx context.Context, tenantID, id, status string, at time.Time) error
 	MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error
-	SetRequestStatus(ctx context.Context, tenantID, id, status, reason string) error
-	RescheduleRequest(ctx context.Context, tenantID, id string, due time.Time) error
+	TransitionRequest(ctx context.Context, tenantID, id string, t plaudit.Transition) (plaudit.FeedbackRequest, error)
 	CancelScheduledForTicket(ctx context.Context, tenantID, connectorID, ticketID string) (int, error)
 	RecentlyAsked(ctx context.Context, tenantID, recipientHash string, since time.Time) (bool, error)
 	DueRequests(ctx context.Context, dueBy, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
 	IsSuppressed(ctx context.Context, tenantID, addressHash string, now time.Time) (bool, error)
 	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
+	ClaimWriteback(ctx context.Context, tenantID, id string, now time.Time) (plaudit.Response, bool, error)
 	MarkWriteback(ctx context.Context, tenantID, id string, version int, status, errText string) error
 	PendingWritebacks(ctx context.Context, before time.Time, limit int) ([]plaudit.Response, error)
 	SweepRetention(ctx context.Context, tenantID string, before time.Time) (int, error)
@@ -70,7 +70,10 @@ type Worker struct {
 	PublicURL   string // base of page links and callback URLs
 	ReplyDomain string // PLAUDIT_INBOUND_EMAIL_DOMAIN; "" means no reply routing
 	FromEmail   string // default sender when a tenant sets none
-	Now         func() time.Time
+	// SMSFrom is the shared SMS sender (TWILIO_MESSAGING_SERVICE_SID or
+	// TWILIO_FROM), recorded on requests of tenants without sms_from.
+	SMSFrom string
+	Now     func() time.Time
 
 	circuits breakers
 }

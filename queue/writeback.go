@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -44,15 +45,18 @@ func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	resp, err := w.Store.GetResponse(ctx, ref.TenantID, ref.ID)
+	// The claim lets one worker write at a time, and it writes the newest
+	// version: two tasks (one per version) or a task and its take-over
+	// copy never post the same version twice.
+	resp, claimed, err := w.Store.ClaimWriteback(ctx, ref.TenantID, ref.ID, w.now())
 	if plaudit.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if resp.WrittenVersion >= resp.Version || resp.WritebackStatus == plaudit.WritebackNone {
-		return nil
+	if !claimed {
+		return writebackNotClaimed(resp, ref.Version)
 	}
 	req, err := w.Store.GetRequest(ctx, resp.TenantID, resp.RequestID)
 	if err != nil {
@@ -197,5 +201,31 @@ func (w *Worker) writebackFailed(ctx context.Context, resp plaudit.Response, kin
 	if w.Metrics != nil {
 		w.Metrics.Writebacks.WithLabelValues(kind, "retry").Inc()
 	}
+	// End the claim, so that the retry (or a newer version's task) can
+	// take it at once.
+	if serr := w.Store.MarkWriteback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version, plaudit.WritebackPending, deliveryError(err)); serr != nil {
+		w.Log.Warn("writeback claim not released; it ends at its timeout", "response", resp.ID, "err", serr)
+	}
 	return fmt.Errorf("writeback to %s: %w", kind, err)
+}
+
+// writebackClaimRetry is how soon a task whose version waits for another
+// worker's writeback of an older version looks again.
+const writebackClaimRetry = 2 * time.Second
+
+// writebackNotClaimed decides what a task for version does when it could
+// not claim the writeback: nothing when that version is written, no
+// writeback is pending, or the worker holding the claim writes it (or a
+// newer one); otherwise it looks again soon, when the older version's
+// writeback is done.
+func writebackNotClaimed(resp plaudit.Response, version int) error {
+	if version == 0 {
+		version = resp.Version
+	}
+	switch {
+	case resp.WrittenVersion >= version, resp.WritebackStatus != plaudit.WritebackPending,
+		resp.WritingVersion >= version:
+		return nil
+	}
+	return &plaudit.RetryAfterError{After: writebackClaimRetry, Err: errNotDue}
 }

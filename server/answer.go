@@ -73,7 +73,10 @@ func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answ
 				return plaudit.Response{}, err
 			}
 		}
-		if err := s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestResponded, ""); err != nil {
+		// A second answer finds the request responded already: the
+		// transition's conflict is that, not an error.
+		if _, err := s.cfg.Store.TransitionRequest(ctx, req.TenantID, req.ID, plaudit.Answered); err != nil &&
+			plaudit.ErrorCode(err) != plaudit.EConflict {
 			return plaudit.Response{}, err
 		}
 		if s.cfg.Metrics != nil && created { // one count per response, not per copy
@@ -150,4 +153,16 @@ func onlyKnown(given, known []string) []string {
 		}
 	}
 	return out
+}
+
+// transition applies a provider's or a customer's word to a request. A
+// request no longer in a state the transition starts from (answered before
+// the delivery report came, a report repeated) keeps its status: that is
+// the guard doing its work, not an error.
+func transition(ctx context.Context, st Store, req plaudit.FeedbackRequest, t plaudit.Transition) error {
+	_, err := st.TransitionRequest(ctx, req.TenantID, req.ID, t)
+	if plaudit.ErrorCode(err) == plaudit.EConflict {
+		return nil
+	}
+	return err
 }

@@ -191,15 +191,16 @@ func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
 		if reminder {
 			return nil
 		}
-		return s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, status, reason)
+		t := plaudit.Undeliverable(status, reason)
+		if status == plaudit.RequestDelivered {
+			t = plaudit.Delivered
+		}
+		return transition(ctx, s.cfg.Store, req, t)
 	}
 	suppress := ""
 	switch e.Event {
 	case "delivered":
-		if req.Status == plaudit.RequestSent {
-			return setStatus(plaudit.RequestDelivered, "")
-		}
-		return nil
+		return setStatus(plaudit.RequestDelivered, "")
 	case "bounce":
 		if e.Type == "blocked" { // a soft bounce: the address may work later
 			return setStatus(plaudit.RequestFailed, "sendgrid: blocked")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"strings"
 	"time"
@@ -81,23 +82,23 @@ func (s *Server) twilioSMS(c *fiber.Ctx) (err error) {
 		return plaudit.Errorf(plaudit.EInvalid, "From is not a phone number")
 	}
 	body := params["Body"]
-	// The newest request ever sent to the number, answerable or not: a
-	// STOP or HELP about an old request still names its tenant. Whether an
-	// answer may be recorded is decided by Answerable below.
-	req, reqErr := s.cfg.Store.LatestOpenRequestTo(ctx, plaudit.ChannelSMS, from, time.Unix(0, 0))
-	if reqErr != nil && !plaudit.IsNotFound(reqErr) {
-		return reqErr
+	// The requests sent to this number from the number (or Messaging
+	// Service) the reply reached: only their tenants asked this person.
+	m, err := s.matchSMSReply(ctx, from, params["To"], params["MessagingServiceSid"], now)
+	if err != nil {
+		return err
 	}
-	known := reqErr == nil
 	lang := "en"
-	if known {
-		lang = req.Language
+	if len(m.asked) > 0 {
+		lang = m.asked[0].Language
 	}
 
 	switch reply.KeywordOf(body) {
 	case reply.Stop:
-		if known {
-			if err := s.suppressAddress(c, req.TenantID, from, "sms_stop"); err != nil {
+		// Every tenant that asked from this sender: the customer wants no
+		// more texts from it.
+		for _, r := range m.asked {
+			if err := s.suppressAddress(c, r.TenantID, from, "sms_stop"); err != nil {
 				return err
 			}
 		}
@@ -106,22 +107,36 @@ func (s *Server) twilioSMS(c *fiber.Ctx) (err error) {
 		}
 		return twiml(c, notify.T(lang, "sms.stopped"))
 	case reply.Start:
-		if known {
-			if err := s.unsuppressAddress(c, req.TenantID, from); err != nil {
+		for _, r := range m.asked {
+			if err := s.unsuppressAddress(c, r.TenantID, from); err != nil {
 				return err
 			}
 		}
 		return twiml(c, "") // Twilio confirms START itself
 	case reply.Help:
-		if !known {
+		if len(m.asked) != 1 {
 			return twiml(c, notify.T(lang, "sms.help_nobrand"))
 		}
-		return twiml(c, notify.T(lang, "sms.help", s.brandFor(c, req)))
+		return twiml(c, notify.T(lang, "sms.help", s.brandFor(c, m.asked[0])))
 	}
 
-	if !known || !req.Answerable(now) {
+	switch len(m.open) {
+	case 0:
 		return twiml(c, notify.T(lang, "sms.expired"))
+	case 1:
+	default:
+		// Several tenants wait for an answer from this person on a shared
+		// number: the reply could be for any of them, so it is recorded
+		// for none, and the customer is pointed to the links.
+		s.log.Info("SMS reply not attributed: several tenants asked from this sender", "tenants", len(m.open))
+		links := make([]string, 0, len(m.open))
+		for _, r := range m.open {
+			links = append(links, s.cfg.PublicURL+"/f/"+r.Token)
+		}
+		return twiml(c, notify.T(m.open[0].Language, "sms.ambiguous")+" "+strings.Join(links, " "))
 	}
+	req := m.open[0]
+	lang = req.Language
 	resp, err := s.cfg.Store.ResponseByRequest(ctx, req.TenantID, req.ID)
 	if err != nil && !plaudit.IsNotFound(err) {
 		return err
@@ -244,13 +259,13 @@ func (s *Server) twilioStatus(c *fiber.Ctx) (err error) {
 	reminder := c.Query(reminderArgName) == reminderArgValue
 	switch params["MessageStatus"] {
 	case "delivered":
-		if req.Status == plaudit.RequestSent && !reminder {
-			err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestDelivered, "")
+		if !reminder {
+			err = transition(ctx, s.cfg.Store, req, plaudit.Delivered)
 		}
 	case "undelivered", "failed":
 		code := params["ErrorCode"]
-		if (req.Status == plaudit.RequestSent || req.Status == plaudit.RequestSending) && !reminder {
-			err = s.cfg.Store.SetRequestStatus(ctx, req.TenantID, req.ID, plaudit.RequestFailed, "twilio: "+params["MessageStatus"]+" "+code)
+		if !reminder {
+			err = transition(ctx, s.cfg.Store, req, plaudit.Undeliverable(plaudit.RequestFailed, "twilio: "+params["MessageStatus"]+" "+code))
 		}
 		if err == nil && code == "21610" && req.Recipient != "" {
 			err = s.suppressAddress(c, req.TenantID, req.Recipient, "sms_opted_out")
@@ -260,4 +275,44 @@ func (s *Server) twilioStatus(c *fiber.Ctx) (err error) {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// smsMatch is what an SMS reply may be about: asked holds the newest
+// request of each tenant that sent to the customer's number from the
+// number the reply reached; open those of them still answerable.
+type smsMatch struct {
+	asked, open []plaudit.FeedbackRequest
+}
+
+// maxSMSCandidates bounds the look-up of the requests a reply may answer.
+const maxSMSCandidates = 50
+
+// matchSMSReply finds the requests an SMS from the customer's number to
+// the number to (or the Messaging Service msid) may answer, newest first,
+// one per tenant. Requests sent before senders were recorded count as
+// sent from the shared number.
+func (s *Server) matchSMSReply(ctx context.Context, from, to, msid string, now time.Time) (smsMatch, error) {
+	senders := []string{""}
+	for _, v := range []string{to, msid} {
+		if v != "" {
+			senders = append(senders, v)
+		}
+	}
+	reqs, err := s.cfg.Store.SMSRequestsTo(ctx, from, senders, maxSMSCandidates)
+	if err != nil {
+		return smsMatch{}, err
+	}
+	var m smsMatch
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if seen[r.TenantID] {
+			continue
+		}
+		seen[r.TenantID] = true
+		m.asked = append(m.asked, r)
+		if r.Answerable(now) {
+			m.open = append(m.open, r)
+		}
+	}
+	return m, nil
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,34 +143,84 @@ func (s *Server) pageError(c *fiber.Ctx, d pageData, err error) error {
 	return err
 }
 
-// pageSubmit is POST /f/{token}: a score, or the follow-up (areas, comment,
-// reward). It answers with a redirect to the page (post/redirect/get).
+// pageSubmit is POST /f/{token}: any of score, comment, areas and reward,
+// in one form or in steps (the page sends the score, then the follow-up).
+// Every field sent is recorded, or the whole post is refused with a
+// message that names the field; nothing is dropped in silence. It answers
+// with a redirect to the page (post/redirect/get).
 func (s *Server) pageSubmit(c *fiber.Ctx) error {
 	d, req, err := s.pageState(c)
 	if err != nil {
 		return s.pageError(c, d, err)
 	}
-	a := answer{Source: plaudit.SourcePage}
-	if v := c.FormValue("score"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 5 {
-			return plaudit.Errorf(plaudit.EInvalid, "score must be a number from 1 to 5")
-		}
-		a.Score = &n
-	}
-	if c.FormValue("step") == "more" {
-		comment := c.FormValue("comment")
-		a.Comment = &comment
-		a.Excellence, a.Improvement = formValues(c, "excellence"), formValues(c, "improvement")
-		reward := c.FormValue("reward") == "yes" && d.RewardOffered
-		a.Reward = &reward
-	} else if a.Score == nil {
-		return plaudit.Errorf(plaudit.EInvalid, "score is required")
+	a, err := pageAnswer(c, d)
+	if err != nil {
+		return err
 	}
 	if _, err := s.record(c.UserContext(), req, a); err != nil {
 		return s.pageError(c, d, err)
 	}
 	return c.Redirect("/f/"+d.Token, fiber.StatusSeeOther)
+}
+
+// pageAnswer reads the feedback form. The page's follow-up step
+// (step=more) sends the whole follow-up, so areas left unticked clear
+// earlier ones; any other post changes only the fields it carries.
+func pageAnswer(c *fiber.Ctx, d pageData) (answer, error) {
+	a := answer{Source: plaudit.SourcePage}
+	whole := c.FormValue("step") == "more"
+	if v := c.FormValue("score"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5 {
+			return a, plaudit.Errorf(plaudit.EInvalid, "score must be a number from 1 to 5")
+		}
+		a.Score = &n
+	}
+	if whole || formHas(c, "comment") {
+		comment := c.FormValue("comment")
+		a.Comment = &comment
+	}
+	for _, area := range []struct {
+		field string
+		dst   *[]string
+		known []string
+	}{{"excellence", &a.Excellence, plaudit.ExcellenceAreas}, {"improvement", &a.Improvement, plaudit.ImprovementAreas}} {
+		given := formValues(c, area.field)
+		if !whole && len(given) == 0 {
+			continue
+		}
+		for _, g := range given {
+			if !slices.Contains(area.known, g) {
+				return a, plaudit.Errorf(plaudit.EInvalid, "%s: %q is not one of %s", area.field, g, strings.Join(area.known, ", "))
+			}
+		}
+		*area.dst = given
+	}
+	if v := c.FormValue("reward"); whole || v != "" {
+		reward := v == "yes"
+		score := d.Score
+		if a.Score != nil {
+			score = *a.Score
+		}
+		if reward && (d.rewardThreshold == 0 || score < d.rewardThreshold) {
+			return a, plaudit.Errorf(plaudit.EInvalid, "reward can be given only with a score of %d or more", d.rewardThreshold)
+		}
+		a.Reward = &reward
+	}
+	if a.Score == nil && a.Comment == nil && a.Excellence == nil && a.Improvement == nil && a.Reward == nil {
+		return a, plaudit.Errorf(plaudit.EInvalid, "score is required")
+	}
+	return a, nil
+}
+
+// formHas reports whether the posted form carries key at all (an empty
+// comment is a comment cleared, not one left out).
+func formHas(c *fiber.Ctx, key string) bool {
+	if c.Request().PostArgs().Has(key) {
+		return true
+	}
+	form, err := c.MultipartForm()
+	return err == nil && form.Value[key] != nil
 }
 
 func formValues(c *fiber.Ctx, key string) []string {

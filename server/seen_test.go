@@ -18,7 +18,7 @@ import (
 	"github.com/plaudit/plaudit/store"
 )
 
-// flakyStore is the real store, except that its first n SetRequestStatus
+// flakyStore is the real store, except that its first n TransitionRequest
 // and CreateResponse calls fail, as a database would during a failover.
 type flakyStore struct {
 	*store.Store
@@ -29,11 +29,11 @@ var errFailover = errors.New("database failing over")
 
 func (f *flakyStore) fail() bool { return f.failures.Add(-1) >= 0 }
 
-func (f *flakyStore) SetRequestStatus(ctx context.Context, tenantID, id, status, reason string) error {
+func (f *flakyStore) TransitionRequest(ctx context.Context, tenantID, id string, t plaudit.Transition) (plaudit.FeedbackRequest, error) {
 	if f.fail() {
-		return errFailover
+		return plaudit.FeedbackRequest{}, errFailover
 	}
-	return f.Store.SetRequestStatus(ctx, tenantID, id, status, reason)
+	return f.Store.TransitionRequest(ctx, tenantID, id, t)
 }
 
 func (f *flakyStore) CreateResponse(ctx context.Context, r *plaudit.Response) (bool, error) {

@@ -41,10 +41,10 @@ type Store interface {
 
 	GetRequest(ctx context.Context, tenantID, id string) (plaudit.FeedbackRequest, error)
 	RequestByToken(ctx context.Context, token string) (plaudit.FeedbackRequest, error)
-	LatestOpenRequestTo(ctx context.Context, channel, recipient string, since time.Time) (plaudit.FeedbackRequest, error)
+	SMSRequestsTo(ctx context.Context, recipient string, senders []string, limit int) ([]plaudit.FeedbackRequest, error)
 	RequestByProviderID(ctx context.Context, providerID string) (plaudit.FeedbackRequest, error)
 	ListRequests(ctx context.Context, tenantID string, f store.RequestFilter) ([]plaudit.FeedbackRequest, error)
-	SetRequestStatus(ctx context.Context, tenantID, id, status, reason string) error
+	TransitionRequest(ctx context.Context, tenantID, id string, t plaudit.Transition) (plaudit.FeedbackRequest, error)
 
 	CreateResponse(ctx context.Context, r *plaudit.Response) (bool, error)
 	ResponseByRequest(ctx context.Context, tenantID, requestID string) (plaudit.Response, error)

@@ -48,6 +48,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"ClaimReminderConcurrent", testClaimReminderConcurrent, false},
 		{"Responses", testResponses, false},
 		{"Writeback", testWriteback, false},
+		{"ClaimWriteback", testClaimWriteback, false},
 		{"Suppressions", testSuppressions, false},
 		{"Audit", testAudit, false},
 		{"Seen", testSeen, false},
@@ -753,8 +754,8 @@ func testRequests(t *testing.T, s *Store, clk *clock) {
 	_, _, err = s.ClaimRequest(ctx, b.ID, r.ID, base.Add(2*time.Hour))
 	wantNotFound(t, "ClaimRequest across tenants", err)
 	wantNotFound(t, "MarkRequestSent across tenants", s.MarkRequestSent(ctx, b.ID, r.ID, "p", base))
-	wantNotFound(t, "SetRequestStatus across tenants", s.SetRequestStatus(ctx, b.ID, r.ID, plaudit.RequestCanceled, "x"))
-	wantNotFound(t, "RescheduleRequest across tenants", s.RescheduleRequest(ctx, b.ID, r.ID, base))
+	_, err = s.TransitionRequest(ctx, b.ID, r.ID, plaudit.Transition{From: plaudit.RequestStatuses, To: plaudit.RequestCanceled})
+	wantNotFound(t, "TransitionRequest across tenants", err)
 	if n, err := s.CancelScheduledForTicket(ctx, b.ID, "con_z", "4711"); err != nil || n != 0 {
 		t.Fatalf("CancelScheduledForTicket across tenants = %d, %v", n, err)
 	}
@@ -779,27 +780,41 @@ func testRequests(t *testing.T, s *Store, clk *clock) {
 		t.Fatalf("RecentlyAsked other address = %v, %v", asked, err)
 	}
 
-	// Status changes.
-	must(t, s.SetRequestStatus(ctx, a.ID, r.ID, plaudit.RequestFailed, "provider_down"))
-	got, err = s.GetRequest(ctx, a.ID, r.ID)
+	// Status changes are guarded: only from the statuses named.
+	toFailed := plaudit.Transition{From: []string{plaudit.RequestScheduled}, To: plaudit.RequestFailed, Reason: "provider_down"}
+	got, err = s.TransitionRequest(ctx, a.ID, r.ID, toFailed)
 	must(t, err)
 	if got.Status != plaudit.RequestFailed || got.Reason != "provider_down" || !got.UpdatedAt.After(r.UpdatedAt) {
-		t.Fatalf("after SetRequestStatus: %+v", got)
+		t.Fatalf("after TransitionRequest: %+v", got)
 	}
+	stored, err := s.GetRequest(ctx, a.ID, r.ID)
+	must(t, err)
+	deepEqual(t, "transition's answer is the stored row", got, stored)
 	if asked, _ := s.RecentlyAsked(ctx, a.ID, "hash-ada", base.Add(-time.Hour)); asked {
 		t.Fatal("a failed request counts as asked")
 	}
-	wantCode(t, s.SetRequestStatus(ctx, a.ID, r.ID, "bogus", ""), plaudit.EInvalid)
-	wantNotFound(t, "SetRequestStatus missing", s.SetRequestStatus(ctx, a.ID, "req_missing", plaudit.RequestFailed, ""))
+	// The same transition again finds it failed: a conflict that names the
+	// status, and nothing changes.
+	conflicted, err := s.TransitionRequest(ctx, a.ID, r.ID, plaudit.Transition{From: []string{plaudit.RequestScheduled}, To: plaudit.RequestCanceled})
+	wantCode(t, err, plaudit.EConflict)
+	if !strings.Contains(plaudit.ErrorMessage(err), plaudit.RequestFailed) || conflicted.Status != plaudit.RequestFailed {
+		t.Fatalf("conflict: %v, row %+v", err, conflicted)
+	}
+	_, err = s.TransitionRequest(ctx, a.ID, r.ID, plaudit.Transition{From: []string{plaudit.RequestFailed}, To: "bogus"})
+	wantCode(t, err, plaudit.EInvalid)
+	_, err = s.TransitionRequest(ctx, a.ID, r.ID, plaudit.Transition{To: plaudit.RequestCanceled})
+	wantCode(t, err, plaudit.EInvalid)
+	_, err = s.TransitionRequest(ctx, a.ID, "req_missing", toFailed)
+	wantNotFound(t, "TransitionRequest missing", err)
 
 	due := base.Add(3 * time.Hour)
-	must(t, s.RescheduleRequest(ctx, a.ID, r.ID, due))
+	_, err = s.TransitionRequest(ctx, a.ID, r.ID, plaudit.Transition{From: []string{plaudit.RequestFailed}, To: plaudit.RequestScheduled, DueAt: due})
+	must(t, err)
 	got, err = s.GetRequest(ctx, a.ID, r.ID)
 	must(t, err)
-	if got.Status != plaudit.RequestScheduled || !got.DueAt.Equal(due) {
-		t.Fatalf("after RescheduleRequest: %+v", got)
+	if got.Status != plaudit.RequestScheduled || !got.DueAt.Equal(due) || got.Reason != "" {
+		t.Fatalf("after rescheduling: %+v", got)
 	}
-	wantNotFound(t, "RescheduleRequest missing", s.RescheduleRequest(ctx, a.ID, "req_missing", due))
 
 	// MarkRequestSent only from sending.
 	wantCode(t, s.MarkRequestSent(ctx, a.ID, r.ID, "SM123", base), plaudit.EConflict)
@@ -847,16 +862,17 @@ func testRequests(t *testing.T, s *Store, clk *clock) {
 func testRequestQueries(t *testing.T, s *Store, clk *clock) {
 	ctx := t.Context()
 	a, b := newTenant(t, s, "A"), newTenant(t, s, "B")
-	mk := func(tenantID, agent, ticket, recipient string, due time.Time) plaudit.FeedbackRequest {
+	mk := func(tenantID, agent, ticket, recipient, sender string, due time.Time) plaudit.FeedbackRequest {
 		in := newInteraction(t, s, tenantID, nil)
 		return newRequest(t, s, in, func(r *plaudit.FeedbackRequest) {
 			r.AgentID, r.TicketID, r.Recipient, r.DueAt = agent, ticket, recipient, due
+			r.Channel, r.Sender = plaudit.ChannelSMS, sender
 		})
 	}
-	r1 := mk(a.ID, "agt_1", "T1", "+4915100000001", base.Add(-time.Minute))
-	r2 := mk(a.ID, "agt_2", "T2", "+4915100000001", base.Add(time.Hour))
-	r3 := mk(a.ID, "agt_1", "T3", "+4915100000002", base.Add(-time.Hour))
-	rb := mk(b.ID, "agt_1", "T1", "+4915100000001", base.Add(-time.Minute))
+	r1 := mk(a.ID, "agt_1", "T1", "+4915100000001", "+15550001", base.Add(-time.Minute))
+	r2 := mk(a.ID, "agt_2", "T2", "+4915100000001", "+15550002", base.Add(time.Hour))
+	r3 := mk(a.ID, "agt_1", "T3", "+4915100000002", "+15550001", base.Add(-time.Hour))
+	rb := mk(b.ID, "agt_1", "T1", "+4915100000001", "", base.Add(-time.Minute))
 
 	ids := func(l []plaudit.FeedbackRequest) []string {
 		var out []string
@@ -920,7 +936,8 @@ func testRequestQueries(t *testing.T, s *Store, clk *clock) {
 		t.Fatal("a stuck request is not due")
 	}
 
-	// LatestOpenRequestTo: the newest sent one to that number, any tenant.
+	// SMSRequestsTo: the sent SMS requests to that number from those
+	// senders, any tenant, newest first.
 	for i, r := range []plaudit.FeedbackRequest{r1, r2, rb} {
 		_, ok, err := s.ClaimRequest(ctx, r.TenantID, r.ID, base.Add(2*time.Hour))
 		must(t, err)
@@ -929,29 +946,27 @@ func testRequestQueries(t *testing.T, s *Store, clk *clock) {
 		}
 		must(t, s.MarkRequestSent(ctx, r.TenantID, r.ID, fmt.Sprintf("SM%d", i), base.Add(time.Duration(i+1)*time.Minute)))
 	}
-	got, err := s.LatestOpenRequestTo(ctx, plaudit.ChannelEmail, "+4915100000001", base)
-	must(t, err)
-	if got.ID != rb.ID || got.TenantID != b.ID {
-		t.Fatalf("LatestOpenRequestTo = %s (%s), want %s", got.ID, got.TenantID, rb.ID)
+	sms := func(from string, senders ...string) []string {
+		t.Helper()
+		l, err := s.SMSRequestsTo(ctx, from, senders, 10)
+		must(t, err)
+		return ids(l)
 	}
-	must(t, s.SetRequestStatus(ctx, b.ID, rb.ID, plaudit.RequestBounced, ""))
-	got, err = s.LatestOpenRequestTo(ctx, plaudit.ChannelEmail, "+4915100000001", base)
-	must(t, err)
-	if got.ID != r2.ID {
-		t.Fatalf("LatestOpenRequestTo after bounce = %s, want %s", got.ID, r2.ID)
+	if got := sms("+4915100000001", "+15550001", ""); !reflect.DeepEqual(got, []string{rb.ID, r1.ID}) {
+		t.Fatalf("SMSRequestsTo shared = %v, want %v", got, []string{rb.ID, r1.ID})
 	}
-	must(t, s.SetRequestStatus(ctx, a.ID, r2.ID, plaudit.RequestResponded, ""))
-	got, err = s.LatestOpenRequestTo(ctx, plaudit.ChannelEmail, "+4915100000001", base)
-	must(t, err)
-	if got.ID != r2.ID {
-		t.Fatal("a responded request is still open for a comment")
+	if got := sms("+4915100000001", "+15550002"); !reflect.DeepEqual(got, []string{r2.ID}) {
+		t.Fatalf("SMSRequestsTo own number = %v, want %v", got, []string{r2.ID})
 	}
-	_, err = s.LatestOpenRequestTo(ctx, plaudit.ChannelEmail, "+4915100000001", base.Add(2*time.Minute))
-	wantNotFound(t, "LatestOpenRequestTo since after sending", err)
-	_, err = s.LatestOpenRequestTo(ctx, plaudit.ChannelSMS, "+4915100000001", base)
-	wantNotFound(t, "LatestOpenRequestTo other channel", err)
-	_, err = s.LatestOpenRequestTo(ctx, plaudit.ChannelEmail, "+4915100000002", base)
-	wantNotFound(t, "LatestOpenRequestTo unsent", err)
+	if got := sms("+4915100000001", "+15550003"); got != nil {
+		t.Fatalf("SMSRequestsTo another number = %v", got)
+	}
+	if got := sms("+4915100000002", "+15550001", ""); got != nil {
+		t.Fatalf("SMSRequestsTo unsent = %v", got)
+	}
+	if got := sms("+4915100000001"); got != nil {
+		t.Fatalf("SMSRequestsTo no senders = %v", got)
+	}
 }
 
 func testClaimRequest(t *testing.T, s *Store, clk *clock) {
@@ -989,7 +1004,8 @@ func testClaimRequest(t *testing.T, s *Store, clk *clock) {
 	if ok {
 		t.Fatal("sent request claimed")
 	}
-	must(t, s.SetRequestStatus(ctx, a.ID, r.ID, plaudit.RequestCanceled, ""))
+	_, err = s.TransitionRequest(ctx, a.ID, r.ID, plaudit.Transition{From: []string{plaudit.RequestSent}, To: plaudit.RequestCanceled})
+	must(t, err)
 	if _, ok, _ := s.ClaimRequest(ctx, a.ID, r.ID, now.Add(time.Hour)); ok {
 		t.Fatal("canceled request claimed")
 	}
@@ -1793,4 +1809,76 @@ func testConcurrentWriters(t *testing.T, s *Store, _ *clock) {
 	if seen != 60 {
 		t.Fatalf("%d seen keys, want 60", seen)
 	}
+}
+
+// testClaimWriteback: one worker at a time writes a response back; a
+// version that comes while an older one is written waits for that claim;
+// a claim whose worker died is taken again after the claim timeout.
+func testClaimWriteback(t *testing.T, s *Store, clk *clock) {
+	ctx := t.Context()
+	a, b := newTenant(t, s, "A"), newTenant(t, s, "B")
+	p := newResponse(t, s, newRequest(t, s, newInteraction(t, s, a.ID, nil), nil), nil)
+	now := base.Add(time.Hour)
+
+	_, ok, err := s.ClaimWriteback(ctx, b.ID, p.ID, now)
+	if ok || !plaudit.IsNotFound(err) {
+		t.Fatalf("ClaimWriteback across tenants: %v %v", ok, err)
+	}
+	// Twenty workers at once: one claims version 1.
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, ok, err := s.ClaimWriteback(ctx, a.ID, p.ID, now)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				won.Add(1)
+				if got.Version != 1 || got.WritingVersion != 1 {
+					t.Errorf("claimed %+v", got)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := won.Load(); n != 1 {
+		t.Fatalf("%d workers claimed the writeback, want 1", n)
+	}
+	// The comment comes while version 1 is written: version 2 is not
+	// claimed until version 1's claim ends.
+	p.Comment = "and quick"
+	must(t, s.UpdateResponse(ctx, &p))
+	got, ok, err := s.ClaimWriteback(ctx, a.ID, p.ID, now)
+	must(t, err)
+	if ok || got.Version != 2 || got.WritingVersion != 1 {
+		t.Fatalf("claimed a newer version while the old was written: %v %+v", ok, got)
+	}
+	must(t, s.MarkWriteback(ctx, a.ID, p.ID, 1, plaudit.WritebackDone, ""))
+	got, ok, err = s.ClaimWriteback(ctx, a.ID, p.ID, now)
+	must(t, err)
+	if !ok || got.WritingVersion != 2 || got.WrittenVersion != 1 {
+		t.Fatalf("version 2 not claimed after version 1 was written: %v %+v", ok, got)
+	}
+	// A retryable failure ends the claim, so the retry can claim again.
+	must(t, s.MarkWriteback(ctx, a.ID, p.ID, 2, plaudit.WritebackPending, "zendesk: status 503"))
+	if _, ok, err = s.ClaimWriteback(ctx, a.ID, p.ID, now); err != nil || !ok {
+		t.Fatalf("not claimed after a retryable failure: %v %v", ok, err)
+	}
+	// The worker dies holding it: claimed again only after the timeout.
+	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(WritebackClaimTimeout-time.Second)); ok {
+		t.Fatal("a live claim was taken")
+	}
+	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(WritebackClaimTimeout+time.Second)); !ok {
+		t.Fatal("an abandoned claim was not taken again")
+	}
+	// Written: nothing left to claim.
+	must(t, s.MarkWriteback(ctx, a.ID, p.ID, 2, plaudit.WritebackDone, ""))
+	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(time.Hour)); ok {
+		t.Fatal("a written response was claimed")
+	}
+	_, _, err = s.ClaimWriteback(ctx, a.ID, "rsp_missing", now)
+	wantNotFound(t, "ClaimWriteback missing", err)
 }

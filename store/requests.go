@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -30,11 +31,15 @@ func (s *Store) SetClaimTimeout(d time.Duration) {
 // stuckBefore is the time before which a claim made is abandoned, seen at
 // now.
 func (s *Store) stuckBefore(now time.Time) time.Time {
-	d := s.claimTimeout
-	if d <= 0 {
-		d = DefaultClaimTimeout
+	return now.Add(-s.claimTimeoutOr(DefaultClaimTimeout))
+}
+
+// claimTimeoutOr is the claim timeout set, or def when none is.
+func (s *Store) claimTimeoutOr(def time.Duration) time.Duration {
+	if s.claimTimeout <= 0 {
+		return def
 	}
-	return now.Add(-d)
+	return s.claimTimeout
 }
 
 // tokenBytes is the entropy of a feedback page token.
@@ -46,10 +51,10 @@ const tokenBytes = 24
 // (no reminder yet).
 const (
 	requestInsertCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token, channel,
-	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, provider_id, attempts, created_at, updated_at`
+	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, provider_id, attempts, created_at, updated_at, sender`
 	requestCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, COALESCE(token, ''), channel,
 	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, COALESCE(provider_id, ''), attempts, created_at, updated_at,
-	reminder_status, reminded_at`
+	reminder_status, reminded_at, sender`
 )
 
 // RequestFilter narrows ListRequests. Zero fields do not filter; Limit
@@ -63,18 +68,6 @@ type RequestFilter struct {
 	Limit int
 }
 
-// knownRequestStatus keeps typos out of the status column, where a
-// request with an unknown status would never be sent nor answered.
-func knownRequestStatus(status string) bool {
-	switch status {
-	case plaudit.RequestScheduled, plaudit.RequestSending, plaudit.RequestSent, plaudit.RequestDelivered,
-		plaudit.RequestBounced, plaudit.RequestFailed, plaudit.RequestCanceled, plaudit.RequestSkipped,
-		plaudit.RequestResponded:
-		return true
-	}
-	return false
-}
-
 // CreateRequest stores the one request (or skip record) an interaction
 // gets. When the interaction already has one (a retried task), created is
 // false and r is filled from the stored row, which stays as it is. A
@@ -84,7 +77,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 	if r.Status == "" {
 		r.Status = plaudit.RequestScheduled
 	}
-	if !knownRequestStatus(r.Status) {
+	if !plaudit.KnownRequestStatus(r.Status) {
 		return false, plaudit.Errorf(plaudit.EInvalid, "unknown request status %q", r.Status)
 	}
 	id := r.ID
@@ -98,11 +91,11 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 	now := s.clock()
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO feedback_requests (`+requestInsertCols+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19)
+		 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19, $20)
 		 ON CONFLICT (interaction_id) DO NOTHING`,
 		id, r.TenantID, r.InteractionID, r.ConnectorID, r.AgentID, r.TicketID, token, r.Channel,
 		r.Recipient, r.RecipientHash, r.Language, r.Status, r.Reason, r.Test, s.ts(r.DueAt), s.tsPtr(r.SentAt),
-		r.ProviderID, r.Attempts, s.ts(now))
+		r.ProviderID, r.Attempts, s.ts(now), r.Sender)
 	switch {
 	case s.d.isUnique(err):
 		return false, plaudit.Errorf(plaudit.EConflict, "feedback request with this id or token exists")
@@ -138,7 +131,7 @@ func scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
 	err := r.Scan(&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &q.Token, &q.Channel,
 		&q.Recipient, &q.RecipientHash, &q.Language, &q.Status, &q.Reason, &q.Test,
 		timeDest{&q.DueAt}, nullTimeDest{&q.SentAt}, &q.ProviderID, &q.Attempts,
-		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt})
+		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt}, &q.Sender)
 	return q, err
 }
 
@@ -169,16 +162,26 @@ func (s *Store) RequestByToken(ctx context.Context, token string) (plaudit.Feedb
 	return s.firstRequest(ctx, `SELECT `+requestCols+` FROM feedback_requests WHERE token = $1`, token)
 }
 
-// LatestOpenRequestTo finds the request an inbound SMS or email answers:
-// the newest one sent on channel to recipient after since that can still
-// be answered. It looks across tenants because replies arrive at one shared
-// number or domain.
-func (s *Store) LatestOpenRequestTo(ctx context.Context, channel, recipient string, since time.Time) (plaudit.FeedbackRequest, error) {
-	return s.firstRequest(ctx,
-		`SELECT `+requestCols+` FROM feedback_requests
-		 WHERE recipient = $1 AND channel = $2 AND status IN ($3, $4, $5) AND sent_at > $6
-		 ORDER BY sent_at DESC, id DESC LIMIT 1`,
-		recipient, channel, plaudit.RequestSent, plaudit.RequestDelivered, plaudit.RequestResponded, s.ts(since))
+// SMSRequestsTo returns the SMS requests sent to recipient from one of
+// senders, newest first: the requests an SMS reply from that number to
+// one of those numbers may be about. It looks across tenants, because a
+// shared sender number serves several; the caller decides which one, if
+// any, the reply belongs to. Requests never sent are left out.
+func (s *Store) SMSRequestsTo(ctx context.Context, recipient string, senders []string, limit int) ([]plaudit.FeedbackRequest, error) {
+	if len(senders) == 0 {
+		return nil, nil
+	}
+	var w where
+	w.add("channel = ?", plaudit.ChannelSMS)
+	w.add("recipient = ?", recipient)
+	w.in("sender", senders)
+	q := `SELECT ` + requestCols + ` FROM feedback_requests WHERE ` + w.sql() +
+		` AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT ` + w.next(clampLimit(limit))
+	out, err := queryRequests(ctx, s.db, q, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: SMS requests to a number: %w", err)
+	}
+	return out, nil
 }
 
 // ListRequests returns a tenant's requests, newest first.
@@ -264,32 +267,36 @@ func (s *Store) MarkRequestSent(ctx context.Context, tenantID, id, providerID st
 	})
 }
 
-// SetRequestStatus sets any status with its reason (delivered, bounced,
-// failed, canceled, responded, or back to scheduled for a retry). Reason
-// replaces the previous one; "" clears it.
-func (s *Store) SetRequestStatus(ctx context.Context, tenantID, id, status, reason string) error {
-	if !knownRequestStatus(status) {
-		return plaudit.Errorf(plaudit.EInvalid, "unknown request status %q", status)
+// TransitionRequest changes a request's status as t says, in one
+// statement that checks the status is one of t.From: two callers that
+// read the same row cannot both move it. It returns the request as it is
+// after the change; EConflict (naming the status it has) when it was not
+// in t.From, ENotFound when there is no such request.
+func (s *Store) TransitionRequest(ctx context.Context, tenantID, id string, t plaudit.Transition) (plaudit.FeedbackRequest, error) {
+	if !plaudit.KnownRequestStatus(t.To) || len(t.From) == 0 {
+		return plaudit.FeedbackRequest{}, plaudit.Errorf(plaudit.EInvalid, "transition to %q from %v is not one", t.To, t.From)
 	}
-	res, err := s.w.ExecContext(ctx,
-		`UPDATE feedback_requests SET status = $3, reason = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
-		tenantID, id, status, reason, s.ts(s.clock()))
+	var w where
+	w.add("tenant_id = ?", tenantID)
+	w.add("id = ?", id)
+	w.in("status", t.From)
+	set := `status = ` + w.next(t.To) + `, reason = ` + w.next(t.Reason) + `, updated_at = ` + w.next(s.ts(s.clock()))
+	if t.To == plaudit.RequestScheduled {
+		set += `, due_at = ` + w.next(s.ts(t.DueAt))
+	}
+	r, err := scanRequest(s.w.QueryRowContext(ctx,
+		`UPDATE feedback_requests SET `+set+` WHERE `+w.sql()+` RETURNING `+requestCols, w.args...))
+	if err == nil {
+		return r, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return plaudit.FeedbackRequest{}, fmt.Errorf("store: request %s → %s: %w", id, t.To, err)
+	}
+	cur, err := s.GetRequest(ctx, tenantID, id)
 	if err != nil {
-		return fmt.Errorf("store: set request status: %w", err)
+		return plaudit.FeedbackRequest{}, err
 	}
-	return mustAffect(res, "feedback request")
-}
-
-// RescheduleRequest puts a request back in the schedule, due at due (quiet
-// hours, a provider's Retry-After).
-func (s *Store) RescheduleRequest(ctx context.Context, tenantID, id string, due time.Time) error {
-	res, err := s.w.ExecContext(ctx,
-		`UPDATE feedback_requests SET status = $3, due_at = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
-		tenantID, id, plaudit.RequestScheduled, s.ts(due), s.ts(s.clock()))
-	if err != nil {
-		return fmt.Errorf("store: reschedule request: %w", err)
-	}
-	return mustAffect(res, "feedback request")
+	return cur, plaudit.Errorf(plaudit.EConflict, "feedback request is %s, not %s", cur.Status, strings.Join(t.From, " or "))
 }
 
 // CancelScheduledForTicket cancels the requests for a reopened ticket that
@@ -319,8 +326,8 @@ func (s *Store) RecentlyAsked(ctx context.Context, tenantID, recipientHash strin
 		`SELECT 1 FROM feedback_requests
 		 WHERE tenant_id = $1 AND recipient_hash = $2 AND created_at > $3 AND status IN ($4, $5, $6, $7, $8)
 		 LIMIT 1`,
-		tenantID, recipientHash, s.ts(since), plaudit.RequestScheduled, plaudit.RequestSending, plaudit.RequestSent,
-		plaudit.RequestDelivered, plaudit.RequestResponded).Scan(&one)
+		tenantID, recipientHash, s.ts(since), plaudit.AskedStatuses[0], plaudit.AskedStatuses[1], plaudit.AskedStatuses[2],
+		plaudit.AskedStatuses[3], plaudit.AskedStatuses[4]).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

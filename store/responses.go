@@ -12,7 +12,7 @@ import (
 )
 
 const responseCols = `id, tenant_id, request_id, agent_id, ticket_id, score, comment, excellence, improvement, reward,
-	source, automated, test, version, written_version, writeback_status, writeback_error, created_at, updated_at`
+	source, automated, test, version, written_version, writeback_status, writeback_error, created_at, updated_at, writing_version`
 
 // ResponseFilter narrows ListResponses. Zero fields do not filter; test
 // responses are left out unless IncludeTest. Limit defaults to 100 and is
@@ -42,7 +42,7 @@ func (s *Store) CreateResponse(ctx context.Context, r *plaudit.Response) (create
 	now := s.clock()
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO responses (`+responseCols+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, 0, $14, $15, $16, $16)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, 0, $14, $15, $16, $16, 0)
 		 ON CONFLICT (request_id) DO NOTHING`,
 		id, r.TenantID, r.RequestID, r.AgentID, r.TicketID, r.Score, r.Comment, listJSON(r.Excellence), listJSON(r.Improvement),
 		r.Reward, r.Source, r.Automated, r.Test, status, r.WritebackError, s.ts(now))
@@ -79,7 +79,7 @@ func scanResponse(r rowScanner) (plaudit.Response, error) {
 	err := r.Scan(&p.ID, &p.TenantID, &p.RequestID, &p.AgentID, &p.TicketID, &p.Score, &p.Comment,
 		jsonDest{&p.Excellence}, jsonDest{&p.Improvement}, &p.Reward, &p.Source, &p.Automated, &p.Test,
 		&p.Version, &p.WrittenVersion, &p.WritebackStatus, &p.WritebackError,
-		timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt})
+		timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt}, &p.WritingVersion)
 	return p, err
 }
 
@@ -170,7 +170,8 @@ func (s *Store) ListResponses(ctx context.Context, tenantID string, f ResponseFi
 	return out, nil
 }
 
-// MarkWriteback records the outcome of writing version back. On "done"
+// MarkWriteback records the outcome of writing version back, and ends the
+// claim (ClaimWriteback) on it. On "done"
 // written_version only ever grows (a late success for an old version does
 // not undo a newer one), and the status stays pending while a newer
 // version still waits. Other statuses (failed, pending for a retry) are
@@ -193,7 +194,8 @@ func (s *Store) MarkWriteback(ctx context.Context, tenantID, id string, version 
 			tenantID, id, version, plaudit.WritebackPending, plaudit.WritebackDone, now)
 	case plaudit.WritebackPending, plaudit.WritebackFailed, plaudit.WritebackNone:
 		res, err = s.w.ExecContext(ctx,
-			`UPDATE responses SET writeback_status = $3, writeback_error = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+			`UPDATE responses SET writeback_status = $3, writeback_error = $4, updated_at = $5,
+			   writing_version = written_version WHERE tenant_id = $1 AND id = $2`,
 			tenantID, id, status, errText, now)
 	default:
 		return plaudit.Errorf(plaudit.EInvalid, "unknown writeback status %q", status)
@@ -217,4 +219,36 @@ func (s *Store) PendingWritebacks(ctx context.Context, before time.Time, limit i
 		return nil, fmt.Errorf("store: pending writebacks: %w", err)
 	}
 	return out, nil
+}
+
+// WritebackClaimTimeout is the longest a writeback claim lasts before it
+// counts as abandoned by a worker that died (a writeback task is cut off
+// after a minute), unless the claim timeout (PLAUDIT_CLAIM_TIMEOUT) is
+// shorter.
+const WritebackClaimTimeout = 2 * time.Minute
+
+// ClaimWriteback hands the writeback of a response's newest version to
+// exactly one worker: in one statement it claims the version when one is
+// pending and no live claim is held (none, or one older than the claim
+// timeout, whose worker died). claimed is false for everyone else, with
+// the row as it is: WritingVersion then says which version the holder
+// writes. So each version is written back, and called back, once however
+// close together the updates come; a version that comes while an older
+// one is being written waits for that claim to end.
+func (s *Store) ClaimWriteback(ctx context.Context, tenantID, id string, now time.Time) (plaudit.Response, bool, error) {
+	timeout := min(s.claimTimeoutOr(DefaultClaimTimeout), WritebackClaimTimeout)
+	r, err := scanResponse(s.w.QueryRowContext(ctx,
+		`UPDATE responses SET writing_version = version, writing_at = $3
+		 WHERE tenant_id = $1 AND id = $2 AND writeback_status = $4 AND version > written_version
+		   AND (writing_version <= written_version OR writing_at < $5)
+		 RETURNING `+responseCols,
+		tenantID, id, s.ts(now), plaudit.WritebackPending, s.ts(now.Add(-timeout))))
+	if err == nil {
+		return r, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return plaudit.Response{}, false, fmt.Errorf("store: claim writeback: %w", err)
+	}
+	r, err = s.GetResponse(ctx, tenantID, id)
+	return r, false, err
 }

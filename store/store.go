@@ -254,3 +254,12 @@ func (w *where) next(arg any) string {
 	w.args = append(w.args, arg)
 	return fmt.Sprintf("$%d", len(w.args))
 }
+
+// in appends "col IN (…)" with one placeholder per value.
+func (w *where) in(col string, values []string) {
+	ph := make([]string, len(values))
+	for i, v := range values {
+		ph[i] = w.next(v)
+	}
+	w.conds = append(w.conds, col+" IN ("+strings.Join(ph, ", ")+")")
+}

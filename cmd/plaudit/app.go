@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -306,6 +307,7 @@ func (a *app) worker() *queue.Worker {
 		DriverDeps: plaudit.DriverDeps{HTTP: a.http},
 		Email:      a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
 		PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
-		Now: time.Now,
+		SMSFrom: cmp.Or(a.cfg.TwilioMessagingServiceSID, a.cfg.TwilioFrom),
+		Now:     time.Now,
 	}
 }

@@ -131,9 +131,14 @@ func (c *Client) SendSMS(ctx context.Context, m notify.SMS) (string, error) {
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(m.To)
 	p.SetBody(m.Body)
-	if c.cfg.MessagingServiceSID != "" {
+	switch {
+	case strings.HasPrefix(m.From, "MG"):
+		p.SetMessagingServiceSid(m.From)
+	case m.From != "":
+		p.SetFrom(m.From)
+	case c.cfg.MessagingServiceSID != "":
 		p.SetMessagingServiceSid(c.cfg.MessagingServiceSID)
-	} else {
+	default:
 		p.SetFrom(c.cfg.From)
 	}
 	if m.StatusCallback != "" {
