@@ -1,18 +1,13 @@
-// Package connectors maps connector kinds to their implementations and
-// keeps the drivers of configured connectors, so that what a driver holds
-// between calls (a Salesforce OAuth token) survives from one webhook or
-// writeback to the next.
+// Package connectors maps connector kinds to their implementations, and
+// keeps the connectors in use, with their drivers, for a few seconds
+// (Cache).
 package connectors
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
-	"sync"
-	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/salesforce"
@@ -20,26 +15,18 @@ import (
 	"github.com/plaudit/plaudit/connectors/zendesk"
 )
 
-// Registry maps kind names to kinds and caches built drivers. It is safe
-// for concurrent use.
+// Registry maps kind names to kinds. It holds no connector, so no
+// credentials: Cache keeps built drivers, and forgets them. It is safe for
+// concurrent use.
 type Registry struct {
 	kinds map[string]plaudit.Kind
-
-	mu      sync.Mutex
-	drivers map[string]cached // by connector id
-}
-
-// cached is a driver with the version of the connector it was built from.
-type cached struct {
-	version string
-	driver  plaudit.Driver
 }
 
 // NewRegistry returns a registry of the given kinds. Kinds are wired in
 // once, at start-up: an unnamed kind, one without a constructor, or a name
 // given twice is a programming error and panics.
 func NewRegistry(kinds ...plaudit.Kind) *Registry {
-	r := &Registry{kinds: make(map[string]plaudit.Kind, len(kinds)), drivers: map[string]cached{}}
+	r := &Registry{kinds: make(map[string]plaudit.Kind, len(kinds))}
 	for _, k := range kinds {
 		switch {
 		case k.Name == "" || k.New == nil || k.Validate == nil:
@@ -74,54 +61,16 @@ func (r *Registry) Names() []string {
 	return names
 }
 
-// Driver returns the driver of connector c, building it on first use. The
-// driver is cached by connector id and rebuilt when the connector changes:
-// when UpdatedAt moves, or when its kind, config or secrets differ from
-// what the cached driver was built from (so a rotated secret takes effect
-// even if a caller forgot to touch UpdatedAt). An unknown kind is an
-// EInvalid error; a config the kind refuses is the kind's error.
+// Driver builds the driver of connector c, anew on each call: keeping
+// drivers, and what they hold between calls (a Salesforce OAuth token), is
+// Cache's job. An unknown kind is an EInvalid error; a config the kind
+// refuses is the kind's error.
 func (r *Registry) Driver(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
 	k, ok := r.kinds[c.Kind]
 	if !ok {
 		return nil, plaudit.Errorf(plaudit.EInvalid, "connector kind %q is not supported", c.Kind)
 	}
-	version := fingerprint(c)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if e, ok := r.drivers[c.ID]; ok && e.version == version {
-		return e.driver, nil
-	}
-	d, err := k.New(c, deps)
-	if err != nil {
-		delete(r.drivers, c.ID)
-		return nil, err
-	}
-	r.drivers[c.ID] = cached{version: version, driver: d}
-	return d, nil
-}
-
-// Forget drops the cached driver of a connector, for when it is deleted.
-func (r *Registry) Forget(connectorID string) {
-	r.mu.Lock()
-	delete(r.drivers, connectorID)
-	r.mu.Unlock()
-}
-
-// fingerprint identifies the version of a connector a driver is built
-// from. Secrets enter only through a hash.
-func fingerprint(c plaudit.Connector) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", c.Kind, c.UpdatedAt.UTC().Format(time.RFC3339Nano))
-	h.Write(c.Config)
-	keys := make([]string, 0, len(c.Secrets))
-	for k := range c.Secrets {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(h, "\x00%q=%q", k, c.Secrets[k])
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return k.New(c, deps)
 }
 
 // SplitConfig separates what an admin sent as a connector's config into

@@ -62,45 +62,21 @@ func TestNewRegistryRefusesBadKinds(t *testing.T) {
 	}
 }
 
-func TestDriverCache(t *testing.T) {
+// TestDriverBuilds: the registry keeps nothing, so a deleted connector's
+// credentials stay nowhere in it (Cache keeps drivers for a while).
+func TestDriverBuilds(t *testing.T) {
 	r := Default()
 	c := zendeskConnector()
 	d1, err := r.Driver(c, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d2, _ := r.Driver(c, deps)
-	if d1 != d2 {
-		t.Error("same connector, new driver: cached state (tokens) would be lost")
+	d2, err := r.Driver(c, deps)
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	changed := c
-	changed.UpdatedAt = c.UpdatedAt.Add(time.Second)
-	d3, _ := r.Driver(changed, deps)
-	if d3 == d1 {
-		t.Error("changed connector kept its old driver")
-	}
-	if d4, _ := r.Driver(changed, deps); d4 != d3 {
-		t.Error("the new driver is not cached")
-	}
-
-	// A rotated secret counts as a change, even with the same UpdatedAt.
-	rotated := changed
-	rotated.Secrets = map[string]string{"api_token": "t", "signing_secret": "s2"}
-	if d5, _ := r.Driver(rotated, deps); d5 == d3 {
-		t.Error("rotated secret kept the old driver")
-	}
-
-	// Another connector gets its own driver.
-	other := c
-	other.ID = "con_2"
-	if d6, _ := r.Driver(other, deps); d6 == d1 {
-		t.Error("two connectors share a driver")
-	}
-
-	r.Forget(c.ID)
-	if d7, _ := r.Driver(rotated, deps); d7 == nil {
-		t.Error("no driver after Forget")
+	if d1 == d2 {
+		t.Error("the registry returned a kept driver")
 	}
 }
 
@@ -127,8 +103,7 @@ func TestDriverConcurrent(t *testing.T) {
 	r := Default()
 	c := zendeskConnector()
 	var wg sync.WaitGroup
-	got := make([]plaudit.Driver, 32)
-	for i := range got {
+	for i := 0; i < 32; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -141,16 +116,10 @@ func TestDriverConcurrent(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			got[i] = d
 			_, _ = d.Receive(context.Background(), plaudit.Delivery{Body: []byte(`{}`)})
 		}(i)
 	}
 	wg.Wait()
-	for i := 2; i < len(got); i++ {
-		if got[i] != got[i%2] {
-			t.Fatalf("goroutine %d got another driver", i)
-		}
-	}
 }
 
 func TestEveryKindValidatesItsExample(t *testing.T) {

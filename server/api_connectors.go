@@ -175,7 +175,6 @@ func (s *Server) deleteConnector(c *fiber.Ctx) error {
 	if err := s.cfg.Store.DeleteConnector(c.UserContext(), tenantID(c), id); err != nil {
 		return err
 	}
-	s.cfg.Kinds.Forget(id) // drop the cached driver and its credentials
 	s.conns.forget(id)
 	s.audit(c, tenantID(c), actor(c), "connector.delete", id, "")
 	return c.SendStatus(fiber.StatusNoContent)

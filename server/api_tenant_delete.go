@@ -51,9 +51,6 @@ func (s *Server) deleteTenant(c *fiber.Ctx) error {
 // on their own within seconds.
 func (s *Server) forgetTenant(tenantID string, cons []plaudit.Connector) {
 	for _, con := range cons {
-		if s.cfg.Kinds != nil {
-			s.cfg.Kinds.Forget(con.ID)
-		}
 		s.conns.forget(con.ID)
 	}
 	s.conns.mu.Lock()

@@ -376,21 +376,37 @@ func runSalesforce(t *testing.T, env map[string]string) {
 		t.Errorf("auth %q after %d token requests, want the first token", cc.Auth, sf.Grants())
 	}
 
-	// The session expires; Lukas adds a long comment. The refused call is
-	// made again with a new token, and the comment is cut to 4000 bytes.
+	// The session expires; Lukas adds a long comment. A worker that kept
+	// the driver has its call refused and makes it again with a new token;
+	// one that builds the driver for this writeback asks for a token first
+	// (connectors.Registry builds anew; connectors.Cache keeps drivers for
+	// seconds). Either way one new token is asked for, no call with the
+	// old one gets through, and the comment is cut to 4000 bytes.
 	sf.Expire()
 	comment := "Sehr hilfsbereit, danke! " + strings.Repeat("€", 1900)
 	answerPage(t, g, lukas, url.Values{"step": {"more"}, "comment": {comment}})
-	eventually(t, 15*time.Second, "the writeback of Lukas's comment", func() bool { return len(sf.Calls(sfCaseLukas)) >= 5 })
+	eventually(t, 15*time.Second, "the writeback of Lukas's comment", func() bool {
+		calls := sf.Calls(sfCaseLukas)
+		return len(calls) >= 4 && calls[len(calls)-1].Method == "POST"
+	})
 	calls = sf.Calls(sfCaseLukas)
-	if len(calls) != 5 || calls[2].Auth != "Bearer "+sfOrg15+"!tok-1" || calls[3].Auth != "Bearer "+sfOrg15+"!tok-2" || sf.Grants() != 2 {
-		t.Fatalf("calls after the session expired: %d, auth %q then %q, %d token requests; want the PATCH refused, a new token, the PATCH again",
-			len(calls), calls[2].Auth, calls[3].Auth, sf.Grants())
+	after := calls[2:]
+	if len(after) == 3 && after[0].Method == "PATCH" && after[0].Auth == "Bearer "+sfOrg15+"!tok-1" {
+		after = after[1:] // refused: the session had expired
 	}
-	if calls[3].Body["Plaudit_Comment__c"] != comment || calls[3].Body["Plaudit_Rating__c"] != 5.0 {
-		t.Errorf("update PATCH %v, want rating and comment", calls[3].Body)
+	if len(after) != 2 || after[0].Method != "PATCH" || after[0].Auth != "Bearer "+sfOrg15+"!tok-2" ||
+		after[1].Auth != "Bearer "+sfOrg15+"!tok-2" || sf.Grants() != 2 {
+		var seen []string
+		for _, c := range after {
+			seen = append(seen, c.Method+" "+c.Auth)
+		}
+		t.Fatalf("calls after the session expired: %q, %d token requests; want the update and the comment with a new token",
+			seen, sf.Grants())
 	}
-	body := str(calls[4].Body["CommentBody"])
+	if after[0].Body["Plaudit_Comment__c"] != comment || after[0].Body["Plaudit_Rating__c"] != 5.0 {
+		t.Errorf("update PATCH %v, want rating and comment", after[0].Body)
+	}
+	body := str(after[1].Body["CommentBody"])
 	if len(body) > 4000 || len(body) < 3990 || !utf8.ValidString(body) || !strings.HasPrefix(body, "Feedback updated via Plaudit: 5/5") {
 		t.Errorf("update CaseComment of %d bytes (valid UTF-8 %v): %.60q", len(body), utf8.ValidString(body), body)
 	}

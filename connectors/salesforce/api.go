@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/note"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // MaxCommentBody is the most a CaseComment's CommentBody may hold.
@@ -81,9 +83,9 @@ func (c *Client) fetchToken(ctx context.Context) (*token, int, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, connkit.TransportError("salesforce", "token request", err)
+		return nil, 0, httpx.TransportError("salesforce", "token request", err)
 	}
-	answer := connkit.ReadAnswer(resp)
+	answer := httpx.ReadBody(resp)
 	if err := classifyToken(resp, answer); err != nil {
 		return nil, resp.StatusCode, err
 	}
@@ -96,7 +98,7 @@ func (c *Client) fetchToken(ctx context.Context) (*token, int, error) {
 	}
 	// The bearer token goes to instance_url: it must be https (or
 	// loopback in development), whatever the answer says.
-	instance, err := connkit.APIURL("instance_url", tr.InstanceURL)
+	instance, err := connconfig.APIURL("instance_url", tr.InstanceURL)
 	if err != nil {
 		return nil, resp.StatusCode, plaudit.Permanent("salesforce: token answer has an instance_url that is not https", fmt.Errorf("salesforce: instance_url: %w", err))
 	}
@@ -160,7 +162,7 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 		ParentID    string `json:"ParentId"`
 		CommentBody string `json:"CommentBody"`
 		IsPublished bool   `json:"IsPublished"`
-	}{caseID, connkit.CutUTF8(connkit.Note(w), MaxCommentBody), false}
+	}{caseID, note.CutUTF8(note.Text(w), MaxCommentBody), false}
 	return c.rest(ctx, http.MethodPost, "/sobjects/CaseComment", comment, "add case comment")
 }
 
@@ -196,9 +198,9 @@ func (c *Client) rest(ctx context.Context, method, path string, payload any, op 
 		req.Header.Set("Accept", "application/json")
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return 0, connkit.TransportError("salesforce", op, err)
+			return 0, httpx.TransportError("salesforce", op, err)
 		}
-		answer := connkit.ReadAnswer(resp)
+		answer := httpx.ReadBody(resp)
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
 			c.dropToken(tok)
 			continue
@@ -214,10 +216,12 @@ var retryableCodes = map[string]bool{
 	"QUERY_TIMEOUT": true,
 }
 
-// classify turns a REST answer into nil (2xx), a RetryAfterError (API
-// limits, 429, 503), a plain error that the worker retries (5xx, row
-// locks) or a PermanentError whose reason names Salesforce's errorCode.
-// Salesforce's messages are not kept: they quote field values.
+// classify turns a REST answer into Plaudit's error contract (see
+// httpx.Classify), with what Salesforce adds to it: a spent API limit
+// (REQUEST_LIMIT_EXCEEDED, a 403) and any 503 are waited out like a 429,
+// row locks and the like are retried, and a refusal's reason names
+// Salesforce's errorCode. Salesforce's messages are not kept: they quote
+// field values.
 func classify(op string, resp *http.Response, answer []byte) error {
 	status := resp.StatusCode
 	if status >= 200 && status < 300 {
@@ -225,18 +229,18 @@ func classify(op string, resp *http.Response, answer []byte) error {
 	}
 	code := errorCode(answer)
 	base := fmt.Errorf("salesforce: %s: status %d %s", op, status, code)
+	reason := fmt.Sprintf("%s rejected (%d)", op, status)
 	switch {
-	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable ||
-		code == "REQUEST_LIMIT_EXCEEDED":
-		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
-	case status >= 500 || retryableCodes[code]:
+	case status == http.StatusServiceUnavailable || code == "REQUEST_LIMIT_EXCEEDED":
+		return unavailable(resp, base)
+	case retryableCodes[code]:
 		return base
 	case status == http.StatusUnauthorized:
-		return plaudit.Permanent("salesforce: authentication failed (401 "+or(code, "INVALID_SESSION_ID")+")", base)
+		reason = "authentication failed (401 " + or(code, "INVALID_SESSION_ID") + ")"
 	case code != "":
-		return plaudit.Permanent(fmt.Sprintf("salesforce: %s rejected (%d %s)", op, status, code), base)
+		reason = fmt.Sprintf("%s rejected (%d %s)", op, status, code)
 	}
-	return plaudit.Permanent(fmt.Sprintf("salesforce: %s rejected (%d)", op, status), base)
+	return httpx.Classify("salesforce", status, resp.Header.Get("Retry-After"), base, reason)
 }
 
 // classifyToken does the same for the token endpoint, whose errors are
@@ -250,17 +254,23 @@ func classifyToken(resp *http.Response, answer []byte) error {
 		Error string `json:"error"`
 	}
 	_ = json.Unmarshal(answer, &e)
-	code := connkit.Code(e.Error)
+	code := httpx.SafeCode(e.Error)
 	base := fmt.Errorf("salesforce: token request: status %d %s", status, code)
-	switch {
-	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
-		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
-	case status >= 500:
-		return base
-	case code != "":
-		return plaudit.Permanent(fmt.Sprintf("salesforce: token request rejected (%s)", code), base)
+	if status == http.StatusServiceUnavailable {
+		return unavailable(resp, base)
 	}
-	return plaudit.Permanent(fmt.Sprintf("salesforce: token request rejected (%d)", status), base)
+	reason := fmt.Sprintf("token request rejected (%d)", status)
+	if code != "" {
+		reason = fmt.Sprintf("token request rejected (%s)", code)
+	}
+	return httpx.Classify("salesforce", status, resp.Header.Get("Retry-After"), base, reason)
+}
+
+// unavailable is a RetryAfterError for an answer that says Salesforce
+// cannot take more now, with or without Retry-After: hammering an org
+// whose limits are spent only spends them further.
+func unavailable(resp *http.Response, base error) error {
+	return &plaudit.RetryAfterError{After: httpx.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), Err: base}
 }
 
 // errorCode reads the first errorCode of a REST error answer:
@@ -270,13 +280,13 @@ func errorCode(answer []byte) string {
 		ErrorCode string `json:"errorCode"`
 	}
 	if json.Unmarshal(answer, &list) == nil && len(list) > 0 {
-		return connkit.Code(list[0].ErrorCode)
+		return httpx.SafeCode(list[0].ErrorCode)
 	}
 	var one struct {
 		ErrorCode string `json:"errorCode"`
 	}
 	if json.Unmarshal(answer, &one) == nil {
-		return connkit.Code(one.ErrorCode)
+		return httpx.SafeCode(one.ErrorCode)
 	}
 	return ""
 }

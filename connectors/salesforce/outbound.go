@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 )
 
 // XML namespaces of an Outbound Message.
@@ -206,7 +206,7 @@ func (c *Client) interaction(i int, n Notification) (plaudit.Interaction, error)
 		Source:     Name,
 		ExternalID: caseID,
 		Event:      event,
-		Channel:    connkit.Channel(cut(n.Fields["Origin"], 100)),
+		Channel:    inbound.Channel(cut(n.Fields["Origin"], 100)),
 		Customer: plaudit.Customer{
 			Name:  cut(pick(fm.CustomerName, "SuppliedName"), 200),
 			Email: cut(pick(fm.CustomerEmail, "ContactEmail", "SuppliedEmail"), 320),

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 )
 
 // Name is the connector kind.
@@ -106,7 +106,7 @@ func Kind() plaudit.Kind {
 // configured.
 func parseConfig(raw json.RawMessage, secrets map[string]string) (config, *rsa.PrivateKey, error) {
 	var cfg config
-	if err := connkit.DecodeConfig(raw, &cfg, []string{SecretClientSecret, SecretPrivateKey}); err != nil {
+	if err := connconfig.Decode(raw, &cfg, []string{SecretClientSecret, SecretPrivateKey}); err != nil {
 		return cfg, nil, err
 	}
 	if err := checkFieldMapKeys(raw); err != nil {
@@ -122,7 +122,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, *rsa.P
 	if strings.TrimSpace(cfg.LoginURL) == "" {
 		cfg.LoginURL = DefaultLoginURL
 	}
-	u, err := connkit.APIURL("login_url", cfg.LoginURL)
+	u, err := connconfig.APIURL("login_url", cfg.LoginURL)
 	if err != nil {
 		return cfg, nil, err
 	}

@@ -25,7 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/note"
 	"github.com/plaudit/plaudit/egress"
 )
 
@@ -746,7 +746,7 @@ func TestCommentBodyCutOnRuneBoundary(t *testing.T) {
 	if err := json.Unmarshal([]byte(bodies[0]), &got); err != nil {
 		t.Fatal(err)
 	}
-	full := connkit.Note(writeback(long))
+	full := note.Text(writeback(long))
 	if len(got.CommentBody) > MaxCommentBody || len(got.CommentBody) < MaxCommentBody-3 ||
 		!utf8.ValidString(got.CommentBody) || !strings.HasPrefix(full, got.CommentBody) {
 		t.Errorf("comment body of %d bytes (valid UTF-8: %v)", len(got.CommentBody), utf8.ValidString(got.CommentBody))

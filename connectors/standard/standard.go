@@ -20,7 +20,8 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -82,11 +83,11 @@ type parsed struct {
 func parse(raw json.RawMessage, secrets map[string]string) (parsed, error) {
 	var cfg config
 	var p parsed
-	if err := connkit.DecodeConfig(raw, &cfg, secretFields); err != nil {
+	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
 		return p, err
 	}
 	if strings.TrimSpace(cfg.CallbackURL) != "" {
-		u, err := connkit.APIURL("callback_url", cfg.CallbackURL)
+		u, err := connconfig.APIURL("callback_url", cfg.CallbackURL)
 		if err != nil {
 			return p, err
 		}
@@ -305,32 +306,23 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 	req.Header.Set(standardwebhooks.HeaderWebhookSignature, strings.Join(sigs, " "))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, connkit.TransportError("standard", "callback", err)
+		return 0, httpx.TransportError("standard", "callback", err)
 	}
-	connkit.ReadAnswer(resp)
+	httpx.ReadBody(resp)
 	return resp.StatusCode, classify(resp)
 }
 
 // classify: 2xx is done; 429, 408 and 5xx are retried (honouring
-// Retry-After); a redirect or any other answer is permanent, since the
-// receiver said no or the URL is wrong.
+// Retry-After, see httpx.Classify); a redirect or any other answer is
+// permanent, since the receiver said no or the URL is wrong.
 func classify(resp *http.Response) error {
 	code := resp.StatusCode
-	base := fmt.Errorf("standard: callback: status %d", code)
-	switch {
-	case code >= 200 && code < 300:
-		return nil
-	case code == http.StatusTooManyRequests:
-		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
-	case code >= 500 || code == http.StatusRequestTimeout:
-		if resp.Header.Get("Retry-After") != "" {
-			return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
-		}
-		return base
-	case code >= 300 && code < 400:
-		return plaudit.Permanent(fmt.Sprintf("standard: callback was redirected (%d); redirects are not followed", code), base)
+	reason := fmt.Sprintf("callback rejected (%d)", code)
+	if code >= 300 && code < 400 {
+		reason = fmt.Sprintf("callback was redirected (%d); redirects are not followed", code)
 	}
-	return plaudit.Permanent(fmt.Sprintf("standard: callback rejected (%d)", code), base)
+	base := fmt.Errorf("standard: callback: status %d", code)
+	return httpx.Classify("standard", code, resp.Header.Get("Retry-After"), base, reason)
 }
 
 func first(vs ...string) string {

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
+	"github.com/plaudit/plaudit/connectors/internal/note"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // apiTicket is the part of a Zendesk ticket that Enrich reads.
@@ -23,7 +25,7 @@ type apiTicket struct {
 	AssigneeID  *int64   `json:"assignee_id"`
 	Tags        []string `json:"tags"`
 	Via         struct {
-		Channel connkit.String `json:"channel"`
+		Channel inbound.String `json:"channel"`
 	} `json:"via"`
 }
 
@@ -44,7 +46,7 @@ type apiUser struct {
 // so a ticket reopened since the event is not taken for a solve.
 func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 	id := strings.TrimSpace(in.ExternalID)
-	if !connkit.Digits(id) {
+	if !inbound.Digits(id) {
 		return plaudit.Permanent("zendesk: ticket id is not valid", fmt.Errorf("zendesk: enrich: ticket id is not a number"))
 	}
 	var tr struct {
@@ -78,7 +80,7 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 	if t.Status != "" {
 		in.Event = StatusEvent(t.Status)
 	}
-	if ch := connkit.Channel(t.Via.Channel.Trim()); ch != "" {
+	if ch := inbound.Channel(t.Via.Channel.Trim()); ch != "" {
 		in.Channel = ch
 	}
 	if t.Tags != nil {
@@ -129,7 +131,7 @@ func timeZone(u apiUser) string {
 // tags, in one update.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 	id := ticketID(w)
-	if !connkit.Digits(id) {
+	if !inbound.Digits(id) {
 		return plaudit.Permanent("zendesk: ticket id is not valid", fmt.Errorf("zendesk: writeback: ticket id is not a number"))
 	}
 	type field struct {
@@ -147,7 +149,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 			AdditionalTags []string `json:"additional_tags,omitempty"`
 		} `json:"ticket"`
 	}
-	update.Ticket.Comment = comment{Body: connkit.Note(w), Public: false}
+	update.Ticket.Comment = comment{Body: note.Text(w), Public: false}
 	if c.cfg.RatingFieldID > 0 && w.Response.Score > 0 {
 		update.Ticket.CustomFields = append(update.Ticket.CustomFields, field{c.cfg.RatingFieldID, w.Response.Score})
 	}
@@ -190,9 +192,9 @@ func (c *Client) call(ctx context.Context, method, path string, payload, out any
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return connkit.TransportError("zendesk", op, err)
+		return httpx.TransportError("zendesk", op, err)
 	}
-	answer := connkit.ReadAnswer(resp)
+	answer := httpx.ReadBody(resp)
 	if err := classify(op, resp, answer); err != nil {
 		return err
 	}
@@ -204,42 +206,44 @@ func (c *Client) call(ctx context.Context, method, path string, payload, out any
 	return nil
 }
 
-// classify turns a Zendesk answer into nil (2xx), a RetryAfterError (429,
-// or 503 with Retry-After), a plain error that the worker retries (5xx,
-// 409 conflicts), or a PermanentError with a short reason. Zendesk's error
-// texts are not kept: they may quote ticket data.
+// classify turns a Zendesk answer into Plaudit's error contract (see
+// httpx.Classify): a 409 conflict, two updates of one ticket at once, is
+// retried, and the refusals an admin can fix get a reason that says what
+// to fix. Zendesk's error texts are not kept: they may quote ticket data.
 func classify(op string, resp *http.Response, answer []byte) error {
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		return nil
 	}
 	base := fmt.Errorf("zendesk: %s: status %d", op, code)
-	switch {
-	case code == http.StatusTooManyRequests:
-		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
-	case code == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
-		return &plaudit.RetryAfterError{After: connkit.RetryAfter(resp.Header, time.Now(), connkit.DefaultRetryAfter), Err: base}
-	case code >= 500, code == http.StatusConflict, code == http.StatusRequestTimeout:
+	if code == http.StatusConflict {
 		return base
-	case code == http.StatusUnauthorized:
-		return plaudit.Permanent("zendesk: authentication failed (401)", base)
-	case code == http.StatusForbidden:
-		return plaudit.Permanent("zendesk: permission denied (403)", base)
-	case code == http.StatusNotFound:
-		return plaudit.Permanent("zendesk: ticket not found (404)", base)
-	case code == http.StatusUnprocessableEntity:
+	}
+	return httpx.Classify("zendesk", code, resp.Header.Get("Retry-After"), base, rejection(code, answer))
+}
+
+// rejection says why Zendesk refused a request, for tenant admins.
+func rejection(code int, answer []byte) string {
+	switch code {
+	case http.StatusUnauthorized:
+		return "authentication failed (401)"
+	case http.StatusForbidden:
+		return "permission denied (403)"
+	case http.StatusNotFound:
+		return "ticket not found (404)"
+	case http.StatusUnprocessableEntity:
 		if closedTicket(answer) {
-			return plaudit.Permanent("zendesk: ticket is closed (422)", base)
+			return "ticket is closed (422)"
 		}
 		if e := errorCode(answer); e != "" {
-			return plaudit.Permanent(fmt.Sprintf("zendesk: update rejected (422 %s)", e), base)
+			return fmt.Sprintf("update rejected (422 %s)", e)
 		}
-		return plaudit.Permanent("zendesk: update rejected (422)", base)
+		return "update rejected (422)"
 	}
 	if e := errorCode(answer); e != "" {
-		return plaudit.Permanent(fmt.Sprintf("zendesk: request rejected (%d %s)", code, e), base)
+		return fmt.Sprintf("request rejected (%d %s)", code, e)
 	}
-	return plaudit.Permanent(fmt.Sprintf("zendesk: request rejected (%d)", code), base)
+	return fmt.Sprintf("request rejected (%d)", code)
 }
 
 // errorCode reads Zendesk's {"error":"RecordInvalid", …}.
@@ -252,13 +256,13 @@ func errorCode(answer []byte) string {
 	}
 	var s string
 	if json.Unmarshal(e.Error, &s) == nil {
-		return connkit.Code(s)
+		return httpx.SafeCode(s)
 	}
 	var obj struct {
 		Title string `json:"title"`
 	}
 	if json.Unmarshal(e.Error, &obj) == nil {
-		return connkit.Code(strings.ReplaceAll(obj.Title, " ", ""))
+		return httpx.SafeCode(strings.ReplaceAll(obj.Title, " ", ""))
 	}
 	return ""
 }

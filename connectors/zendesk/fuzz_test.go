@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 )
 
 // FuzzReceive feeds arbitrary bodies, signed or not, through Receive: it
@@ -49,11 +49,11 @@ func FuzzReceive(f *testing.F) {
 				t.Fatalf("dedup key %q", ev.DedupKey)
 			case in.Source != Name:
 				t.Fatalf("source %q", in.Source)
-			case !connkit.Digits(in.ExternalID):
+			case !inbound.Digits(in.ExternalID):
 				t.Fatalf("ticket id %q", in.ExternalID)
 			case in.Event != plaudit.EventSolved && in.Event != plaudit.EventReopened && in.Event != plaudit.EventOther:
 				t.Fatalf("event %q", in.Event)
-			case in.Agent.ExternalID != "" && !connkit.Digits(in.Agent.ExternalID):
+			case in.Agent.ExternalID != "" && !inbound.Digits(in.Agent.ExternalID):
 				t.Fatalf("agent id %q", in.Agent.ExternalID)
 			case len(in.Tags) > maxTags:
 				t.Fatalf("%d tags", len(in.Tags))

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 )
 
 // onePassSeeds are bodies on both sides of Parse's one-pass decoding:
@@ -59,9 +59,9 @@ func FuzzParseOnePass(f *testing.F) {
 	})
 }
 
-// FuzzTextMatchesConnkitString checks the short way of text against
-// connkit.String for any JSON value.
-func FuzzTextMatchesConnkitString(f *testing.F) {
+// FuzzTextMatchesInboundString checks the short way of text against
+// inbound.String for any JSON value.
+func FuzzTextMatchesInboundString(f *testing.F) {
 	for _, s := range []string{`"plain"`, `"with \"escapes\" \u00e9"`, `"caf` + "\xe9" + `"`, `""`, `null`, `12.5`, `true`, `{"a":1}`, `["x"]`, `"  spaced  "`} {
 		f.Add([]byte(s))
 	}
@@ -70,10 +70,10 @@ func FuzzTextMatchesConnkitString(f *testing.F) {
 			return // the decoder hands an unmarshaler only valid values
 		}
 		var got text
-		var want connkit.String
+		var want inbound.String
 		gerr, werr := json.Unmarshal(b, &got), json.Unmarshal(b, &want)
 		if (gerr == nil) != (werr == nil) || string(got) != string(want) {
-			t.Fatalf("%q: text %q (%v), connkit.String %q (%v)", b, got, gerr, want, werr)
+			t.Fatalf("%q: text %q (%v), inbound.String %q (%v)", b, got, gerr, want, werr)
 		}
 	})
 }

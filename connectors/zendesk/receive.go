@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 )
 
 // Webhook signature headers.
@@ -112,7 +112,7 @@ func Parse(body []byte) ([]plaudit.Event, error) {
 // that type says, so that each error names what is wrong.
 func parseSlow(body []byte) ([]plaudit.Event, error) {
 	var probe struct {
-		Type connkit.String `json:"type"`
+		Type inbound.String `json:"type"`
 	}
 	if err := json.Unmarshal(body, &probe); err != nil {
 		var obj map[string]json.RawMessage
@@ -159,11 +159,11 @@ type triggerBody struct {
 	} `json:"assignee"`
 }
 
-// text is connkit.String (a JSON scalar as a string) with a short way for
+// text is inbound.String (a JSON scalar as a string) with a short way for
 // the common value, a string without escapes: the decoder has already
 // checked the literal, so its bytes between the quotes are the value. The
 // rest (escapes, invalid UTF-8, which decoding replaces, numbers, null)
-// goes through connkit.String, so that both give the same result.
+// goes through inbound.String, so that both give the same result.
 type text string
 
 func (s *text) UnmarshalJSON(b []byte) error {
@@ -171,7 +171,7 @@ func (s *text) UnmarshalJSON(b []byte) error {
 		*s = text(b[1 : n-1])
 		return nil
 	}
-	var v connkit.String
+	var v inbound.String
 	if err := v.UnmarshalJSON(b); err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ type tagList []string
 func (t *tagList) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '[' {
-		var list []connkit.String
+		var list []inbound.String
 		if err := json.Unmarshal(b, &list); err != nil {
 			return err
 		}
@@ -211,7 +211,7 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 func parseTrigger(body []byte) ([]plaudit.Event, error) {
 	var tb triggerBody
 	if err := json.Unmarshal(body, &tb); err != nil {
-		return nil, connkit.JSONError(err)
+		return nil, inbound.JSONError(err)
 	}
 	return triggerEvents(body, &tb)
 }
@@ -225,14 +225,14 @@ func triggerEvents(body []byte, tb *triggerBody) ([]plaudit.Event, error) {
 	if id == "" {
 		return nil, plaudit.Errorf(plaudit.EInvalid, "ticket.id is required")
 	}
-	if !connkit.Digits(id) {
+	if !inbound.Digits(id) {
 		return nil, plaudit.Errorf(plaudit.EInvalid, "ticket.id must be a number")
 	}
 	in := plaudit.Interaction{
 		Source:     Name,
 		ExternalID: id,
 		Event:      StatusEvent(tb.Ticket.Status.Trim()),
-		Channel:    connkit.Channel(cut(tb.Ticket.Via.Trim(), maxText)),
+		Channel:    inbound.Channel(cut(tb.Ticket.Via.Trim(), maxText)),
 		Tags:       tags(tb.Ticket.Tags),
 		Brand:      cut(tb.Ticket.Brand.Trim(), maxText),
 	}
@@ -246,7 +246,7 @@ func triggerEvents(body []byte, tb *triggerBody) ([]plaudit.Event, error) {
 	}
 	if a := tb.Assignee; a != nil {
 		aid := a.ID.Trim()
-		if aid != "" && !connkit.Digits(aid) {
+		if aid != "" && !inbound.Digits(aid) {
 			return nil, plaudit.Errorf(plaudit.EInvalid, "assignee.id must be a number")
 		}
 		in.Agent = plaudit.AgentRef{ExternalID: aid, Email: cut(a.Email.Trim(), 320), Name: cut(a.Name.Trim(), maxText)}
@@ -260,13 +260,13 @@ func triggerEvents(body []byte, tb *triggerBody) ([]plaudit.Event, error) {
 
 // eventBody is an event-subscription body ("zen:event-type:ticket.…").
 type eventBody struct {
-	ID      connkit.String `json:"id"`
-	Subject connkit.String `json:"subject"`
+	ID      inbound.String `json:"id"`
+	Subject inbound.String `json:"subject"`
 	Detail  struct {
-		ID          connkit.String  `json:"id"`
-		Status      connkit.String  `json:"status"`
-		AssigneeID  connkit.String  `json:"assignee_id"`
-		RequesterID connkit.String  `json:"requester_id"`
+		ID          inbound.String  `json:"id"`
+		Status      inbound.String  `json:"status"`
+		AssigneeID  inbound.String  `json:"assignee_id"`
+		RequesterID inbound.String  `json:"requester_id"`
 		Tags        tagList         `json:"tags"`
 		Via         json.RawMessage `json:"via"`
 	} `json:"detail"`
@@ -281,7 +281,7 @@ func parseEvent(body []byte, typ string) ([]plaudit.Event, error) {
 	}
 	var eb eventBody
 	if err := json.Unmarshal(body, &eb); err != nil {
-		return nil, connkit.JSONError(err)
+		return nil, inbound.JSONError(err)
 	}
 	id := eb.Detail.ID.Trim()
 	if id == "" {
@@ -290,7 +290,7 @@ func parseEvent(body []byte, typ string) ([]plaudit.Event, error) {
 	if id == "" {
 		return nil, plaudit.Errorf(plaudit.EInvalid, "ticket.id is required")
 	}
-	if !connkit.Digits(id) {
+	if !inbound.Digits(id) {
 		return nil, plaudit.Errorf(plaudit.EInvalid, "ticket.id must be a number")
 	}
 
@@ -307,13 +307,13 @@ func parseEvent(body []byte, typ string) ([]plaudit.Event, error) {
 		Source:     Name,
 		ExternalID: id,
 		Event:      event,
-		Channel:    connkit.Channel(cut(viaChannel(eb.Detail.Via), maxText)),
+		Channel:    inbound.Channel(cut(viaChannel(eb.Detail.Via), maxText)),
 		Tags:       tags(eb.Detail.Tags),
 		// The body names the requester and assignee by id only: the
 		// worker reads them through the API (Enrich) before deciding.
 		NeedsEnrich: event != plaudit.EventOther,
 	}
-	if aid := eb.Detail.AssigneeID.Trim(); connkit.Digits(aid) {
+	if aid := eb.Detail.AssigneeID.Trim(); inbound.Digits(aid) {
 		in.Agent.ExternalID = aid
 	}
 	in.DedupKey = cut(eb.ID.Trim(), maxText)
@@ -334,12 +334,12 @@ func currentStatus(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &ev) != nil || len(ev.Current) == 0 {
 		return ""
 	}
-	var s connkit.String
+	var s inbound.String
 	if json.Unmarshal(ev.Current, &s) == nil {
 		return s.Trim()
 	}
 	var obj struct {
-		Status connkit.String `json:"status"`
+		Status inbound.String `json:"status"`
 	}
 	if json.Unmarshal(ev.Current, &obj) == nil {
 		return obj.Status.Trim()
@@ -350,12 +350,12 @@ func currentStatus(raw json.RawMessage) string {
 // viaChannel reads via as {"channel":"email"} or as a plain string.
 func viaChannel(raw json.RawMessage) string {
 	var obj struct {
-		Channel connkit.String `json:"channel"`
+		Channel inbound.String `json:"channel"`
 	}
 	if json.Unmarshal(raw, &obj) == nil && obj.Channel != "" {
 		return obj.Channel.Trim()
 	}
-	var s connkit.String
+	var s inbound.String
 	if json.Unmarshal(raw, &s) == nil {
 		return s.Trim()
 	}

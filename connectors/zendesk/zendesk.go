@@ -16,7 +16,7 @@ import (
 	"unicode"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/connkit"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 )
 
 // Name is the connector kind.
@@ -70,7 +70,7 @@ func Kind() plaudit.Kind {
 // and returns it with the API base URL.
 func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string, error) {
 	var cfg config
-	if err := connkit.DecodeConfig(raw, &cfg, []string{SecretAPIToken, SecretSigningSecret}); err != nil {
+	if err := connconfig.Decode(raw, &cfg, []string{SecretAPIToken, SecretSigningSecret}); err != nil {
 		return cfg, "", err
 	}
 	cfg.Subdomain = strings.ToLower(strings.TrimSpace(cfg.Subdomain))
@@ -78,7 +78,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string
 	var base string
 	switch {
 	case strings.TrimSpace(cfg.BaseURL) != "":
-		u, err := connkit.APIURL("base_url", cfg.BaseURL)
+		u, err := connconfig.APIURL("base_url", cfg.BaseURL)
 		if err != nil {
 			return cfg, "", err
 		}

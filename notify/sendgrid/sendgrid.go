@@ -16,6 +16,7 @@ import (
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/httpx"
 	"github.com/plaudit/plaudit/notify"
 )
 
@@ -172,7 +173,7 @@ func classify(resp *rest.Response) error {
 		pe.Detail = safeField(field)
 		reason = "400 " + fieldReason(field)
 	}
-	return notify.Classify(pe, header(resp.Headers, "Retry-After"), reason)
+	return httpx.Classify(pe.Provider, pe.Status, header(resp.Headers, "Retry-After"), pe, reason)
 }
 
 // fieldReason names what SendGrid refused, for tenant admins.

@@ -19,6 +19,7 @@ import (
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/httpx"
 	"github.com/plaudit/plaudit/notify"
 )
 
@@ -205,7 +206,7 @@ func classify(err error, status int, retryAfter string) error {
 	} else if code != 0 {
 		reason = fmt.Sprintf("%d error code %d", status, code)
 	}
-	return notify.Classify(pe, retryAfter, reason)
+	return httpx.Classify(pe.Provider, pe.Status, retryAfter, pe, reason)
 }
 
 // rebased is twilio-go's client with the API host replaced: the v2010

@@ -1,4 +1,6 @@
-package connkit
+// Package note writes the text of the private note that a response
+// becomes on a ticket, the same for every helpdesk.
+package note
 
 import (
 	"strconv"
@@ -8,7 +10,7 @@ import (
 	"github.com/plaudit/plaudit"
 )
 
-// Note is the internal note written to a ticket for a response, in
+// Text is the internal note written to a ticket for a response, in
 // English, the working language of most support teams' tools:
 //
 //	Customer feedback via Plaudit: 5/5 ★★★★★
@@ -19,7 +21,7 @@ import (
 //
 // A later addition to a response already written back starts with
 // "Feedback updated via Plaudit". Lines without content are left out.
-func Note(w plaudit.Writeback) string {
+func Text(w plaudit.Writeback) string {
 	r := w.Response
 	var b strings.Builder
 	if w.Update {

@@ -1,0 +1,112 @@
+// Package connconfig decodes a connector's public config with errors that
+// name the field an admin got wrong, and checks the base URLs that
+// credentials are sent to.
+package connconfig
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/url"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/plaudit/plaudit"
+)
+
+// Decode decodes a connector's public config (a JSON object; empty or
+// null counts as {}) into dst, a pointer to a struct with json tags. An
+// unknown key, or a value of the wrong type, is an EInvalid *Error naming
+// the field ("config.rating_field_id must be a number"). Keys listed in
+// secretFields are skipped: they belong in the secrets map, and a config
+// that still carries them is not wrong.
+func Decode(raw json.RawMessage, dst any, secretFields []string) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		raw = []byte("{}")
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return plaudit.Errorf(plaudit.EInvalid, "config must be a JSON object")
+	}
+	known := map[string]bool{}
+	for _, f := range secretFields {
+		known[f] = true
+	}
+	t := reflect.TypeOf(dst).Elem()
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			known[name] = true
+		}
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			return plaudit.Errorf(plaudit.EInvalid, "config.%s is not a known setting", k)
+		}
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return plaudit.Errorf(plaudit.EInvalid, "config.%s must be %s", te.Field, typeName(te.Type))
+		}
+		return plaudit.Errorf(plaudit.EInvalid, "config must be a JSON object")
+	}
+	return nil
+}
+
+// typeName says what a Go type is in words an admin knows. The inbound
+// package has its own copy for webhook bodies: a little copying rather
+// than a dependency between the two.
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	}
+	return "a number"
+}
+
+// APIURL checks a configured base URL that credentials are sent to: it
+// must be https, or http to a loopback host (local development and
+// tests), with no query or fragment. It returns the URL without a
+// trailing slash.
+func APIURL(field, raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", plaudit.Errorf(plaudit.EInvalid, "config.%s must be an https URL", field)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !loopback(u.Hostname()) {
+			return "", plaudit.Errorf(plaudit.EInvalid, "config.%s must be an https URL", field)
+		}
+	default:
+		return "", plaudit.Errorf(plaudit.EInvalid, "config.%s must be an https URL", field)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,35 @@
+package note
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/plaudit/plaudit"
+)
+
+func TestText(t *testing.T) {
+	w := plaudit.Writeback{Response: plaudit.Response{Score: 5, Comment: " quick and kind ",
+		Excellence: []string{"friendly", "went_extra_mile"}, Improvement: []string{"speed"}, Reward: true}}
+	want := "Customer feedback via Plaudit: 5/5 ★★★★★\nComment: quick and kind\nStrengths: friendly, went extra mile\nTo improve: speed\nReward: yes"
+	if got := Text(w); got != want {
+		t.Errorf("note\n%s\nwant\n%s", got, want)
+	}
+	w = plaudit.Writeback{Update: true, Response: plaudit.Response{Score: 2, Test: true}}
+	if got := Text(w); got != "Feedback updated via Plaudit: 2/5 ★★☆☆☆ (test)" {
+		t.Errorf("update note %q", got)
+	}
+	w = plaudit.Writeback{Response: plaudit.Response{Comment: "just words"}}
+	if got := Text(w); got != "Customer feedback via Plaudit: no score\nComment: just words" {
+		t.Errorf("no-score note %q", got)
+	}
+}
+
+func TestCutUTF8(t *testing.T) {
+	s := "ab€d" // € is 3 bytes: a b [e2 82 ac] d
+	for n, want := range map[int]string{0: "", 1: "a", 2: "ab", 3: "ab", 4: "ab", 5: "ab€", 6: "ab€d", 100: "ab€d", -1: ""} {
+		got := CutUTF8(s, n)
+		if got != want || !utf8.ValidString(got) {
+			t.Errorf("CutUTF8(%q, %d) = %q, want %q", s, n, got, want)
+		}
+	}
+}
