@@ -53,13 +53,14 @@ func (w *Worker) HandleInteraction(ctx context.Context, t *asynq.Task) error {
 }
 
 func (w *Worker) enrich(ctx context.Context, in *plaudit.Interaction) error {
-	con, err := w.Store.GetConnector(ctx, in.TenantID, in.ConnectorID)
-	if err != nil {
+	con, d, err := w.connector(ctx, in.TenantID, in.ConnectorID)
+	switch {
+	case plaudit.IsNotFound(err):
 		return permanentIfNotFound(err, "connector deleted")
-	}
-	d, err := w.Drivers.Driver(con, w.DriverDeps)
-	if err != nil {
+	case err != nil && con.ID != "":
 		return fmt.Errorf("driver %s: %w", con.Kind, asynq.SkipRetry)
+	case err != nil:
+		return err
 	}
 	e, ok := d.(plaudit.Enricher)
 	if !ok {

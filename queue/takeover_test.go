@@ -117,7 +117,7 @@ func TestOrphanedWritebackIsTakenOverOnce(t *testing.T) {
 	ctx := context.Background()
 	con, resp := f.answered(t, "zendesk")
 	drv := &heldDriver{release: make(chan struct{})}
-	f.w.Drivers = driverMap{con.ID: drv}
+	f.w.Connectors = stubConnectors{f.st, driverMap{con.ID: drv}}
 	e, err := StartEmbedded()
 	must(t, err)
 	t.Cleanup(e.Close)

@@ -20,7 +20,6 @@ import (
 type Store interface {
 	GetTenant(ctx context.Context, id string) (plaudit.Tenant, error)
 	ListTenants(ctx context.Context) ([]plaudit.Tenant, error)
-	GetConnector(ctx context.Context, tenantID, id string) (plaudit.Connector, error)
 	GetAgent(ctx context.Context, tenantID, id string) (plaudit.Agent, error)
 	FindAgent(ctx context.Context, tenantID, kind, externalID, email string) (plaudit.Agent, error)
 	GetInteraction(ctx context.Context, tenantID, id string) (plaudit.Interaction, error)
@@ -52,17 +51,29 @@ type Store interface {
 
 var _ Store = (*store.Store)(nil)
 
-// Drivers builds connector drivers (connectors.Registry).
-type Drivers interface {
-	Driver(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error)
+// Connectors gives a connector and its driver by id
+// (connectors.Cache, whose entries leave memory within seconds of a
+// change). A connector whose config its kind refuses comes with the
+// kind's error.
+type Connectors interface {
+	Get(ctx context.Context, id string) (plaudit.Connector, plaudit.Driver, error)
+}
+
+// connector returns one of a tenant's connectors and its driver; another
+// tenant's is not found.
+func (w *Worker) connector(ctx context.Context, tenantID, id string) (plaudit.Connector, plaudit.Driver, error) {
+	con, d, err := w.Connectors.Get(ctx, id)
+	if con.ID != "" && con.TenantID != tenantID {
+		return plaudit.Connector{}, nil, plaudit.Errorf(plaudit.ENotFound, "connector not found")
+	}
+	return con, d, err
 }
 
 // Worker handles Plaudit's tasks.
 type Worker struct {
 	Store       Store
 	Queue       *Client
-	Drivers     Drivers
-	DriverDeps  plaudit.DriverDeps
+	Connectors  Connectors
 	Email       notify.EmailSender
 	SMS         notify.SMSSender
 	Metrics     *metrics.Metrics

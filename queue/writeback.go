@@ -69,14 +69,13 @@ func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
 	if in.ConnectorID == "" {
 		return w.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, resp.Version, plaudit.WritebackNone, "")
 	}
-	con, err := w.Store.GetConnector(ctx, resp.TenantID, in.ConnectorID)
+	con, d, err := w.connector(ctx, resp.TenantID, in.ConnectorID)
 	if plaudit.IsNotFound(err) {
-		return w.writebackFailed(ctx, resp, "", plaudit.Permanent("connector deleted", nil))
+		return w.writebackFailed(ctx, resp, "", plaudit.Permanent("connector deleted or disabled", nil))
 	}
-	if err != nil {
+	if err != nil && con.ID == "" {
 		return err
 	}
-	d, err := w.Drivers.Driver(con, w.DriverDeps)
 	if err != nil {
 		err = plaudit.Permanent("connector misconfigured", err)
 		w.logDelivery(ctx, con, resp, 0, err)

@@ -65,11 +65,23 @@ func (d plainDriver) Writeback(context.Context, plaudit.Writeback) error { retur
 
 type driverMap map[string]plaudit.Driver
 
-func (m driverMap) Driver(c plaudit.Connector, _ plaudit.DriverDeps) (plaudit.Driver, error) {
-	if d, ok := m[c.ID]; ok {
-		return d, nil
+// stubConnectors serves connectors from the store with drivers from a map,
+// as connectors.Cache does with the registry's; a connector missing from
+// the map is one whose config its kind refuses.
+type stubConnectors struct {
+	st *store.Store
+	m  driverMap
+}
+
+func (c stubConnectors) Get(ctx context.Context, id string) (plaudit.Connector, plaudit.Driver, error) {
+	con, err := c.st.ConnectorByID(ctx, id)
+	if err != nil {
+		return con, nil, err
 	}
-	return nil, plaudit.Errorf(plaudit.EInvalid, "config.callback_url must be an https URL")
+	if d, ok := c.m[id]; ok {
+		return con, d, nil
+	}
+	return con, nil, plaudit.Errorf(plaudit.EInvalid, "config.callback_url must be an https URL")
 }
 
 // answered stores a connector's interaction, its sent request and a
@@ -158,12 +170,12 @@ func TestWritebackAttemptsAreLogged(t *testing.T) {
 	refused, _ := f.answered(t, "salesforce")
 	quiet, _ := f.answered(t, "zendesk")
 	silent, _ := f.answered(t, "standard")
-	f.w.Drivers = driverMap{
+	f.w.Connectors = stubConnectors{f.st, driverMap{
 		retried.ID: &stubDriver{answers: []answer{{500, errors.New("standard: callback: status 500")}, {200, nil}}},
 		refused.ID: &stubDriver{answers: []answer{{404, plaudit.Permanent("salesforce: update case rejected (404 ENTITY_IS_DELETED)", nil)}}},
 		quiet.ID:   plainDriver{},
 		silent.ID:  &stubDriver{answers: []answer{{0, nil}}}, // no callback_url: nothing sent
-	}
+	}}
 	runWorkers(t, f)
 	for _, con := range []plaudit.Connector{retried, refused, quiet, silent} {
 		rs, err := f.st.ListResponses(ctx, f.tenant.ID, store.ResponseFilter{})
@@ -227,7 +239,7 @@ func TestWritebackThatRunsOutOfRetriesFailsVisibly(t *testing.T) {
 	ctx := context.Background()
 	con, resp := f.answered(t, "standard")
 	drv := &stubDriver{answers: []answer{{503, errors.New("standard: callback: status 503")}}}
-	f.w.Drivers = driverMap{con.ID: drv}
+	f.w.Connectors = stubConnectors{f.st, driverMap{con.ID: drv}}
 	opt := runWorkers(t, f)
 	// A task with one retry left after its first try, as a task of
 	// NewWritebackTask is after its 200th.
@@ -257,7 +269,7 @@ func TestMisconfiguredConnectorIsLogged(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	con, resp := f.answered(t, "standard")
-	f.w.Drivers = driverMap{} // the kind refuses the connector's config
+	f.w.Connectors = stubConnectors{f.st, driverMap{}} // the kind refuses the connector's config
 	task, _ := NewWritebackTask(f.tenant.ID, resp.ID, 1)
 	if err := f.w.HandleWriteback(ctx, task); !errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("err = %v, want SkipRetry", err)

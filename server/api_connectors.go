@@ -137,7 +137,7 @@ func (s *Server) patchConnector(c *fiber.Ctx) error {
 	if err := s.cfg.Store.UpdateConnector(ctx, con); err != nil {
 		return err
 	}
-	s.conns.forget(con.ID) // a changed secret or a disabled connector applies at once here
+	s.conns.Forget(con.ID) // a changed secret or a disabled connector applies at once here
 	s.audit(c, con.TenantID, actor(c), "connector.update", con.ID, "fields="+bodyKeys(c.Body())+configKeys(b.Config))
 	con, err = s.cfg.Store.GetConnector(ctx, con.TenantID, con.ID)
 	if err != nil {
@@ -175,7 +175,7 @@ func (s *Server) deleteConnector(c *fiber.Ctx) error {
 	if err := s.cfg.Store.DeleteConnector(c.UserContext(), tenantID(c), id); err != nil {
 		return err
 	}
-	s.conns.forget(id)
+	s.conns.Forget(id)
 	s.audit(c, tenantID(c), actor(c), "connector.delete", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
 }

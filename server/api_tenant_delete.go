@@ -51,15 +51,8 @@ func (s *Server) deleteTenant(c *fiber.Ctx) error {
 // on their own within seconds.
 func (s *Server) forgetTenant(tenantID string, cons []plaudit.Connector) {
 	for _, con := range cons {
-		s.conns.forget(con.ID)
+		s.conns.Forget(con.ID)
 	}
-	s.conns.mu.Lock()
-	for id, e := range s.conns.m {
-		if e.c.TenantID == tenantID {
-			delete(s.conns.m, id)
-		}
-	}
-	s.conns.mu.Unlock()
 	s.images.forget(tenantID, "")
 	if s.cfg.Outbox != nil {
 		s.cfg.Outbox.PurgeTenant(tenantID, "")

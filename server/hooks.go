@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,22 +17,17 @@ import (
 func (s *Server) hook(c *fiber.Ctx) error {
 	start := time.Now()
 	ctx := c.UserContext()
-	entry, err := s.connector(ctx, c.Params("connector"))
-	if err != nil {
+	con, driver, err := s.conns.Get(ctx, c.Params("connector"))
+	switch {
+	case plaudit.IsNotFound(err):
 		s.countHook("unknown", "not_found", start)
-		if plaudit.IsNotFound(err) {
-			return plaudit.Errorf(plaudit.ENotFound, "unknown connector")
-		}
+		return plaudit.Errorf(plaudit.ENotFound, "unknown connector")
+	case err != nil && con.ID != "":
+		s.countHook(con.Kind, "error", start)
+		return plaudit.Errorf(plaudit.EInternal, "connector cannot be used: %s", plaudit.ErrorMessage(err))
+	case err != nil:
+		s.countHook("unknown", "error", start)
 		return err
-	}
-	con, driver := entry.c, entry.d
-	if driver == nil {
-		driver, err = s.cfg.Kinds.Driver(con, s.cfg.DriverDeps)
-		if err != nil {
-			s.countHook(con.Kind, "error", start)
-			return plaudit.Errorf(plaudit.EInternal, "connector cannot be used: %s", plaudit.ErrorMessage(err))
-		}
-		s.keepDriver(con.ID, entry.at, driver)
 	}
 	answerer, _ := driver.(plaudit.Answerer)
 	fail := func(outcome string, err error) error {
@@ -131,74 +125,4 @@ func requestHeader(c *fiber.Ctx) http.Header {
 		h.Add(string(k), string(v))
 	})
 	return h
-}
-
-// connectorCache keeps connectors for a few seconds: the ingest path reads
-// one per delivery, and a changed or deleted connector must take effect
-// soon, not necessarily at once.
-type connectorCache struct {
-	mu sync.Mutex
-	m  map[string]cachedConnector
-}
-
-type cachedConnector struct {
-	c   plaudit.Connector
-	err error
-	at  time.Time
-	// d is the connector's driver, kept from the first delivery while the
-	// entry is fresh, so that the others skip the registry's look-up (a
-	// hash over the connector's config and secrets under a process-wide
-	// lock). A new entry, read again from the store, asks the registry
-	// again, which rebuilds the driver when the connector changed.
-	d plaudit.Driver
-}
-
-const connectorTTL = 5 * time.Second
-
-// forget drops a connector from this replica's cache (others see the
-// change within connectorTTL).
-func (cc *connectorCache) forget(id string) {
-	cc.mu.Lock()
-	delete(cc.m, id)
-	cc.mu.Unlock()
-}
-
-// connector returns the cache entry for a connector id, reading the store
-// when there is none or it is older than connectorTTL. The error is the
-// entry's (not found, disabled) or the store's.
-func (s *Server) connector(ctx context.Context, id string) (cachedConnector, error) {
-	cc := &s.conns
-	cc.mu.Lock()
-	e, ok := cc.m[id]
-	cc.mu.Unlock()
-	if ok && time.Since(e.at) < connectorTTL {
-		return e, e.err
-	}
-	con, err := s.cfg.Store.ConnectorByID(ctx, id)
-	if err == nil && con.Disabled {
-		err = plaudit.Errorf(plaudit.ENotFound, "connector disabled")
-	}
-	if err != nil && !plaudit.IsNotFound(err) {
-		return cachedConnector{c: con}, err // do not cache outages
-	}
-	e = cachedConnector{c: con, err: err, at: time.Now()}
-	cc.mu.Lock()
-	if cc.m == nil || len(cc.m) > 10000 {
-		cc.m = make(map[string]cachedConnector)
-	}
-	cc.m[id] = e
-	cc.mu.Unlock()
-	return e, err
-}
-
-// keepDriver stores d with the cache entry it was built for, unless that
-// entry was replaced or dropped (changed, deleted) in the meantime.
-func (s *Server) keepDriver(id string, at time.Time, d plaudit.Driver) {
-	cc := &s.conns
-	cc.mu.Lock()
-	if e, ok := cc.m[id]; ok && e.err == nil && e.at.Equal(at) {
-		e.d = d
-		cc.m[id] = e
-	}
-	cc.mu.Unlock()
 }

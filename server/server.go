@@ -32,6 +32,9 @@ type Config struct {
 	Store      Store
 	Queue      *queue.Client
 	Kinds      *connectors.Registry
+	// Connectors keeps connectors and their drivers for a few seconds
+	// (the owner runs its sweep); nil builds one over Store, unswept.
+	Connectors *connectors.Cache
 	DriverDeps plaudit.DriverDeps
 	Keyring    *keyring.Keyring
 	Metrics    *metrics.Metrics
@@ -68,7 +71,7 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 
-	conns  connectorCache
+	conns  *connectors.Cache
 	images imageCache
 
 	tmplOnce      sync.Once
@@ -89,7 +92,10 @@ func New(cfg Config) *Server {
 		cfg.Limits = DefaultLimits
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Log}
+	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors}
+	if s.conns == nil {
+		s.conns = connectors.NewCache(cfg.Kinds, cfg.Store, cfg.DriverDeps, 0)
+	}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             MaxBody,
 		DisableStartupMessage: true,

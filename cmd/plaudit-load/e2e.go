@@ -18,6 +18,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors"
 	"github.com/plaudit/plaudit/notify"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/notify/sendgrid"
@@ -188,8 +189,8 @@ func (e *env) gatewayPhase(ctx context.Context, l *loader, sendgridURL string) (
 	var fin finish
 	rec := &recorder{next: sendgrid.NewClient("SG.load-key", sendgridURL, e.http), fin: &fin}
 	w := &queue.Worker{
-		Store: e.store, Queue: e.queue, Drivers: e.kinds,
-		DriverDeps: plaudit.DriverDeps{HTTP: e.http},
+		Store: e.store, Queue: e.queue,
+		Connectors: connectors.NewCache(e.kinds, e.store, plaudit.DriverDeps{HTTP: e.http}, 0),
 		Email:      rec, SMS: outbox.New(10, e.log, gw.URL+"/dev/outbox"),
 		Metrics: e.metrics, Log: e.log,
 		PublicURL: gw.URL, FromEmail: "feedback@nordlicht.example", Now: time.Now,

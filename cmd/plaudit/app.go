@@ -50,10 +50,14 @@ type app struct {
 	// outboxPage enables /dev/outbox.
 	outboxPage bool
 	kinds      *connectors.Registry
-	closers    []func() error
-	email      notify.EmailSender
-	sms        notify.SMSSender
-	adminTok   []byte
+	// conns is the one connector cache of the process (api and worker):
+	// its entries, credentials included, leave memory within seconds of
+	// a connector's change or deletion on any replica.
+	conns    *connectors.Cache
+	closers  []func() error
+	email    notify.EmailSender
+	sms      notify.SMSSender
+	adminTok []byte
 }
 
 // redisLog is go-redis's logger on slog. Its messages name servers and
@@ -138,6 +142,10 @@ func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, e
 	a.metrics = metrics.New(a.reg)
 	a.http = egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateEgress})
 	a.kinds = connectors.Default()
+	a.conns = connectors.NewCache(a.kinds, a.store, plaudit.DriverDeps{HTTP: a.http}, 0)
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	go a.conns.Run(sweepCtx)
+	a.closers = append(a.closers, func() error { stopSweep(); return nil })
 	if err := a.providers(); err != nil {
 		a.Close()
 		return nil, err
@@ -277,7 +285,7 @@ func (a *app) ready(ctx context.Context) error {
 
 func (a *app) server() *server.Server {
 	return server.New(server.Config{
-		Store: a.store, Queue: a.queue, Kinds: a.kinds,
+		Store: a.store, Queue: a.queue, Kinds: a.kinds, Connectors: a.conns,
 		DriverDeps: plaudit.DriverDeps{HTTP: a.http}, Keyring: a.kr,
 		Metrics: a.metrics, Gatherer: a.reg, Log: a.log,
 		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Ready: a.ready,
@@ -303,9 +311,8 @@ func (a *app) limiter() server.RateLimiter {
 
 func (a *app) worker() *queue.Worker {
 	return &queue.Worker{
-		Store: a.store, Queue: a.queue, Drivers: a.kinds,
-		DriverDeps: plaudit.DriverDeps{HTTP: a.http},
-		Email:      a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
+		Store: a.store, Queue: a.queue, Connectors: a.conns,
+		Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
 		PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
 		SMSFrom: cmp.Or(a.cfg.TwilioMessagingServiceSID, a.cfg.TwilioFrom),
 		Now:     time.Now,
