@@ -29,9 +29,9 @@ const MaxBody = 1 << 20
 
 // Config holds what the server needs; cmd/plaudit fills it.
 type Config struct {
-	Store      Store
-	Queue      *queue.Client
-	Kinds      *connectors.Registry
+	Store Store
+	Queue *queue.Client
+	Kinds *connectors.Registry
 	// Connectors keeps connectors and their drivers for a few seconds
 	// (the owner runs its sweep); nil builds one over Store, unswept.
 	Connectors *connectors.Cache
