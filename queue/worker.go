@@ -41,7 +41,7 @@ type Store interface {
 	DueRequests(ctx context.Context, dueBy, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
 	IsSuppressed(ctx context.Context, tenantID, addressHash string, now time.Time) (bool, error)
 	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
-	ClaimWriteback(ctx context.Context, tenantID, id string, now time.Time) (plaudit.Response, bool, error)
+	ClaimWriteback(ctx context.Context, tenantID, id string, now time.Time, takeOver bool) (plaudit.Response, bool, error)
 	MarkWriteback(ctx context.Context, tenantID, id string, version int, status, errText string) error
 	PendingWritebacks(ctx context.Context, before time.Time, limit int) ([]plaudit.Response, error)
 	SweepRetention(ctx context.Context, tenantID string, before time.Time) (int, error)

@@ -48,7 +48,11 @@ func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
 	// The claim lets one worker write at a time, and it writes the newest
 	// version: two tasks (one per version) or a task and its take-over
 	// copy never post the same version twice.
-	resp, claimed, err := w.Store.ClaimWriteback(ctx, ref.TenantID, ref.ID, w.now())
+	// A take-over copy runs because the original's worker died holding the
+	// claim (its lease in the queue ran out): it may break that claim.
+	taskID, _ := asynq.GetTaskID(ctx)
+	takeOver := strings.HasSuffix(taskID, takeoverSuffix)
+	resp, claimed, err := w.Store.ClaimWriteback(ctx, ref.TenantID, ref.ID, w.now(), takeOver)
 	if plaudit.IsNotFound(err) {
 		return nil
 	}

@@ -1820,7 +1820,7 @@ func testClaimWriteback(t *testing.T, s *Store, clk *clock) {
 	p := newResponse(t, s, newRequest(t, s, newInteraction(t, s, a.ID, nil), nil), nil)
 	now := base.Add(time.Hour)
 
-	_, ok, err := s.ClaimWriteback(ctx, b.ID, p.ID, now)
+	_, ok, err := s.ClaimWriteback(ctx, b.ID, p.ID, now, false)
 	if ok || !plaudit.IsNotFound(err) {
 		t.Fatalf("ClaimWriteback across tenants: %v %v", ok, err)
 	}
@@ -1831,7 +1831,7 @@ func testClaimWriteback(t *testing.T, s *Store, clk *clock) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, ok, err := s.ClaimWriteback(ctx, a.ID, p.ID, now)
+			got, ok, err := s.ClaimWriteback(ctx, a.ID, p.ID, now, false)
 			if err != nil {
 				t.Error(err)
 			}
@@ -1851,34 +1851,38 @@ func testClaimWriteback(t *testing.T, s *Store, clk *clock) {
 	// claimed until version 1's claim ends.
 	p.Comment = "and quick"
 	must(t, s.UpdateResponse(ctx, &p))
-	got, ok, err := s.ClaimWriteback(ctx, a.ID, p.ID, now)
+	got, ok, err := s.ClaimWriteback(ctx, a.ID, p.ID, now, false)
 	must(t, err)
 	if ok || got.Version != 2 || got.WritingVersion != 1 {
 		t.Fatalf("claimed a newer version while the old was written: %v %+v", ok, got)
 	}
 	must(t, s.MarkWriteback(ctx, a.ID, p.ID, 1, plaudit.WritebackDone, ""))
-	got, ok, err = s.ClaimWriteback(ctx, a.ID, p.ID, now)
+	got, ok, err = s.ClaimWriteback(ctx, a.ID, p.ID, now, false)
 	must(t, err)
 	if !ok || got.WritingVersion != 2 || got.WrittenVersion != 1 {
 		t.Fatalf("version 2 not claimed after version 1 was written: %v %+v", ok, got)
 	}
 	// A retryable failure ends the claim, so the retry can claim again.
 	must(t, s.MarkWriteback(ctx, a.ID, p.ID, 2, plaudit.WritebackPending, "zendesk: status 503"))
-	if _, ok, err = s.ClaimWriteback(ctx, a.ID, p.ID, now); err != nil || !ok {
+	if _, ok, err = s.ClaimWriteback(ctx, a.ID, p.ID, now, false); err != nil || !ok {
 		t.Fatalf("not claimed after a retryable failure: %v %v", ok, err)
 	}
 	// The worker dies holding it: claimed again only after the timeout.
-	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(WritebackClaimTimeout-time.Second)); ok {
+	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(WritebackClaimTimeout-time.Second), false); ok {
 		t.Fatal("a live claim was taken")
 	}
-	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(WritebackClaimTimeout+time.Second)); !ok {
+	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(WritebackClaimTimeout+time.Second), false); !ok {
 		t.Fatal("an abandoned claim was not taken again")
+	}
+	// A take-over breaks a live claim: its holder is known to be dead.
+	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(WritebackClaimTimeout+2*time.Second), true); !ok {
+		t.Fatal("a take-over did not break the claim")
 	}
 	// Written: nothing left to claim.
 	must(t, s.MarkWriteback(ctx, a.ID, p.ID, 2, plaudit.WritebackDone, ""))
-	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(time.Hour)); ok {
+	if _, ok, _ = s.ClaimWriteback(ctx, a.ID, p.ID, now.Add(time.Hour), false); ok {
 		t.Fatal("a written response was claimed")
 	}
-	_, _, err = s.ClaimWriteback(ctx, a.ID, "rsp_missing", now)
+	_, _, err = s.ClaimWriteback(ctx, a.ID, "rsp_missing", now, false)
 	wantNotFound(t, "ClaimWriteback missing", err)
 }

@@ -234,9 +234,14 @@ const WritebackClaimTimeout = 2 * time.Minute
 // the row as it is: WritingVersion then says which version the holder
 // writes. So each version is written back, and called back, once however
 // close together the updates come; a version that comes while an older
-// one is being written waits for that claim to end.
-func (s *Store) ClaimWriteback(ctx context.Context, tenantID, id string, now time.Time) (plaudit.Response, bool, error) {
+// one is being written waits for that claim to end. takeOver breaks a
+// claim however young: the caller knows its holder is dead (the queue's
+// lease on the holder's task ran out).
+func (s *Store) ClaimWriteback(ctx context.Context, tenantID, id string, now time.Time, takeOver bool) (plaudit.Response, bool, error) {
 	timeout := min(s.claimTimeoutOr(DefaultClaimTimeout), WritebackClaimTimeout)
+	if takeOver {
+		timeout = -time.Nanosecond
+	}
 	r, err := scanResponse(s.w.QueryRowContext(ctx,
 		`UPDATE responses SET writing_version = version, writing_at = $3
 		 WHERE tenant_id = $1 AND id = $2 AND writeback_status = $4 AND version > written_version
