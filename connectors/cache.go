@@ -3,6 +3,7 @@ package connectors
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +121,10 @@ func (c *Cache) Get(ctx context.Context, id string) (plaudit.Connector, plaudit.
 			return e.con, e.driver, e.err
 		}
 		e = &cacheEntry{done: make(chan struct{}), err: errLoadFailed}
+		// A copy of the key: callers may pass a string that points into a
+		// buffer they reuse (Fiber's params), which would change the key
+		// in the map under it.
+		id = strings.Clone(id)
 		c.entries[id] = e
 		c.mu.Unlock()
 		c.load(ctx, id, e)
@@ -163,6 +168,18 @@ func (c *Cache) Forget(id string) {
 	c.mu.Lock()
 	delete(c.entries, id)
 	c.mu.Unlock()
+}
+
+// ForgetTenant drops every loaded entry of a tenant's connectors (the
+// tenant was deleted).
+func (c *Cache) ForgetTenant(tenantID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, e := range c.entries {
+		if e.loaded() && e.con.TenantID == tenantID {
+			delete(c.entries, id)
+		}
+	}
 }
 
 // Run sweeps expired entries every half TTL until ctx ends, so that they

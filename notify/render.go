@@ -5,12 +5,14 @@ import (
 	"embed"
 	htmltemplate "html/template"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/i18n"
 )
 
 // Content is what a feedback request says: who helped, for which brand, in
@@ -18,7 +20,7 @@ import (
 type Content struct {
 	Settings plaudit.Settings // brand_name, brand_color, logo_url, privacy_url, from_*
 	Agent    plaudit.Agent    // shown as DisplayName ("Max M."), FirstName, PhotoURL, Hometown, Bio
-	Language string           // "en" or "de"; anything else is rendered in English
+	Language string           // a language of i18n.Languages; anything else is rendered in English
 	PageURL  string           // https://host/f/{token}; score links are PageURL+"?score=N"
 	// CustomerName may be empty; only the first name is used, in the
 	// greeting.
@@ -89,10 +91,22 @@ type emailData struct {
 
 // lang maps c.Language to a language the catalog has.
 func (c Content) lang() string {
-	if c.Language == "de" {
-		return "de"
+	if slices.Contains(i18n.Languages(), c.Language) {
+		return c.Language
 	}
-	return "en"
+	return i18n.Default
+}
+
+// tr is i18n.T for the email and the SMS.
+func tr(lang, id string, kv ...string) string {
+	var data map[string]any
+	if len(kv) > 0 {
+		data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[kv[i]] = kv[i+1]
+		}
+	}
+	return i18n.T(lang, id, data)
 }
 
 // brand is the name the customer knows the company by.
@@ -149,26 +163,26 @@ func (c Content) emailData() emailData {
 	}
 	d := emailData{
 		Lang:       lang,
-		Preheader:  T(lang, "email.preheader"),
-		Scale:      T(lang, "email.scale"),
+		Preheader:  tr(lang, "email.preheader"),
+		Scale:      tr(lang, "email.scale"),
 		Brand:      brand,
 		LogoURL:    strings.TrimSpace(c.Settings.LogoURL),
 		LogoAlt:    "Logo",
 		Color:      color,
 		OnColor:    onColor(color),
-		Fallback:   T(lang, "email.fallback"),
+		Fallback:   tr(lang, "email.fallback"),
 		PageURL:    c.PageURL,
-		Privacy:    T(lang, "email.privacy"),
+		Privacy:    tr(lang, "privacy"),
 		PrivacyURL: strings.TrimSpace(c.Settings.PrivacyURL),
 	}
 	var helped, ask string
 	if name != "" {
-		d.Question = T(lang, "email.question", c.Agent.FirstName())
-		helped = T(lang, "email.helped", name)
+		d.Question = tr(lang, "question", "Name", c.Agent.FirstName())
+		helped = tr(lang, "email.helped", "Name", name)
 		d.Agent = agentCard{
 			Name:     name,
 			PhotoURL: strings.TrimSpace(c.Agent.PhotoURL),
-			PhotoAlt: T(lang, "email.photo_alt", name),
+			PhotoAlt: tr(lang, "photo_alt", "Name", name),
 			Bio:      strings.TrimSpace(c.Agent.Bio),
 		}
 		for _, r := range name {
@@ -176,40 +190,40 @@ func (c Content) emailData() emailData {
 			break
 		}
 		if h := strings.TrimSpace(c.Agent.Hometown); h != "" {
-			d.Agent.Hometown = T(lang, "email.hometown", h)
+			d.Agent.Hometown = tr(lang, "hometown", "Place", h)
 		}
 	} else {
-		d.Question = T(lang, "email.question_noname")
-		helped = T(lang, "email.helped_noname")
+		d.Question = tr(lang, "question_noname")
+		helped = tr(lang, "email.helped_noname")
 	}
 	if brand != "" {
-		d.Subject = d.Question + " " + T(lang, "email.rate", brand)
-		ask = T(lang, "email.ask", brand)
-		d.Why = T(lang, "email.why", brand)
-		d.Footer = T(lang, "email.footer", brand)
-		d.LogoAlt = T(lang, "email.logo_alt", brand)
+		d.Subject = d.Question + " " + tr(lang, "email.rate", "Brand", brand)
+		ask = tr(lang, "email.ask", "Brand", brand)
+		d.Why = tr(lang, "email.why", "Brand", brand)
+		d.Footer = tr(lang, "email.footer", "Brand", brand)
+		d.LogoAlt = tr(lang, "email.logo_alt", "Brand", brand)
 	} else {
-		d.Subject = d.Question + " " + T(lang, "email.rate_nobrand")
-		ask = T(lang, "email.ask_nobrand")
-		d.Why = T(lang, "email.why_nobrand")
-		d.Footer = T(lang, "email.footer_nobrand")
+		d.Subject = d.Question + " " + tr(lang, "email.rate_nobrand")
+		ask = tr(lang, "email.ask_nobrand")
+		d.Why = tr(lang, "email.why_nobrand")
+		d.Footer = tr(lang, "email.footer_nobrand")
 	}
 	d.Intro = helped + " " + ask
 	if c.Reminder {
-		d.Subject = T(lang, "email.reminder_subject", d.Subject)
-		d.Preheader = T(lang, "email.reminder_preheader")
-		d.Intro = T(lang, "email.reminder_intro") + " " + d.Intro
+		d.Subject = tr(lang, "email.reminder_subject", "Subject", d.Subject)
+		d.Preheader = tr(lang, "email.reminder_preheader")
+		d.Intro = tr(lang, "email.reminder_intro") + " " + d.Intro
 	}
 	if n := customerFirstName(c.CustomerName); n != "" {
-		d.Greeting = T(lang, "email.greeting", n)
+		d.Greeting = tr(lang, "email.greeting", "Name", n)
 	} else {
-		d.Greeting = T(lang, "email.greeting_noname")
+		d.Greeting = tr(lang, "email.greeting_noname")
 	}
 	for i := 1; i <= 5; i++ {
 		d.Scores = append(d.Scores, scoreLink{
 			Score: i,
 			URL:   ScoreURL(c.PageURL, i),
-			Label: T(lang, "score."+strconv.Itoa(i)),
+			Label: tr(lang, "score."+strconv.Itoa(i)),
 		})
 	}
 	return d
@@ -242,60 +256,45 @@ func RenderEmail(c Content) (subject, html, text string, err error) {
 	return d.Subject, hb.String(), tb.String(), nil
 }
 
-// smsQuestions and smsTails are the parts of the SMS text, in order of
-// preference: the longer forms read better, the shorter ones keep a long
-// brand or name within one segment. Every tail keeps the link and the way
-// to opt out.
-var smsQuestions = map[string][]string{
-	"en": {"How did %s do?"},
-	"de": {"Wie zufrieden waren Sie mit %s?", "Wie war %s?"},
-}
+// smsTails is how many forms of the SMS's tail the catalog has, sms.tail.1
+// (the longest) to sms.tail.4.
+const smsTails = 4
 
-var smsQuestionsNoName = map[string][]string{
-	"en": {"How did we do?"},
-	"de": {"Wie zufrieden waren Sie mit unserem Support?", "Wie war unser Support?"},
-}
-
-var smsTails = map[string][]string{
-	"en": {
-		"Reply 1-5 (5=great) or tap %s Reply STOP to opt out.",
-		"Reply 1-5 (5=great) or tap %s STOP to opt out",
-		"Reply 1-5 or tap %s STOP to opt out",
-		"Reply 1-5: %s STOP=opt out",
-	},
-	"de": {
-		"Antworten Sie 1-5 (5=sehr gut) oder öffnen Sie %s Antworten Sie STOP zum Abmelden.",
-		"Antworten Sie 1-5 (5=sehr gut) oder öffnen Sie %s STOP zum Abmelden",
-		"Antworten Sie 1-5 oder öffnen Sie %s STOP zum Abmelden",
-		"Antwort 1-5: %s STOP=Abmelden",
-	},
+// smsQuestions lists the SMS's question in its long and, where the
+// language has one, its short form: the longer form reads better, the
+// shorter one keeps a long brand or name within one segment.
+func smsQuestions(lang, first string) []string {
+	long, short := tr(lang, "question", "Name", first), tr(lang, "sms.question_short", "Name", first)
+	if first == "" {
+		long, short = tr(lang, "question_noname"), tr(lang, "sms.question_noname_short")
+	}
+	if short == long {
+		return []string{long}
+	}
+	return []string{long, short}
 }
 
 // smsVariants lists the texts for one brand, most complete first: optional
-// words in the tail go before the question is shortened. A reminder puts
-// "Reminder:" before the question.
+// words in the tail go before the question is shortened. Every tail keeps
+// the link and the way to opt out. A reminder puts "Reminder:" before the
+// question.
 func smsVariants(lang, brand, first, link string, reminder bool) []string {
-	qs := smsQuestions[lang]
-	if first == "" {
-		qs = smsQuestionsNoName[lang]
-	}
+	qs := smsQuestions(lang, first)
 	prefix := ""
 	if brand != "" {
 		prefix = brand + ": "
 	}
 	if reminder {
-		prefix += T(lang, "sms.reminder") + " "
+		prefix += tr(lang, "sms.reminder") + " "
 	}
 	var out []string
-	for ti, tail := range smsTails[lang] {
+	for ti := range smsTails {
+		tail := tr(lang, "sms.tail."+strconv.Itoa(ti+1), "Link", link)
 		for qi, q := range qs {
 			if ti == 0 && qi > 0 {
 				continue // shorten the question only once the tail is shorter too
 			}
-			if first != "" {
-				q = strings.Replace(q, "%s", first, 1)
-			}
-			out = append(out, prefix+q+" "+strings.Replace(tail, "%s", link, 1))
+			out = append(out, prefix+q+" "+tail)
 		}
 	}
 	return out

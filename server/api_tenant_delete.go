@@ -53,6 +53,7 @@ func (s *Server) forgetTenant(tenantID string, cons []plaudit.Connector) {
 	for _, con := range cons {
 		s.conns.Forget(con.ID)
 	}
+	s.conns.ForgetTenant(tenantID)
 	s.images.forget(tenantID, "")
 	if s.cfg.Outbox != nil {
 		s.cfg.Outbox.PurgeTenant(tenantID, "")

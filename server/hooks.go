@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,7 +18,8 @@ import (
 func (s *Server) hook(c *fiber.Ctx) error {
 	start := time.Now()
 	ctx := c.UserContext()
-	con, driver, err := s.conns.Get(ctx, c.Params("connector"))
+	// Fiber's params point into a buffer it reuses: the cache keeps a copy.
+	con, driver, err := s.conns.Get(ctx, strings.Clone(c.Params("connector")))
 	switch {
 	case plaudit.IsNotFound(err):
 		s.countHook("unknown", "not_found", start)

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/i18n"
 	"github.com/plaudit/plaudit/web"
 )
 
@@ -93,7 +94,7 @@ func (s *Server) pageState(c *fiber.Ctx) (pageData, plaudit.FeedbackRequest, err
 	// The agent's card comes from the request's own tenant only. An agent
 	// deleted since the request went out leaves the page without a card,
 	// asking about the team instead.
-	d.AgentFirst = web.T(d.Lang, "team")
+	d.AgentFirst = i18n.T(d.Lang, "page.team", nil)
 	if a, err := s.cfg.Store.GetAgent(ctx, req.TenantID, req.AgentID); err == nil {
 		d.AgentName, d.AgentFirst, d.Hometown, d.Bio = a.DisplayName(), a.FirstName(), a.Hometown, a.Bio
 		d.HasAgent, d.HasPhoto = true, a.PhotoURL != ""
