@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/keyring"
 	"github.com/plaudit/plaudit/notify"
@@ -238,8 +239,10 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.CreateAgent(ctx, &f.agent); err != nil {
 		t.Fatal(err)
 	}
-	f.w = &Worker{Store: st, Queue: q, Email: f.rec, SMS: f.rec, PublicURL: "https://fb.example",
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return f.now }}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	now := func() time.Time { return f.now }
+	f.w = &Worker{Store: st, Queue: q, Log: log, Now: now, Feedback: &feedback.Service{
+		Store: st, Tasks: q, Email: f.rec, SMS: f.rec, PublicURL: "https://fb.example", Log: log, Now: now}}
 	return f
 }
 
@@ -412,7 +415,7 @@ func TestSentIsRecordedWhenTheTaskRanOutDuringTheCall(t *testing.T) {
 	task, _ := NewSendTask(f.tenant.ID, r.ID, f.now)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f.w.Email = cancelDuringSend{recorder: f.rec, cancel: cancel}
+	f.w.Feedback.Email = cancelDuringSend{recorder: f.rec, cancel: cancel}
 	if err := f.w.HandleSend(ctx, task); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/plaudit/plaudit/feedback"
 )
 
 // ServerOptions tune the worker server.
@@ -46,7 +48,7 @@ func NewServer(opt asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 			// A canceled context at shutdown is not the task's fault, and a
 			// call held back by an open circuit or not yet due was never tried: none
 			// uses up a retry.
-			return !errors.Is(err, context.Canceled) && !errors.Is(err, errCircuitOpen) && !errors.Is(err, errNotDue)
+			return !errors.Is(err, context.Canceled) && !errors.Is(err, feedback.ErrCircuitOpen) && !errors.Is(err, errNotDue)
 		},
 	})
 }

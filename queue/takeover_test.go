@@ -117,11 +117,12 @@ func TestOrphanedWritebackIsTakenOverOnce(t *testing.T) {
 	ctx := context.Background()
 	con, resp := f.answered(t, "zendesk")
 	drv := &heldDriver{release: make(chan struct{})}
-	f.w.Connectors = stubConnectors{f.st, driverMap{con.ID: drv}}
+	f.w.Feedback.Connectors = stubConnectors{f.st, driverMap{con.ID: drv}}
 	e, err := StartEmbedded()
 	must(t, err)
 	t.Cleanup(e.Close)
 	f.w.Queue = NewClient(e.ConnOpt())
+	f.w.Feedback.Tasks = f.w.Queue
 	t.Cleanup(func() { f.w.Queue.Close() })
 
 	must(t, f.w.Queue.Writeback(ctx, f.tenant.ID, resp.ID, resp.Version))

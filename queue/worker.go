@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -11,38 +12,17 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/metrics"
-	"github.com/plaudit/plaudit/notify"
 	"github.com/plaudit/plaudit/store"
 )
 
-// Store is what the workers need of the store.
+// Store is what the periodic maintenance needs of the store, beside the
+// use cases' feedback.Store: finding lost work, and the retention sweep.
 type Store interface {
-	GetTenant(ctx context.Context, id string) (plaudit.Tenant, error)
-	ListTenants(ctx context.Context) ([]plaudit.Tenant, error)
-	GetAgent(ctx context.Context, tenantID, id string) (plaudit.Agent, error)
-	FindAgent(ctx context.Context, tenantID, kind, externalID, email string) (plaudit.Agent, error)
-	GetInteraction(ctx context.Context, tenantID, id string) (plaudit.Interaction, error)
-	UpdateInteraction(ctx context.Context, in plaudit.Interaction) error
+	feedback.Store
 	StaleInteractions(ctx context.Context, before time.Time, limit int) ([]plaudit.Interaction, error)
-	CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (bool, error)
-	GetRequest(ctx context.Context, tenantID, id string) (plaudit.FeedbackRequest, error)
-	ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error)
-	DueReminders(ctx context.Context, tenantID string, sentBy, sentAfter time.Time, limit int) ([]plaudit.FeedbackRequest, error)
-	AbandonedReminders(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
-	ClaimReminder(ctx context.Context, tenantID, id string, now, sentBy, sentAfter time.Time) (plaudit.FeedbackRequest, bool, error)
-	MarkReminderSent(ctx context.Context, tenantID, id string, at time.Time) error
-	ReleaseReminder(ctx context.Context, tenantID, id string) error
-	SkipReminder(ctx context.Context, tenantID, id, status string, at time.Time) error
-	MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error
-	TransitionRequest(ctx context.Context, tenantID, id string, t plaudit.Transition) (plaudit.FeedbackRequest, error)
-	CancelScheduledForTicket(ctx context.Context, tenantID, connectorID, ticketID string) (int, error)
-	RecentlyAsked(ctx context.Context, tenantID, recipientHash string, since time.Time) (bool, error)
 	DueRequests(ctx context.Context, dueBy, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
-	IsSuppressed(ctx context.Context, tenantID, addressHash string, now time.Time) (bool, error)
-	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
-	ClaimWriteback(ctx context.Context, tenantID, id string, now time.Time, takeOver bool) (plaudit.Response, bool, error)
-	MarkWriteback(ctx context.Context, tenantID, id string, version int, status, errText string) error
 	PendingWritebacks(ctx context.Context, before time.Time, limit int) ([]plaudit.Response, error)
 	SweepRetention(ctx context.Context, tenantID string, before time.Time) (int, error)
 	ExpireSuppressions(ctx context.Context, now time.Time) (int, error)
@@ -51,55 +31,15 @@ type Store interface {
 
 var _ Store = (*store.Store)(nil)
 
-// Connectors gives a connector and its driver by id
-// (connectors.Cache, whose entries leave memory within seconds of a
-// change). A connector whose config its kind refuses comes with the
-// kind's error.
-type Connectors interface {
-	Get(ctx context.Context, id string) (plaudit.Connector, plaudit.Driver, error)
-}
-
-// connector returns one of a tenant's connectors and its driver; another
-// tenant's is not found.
-func (w *Worker) connector(ctx context.Context, tenantID, id string) (plaudit.Connector, plaudit.Driver, error) {
-	con, d, err := w.Connectors.Get(ctx, id)
-	if con.ID != "" && con.TenantID != tenantID {
-		return plaudit.Connector{}, nil, plaudit.Errorf(plaudit.ENotFound, "connector not found")
-	}
-	return con, d, err
-}
-
-// Worker handles Plaudit's tasks.
+// Worker handles Plaudit's tasks: each task is one call of the feedback
+// service, and the periodic ones look in Store for lost work.
 type Worker struct {
-	Store       Store
-	Queue       *Client
-	Connectors  Connectors
-	Email       notify.EmailSender
-	SMS         notify.SMSSender
-	Metrics     *metrics.Metrics
-	Log         *slog.Logger
-	PublicURL   string // base of page links and callback URLs
-	ReplyDomain string // PLAUDIT_INBOUND_EMAIL_DOMAIN; "" means no reply routing
-	FromEmail   string // default sender when a tenant sets none
-	// SMSFrom is the shared SMS sender (TWILIO_MESSAGING_SERVICE_SID or
-	// TWILIO_FROM), recorded on requests of tenants without sms_from.
-	SMSFrom string
-	Now     func() time.Time
-
-	circuits breakers
-}
-
-// call runs f unless the named provider's circuit is open, and records
-// the outcome.
-func (w *Worker) call(name string, f func() error) error {
-	b := w.circuits.get(name, w.Metrics)
-	now := w.now()
-	if err := b.allow(now); err != nil {
-		return err
-	}
-	err := f()
-	b.record(err, w.now())
-	return err
+	Feedback *feedback.Service
+	Store    Store
+	Queue    *Client
+	Metrics  *metrics.Metrics
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 func (w *Worker) now() time.Time {
@@ -131,7 +71,7 @@ func (w *Worker) observe(next asynq.Handler) asynq.Handler {
 		switch {
 		case errors.Is(err, asynq.SkipRetry):
 			outcome = "failed"
-		case errors.Is(err, errNotDue) || errors.Is(err, errCircuitOpen):
+		case errors.Is(err, errNotDue) || errors.Is(err, feedback.ErrCircuitOpen):
 			outcome = "deferred"
 		case err != nil:
 			outcome = "retry"
@@ -183,4 +123,31 @@ func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
 		d = 30 * time.Minute
 	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// errNotDue marks a task that ran before its work is due (a
+// feedback.NotDueError); it runs again at the due time and, like an open
+// circuit, uses up no retry.
+var errNotDue = errors.New("not due yet")
+
+// taskError translates what a use case returned into asynq's terms: work
+// not due yet runs again at its time, a permanent failure is not retried.
+func (w *Worker) taskError(err error) error {
+	var nd *feedback.NotDueError
+	if errors.As(err, &nd) {
+		now := w.now()
+		return &plaudit.RetryAfterError{After: notBefore(nd.Until, now).Sub(now), Err: fmt.Errorf("%w: %s", errNotDue, nd.Reason)}
+	}
+	if plaudit.IsPermanent(err) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return err
+}
+
+// try describes the running task's attempt.
+func try(ctx context.Context) feedback.Try {
+	n, ok := asynq.GetRetryCount(ctx)
+	limit, ok2 := asynq.GetMaxRetry(ctx)
+	id, _ := asynq.GetTaskID(ctx)
+	return feedback.Try{Attempt: n + 1, Last: ok && ok2 && n >= limit, TakeOver: strings.HasSuffix(id, takeoverSuffix)}
 }

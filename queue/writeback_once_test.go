@@ -38,7 +38,7 @@ func TestEachVersionIsWrittenBackOnce(t *testing.T) {
 	ctx := context.Background()
 	con, resp := f.answered(t, "standard")
 	rec := &versionRecorder{}
-	f.w.Connectors = stubConnectors{f.st, driverMap{con.ID: rec}}
+	f.w.Feedback.Connectors = stubConnectors{f.st, driverMap{con.ID: rec}}
 	resp.Comment = "and quick"
 	must(t, f.st.UpdateResponse(ctx, &resp))
 	if resp.Version != 2 {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors"
+	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/notify"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/notify/sendgrid"
@@ -189,11 +190,14 @@ func (e *env) gatewayPhase(ctx context.Context, l *loader, sendgridURL string) (
 	var fin finish
 	rec := &recorder{next: sendgrid.NewClient("SG.load-key", sendgridURL, e.http), fin: &fin}
 	w := &queue.Worker{
-		Store: e.store, Queue: e.queue,
-		Connectors: connectors.NewCache(e.kinds, e.store, plaudit.DriverDeps{HTTP: e.http}, 0),
-		Email:      rec, SMS: outbox.New(10, e.log, gw.URL+"/dev/outbox"),
-		Metrics: e.metrics, Log: e.log,
-		PublicURL: gw.URL, FromEmail: "feedback@nordlicht.example", Now: time.Now,
+		Store: e.store, Queue: e.queue, Metrics: e.metrics, Log: e.log, Now: time.Now,
+		Feedback: &feedback.Service{
+			Store: e.store, Tasks: e.queue,
+			Connectors: connectors.NewCache(e.kinds, e.store, plaudit.DriverDeps{HTTP: e.http}, 0),
+			Email:      rec, SMS: outbox.New(10, e.log, gw.URL+"/dev/outbox"),
+			Metrics: e.metrics, Log: e.log,
+			PublicURL: gw.URL, FromEmail: "feedback@nordlicht.example",
+		},
 	}
 	srv := queue.NewServer(e.redis, queue.ServerOptions{Concurrency: o.concurrency, Log: e.log, ShutdownTimeout: 5 * time.Second})
 	if err := srv.Start(w.Mux()); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors"
 	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/keyring"
 	"github.com/plaudit/plaudit/metrics"
 	"github.com/plaudit/plaudit/notify"
@@ -58,6 +59,7 @@ type app struct {
 	email    notify.EmailSender
 	sms      notify.SMSSender
 	adminTok []byte
+	fb       *feedback.Service
 }
 
 // redisLog is go-redis's logger on slog. Its messages name servers and
@@ -309,12 +311,24 @@ func (a *app) limiter() server.RateLimiter {
 	return ratelimit.New(rdb, "plaudit:ratelimit:", a.kr.Derive("ratelimit"))
 }
 
+// feedback is the process's one feedback service, which the HTTP server
+// and the workers both call: one set of provider circuits per process.
+func (a *app) feedback() *feedback.Service {
+	if a.fb == nil {
+		a.fb = &feedback.Service{
+			Store: a.store, Tasks: a.queue, Connectors: a.conns,
+			Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
+			PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
+			SMSFrom: cmp.Or(a.cfg.TwilioMessagingServiceSID, a.cfg.TwilioFrom),
+			Now:     time.Now,
+		}
+	}
+	return a.fb
+}
+
 func (a *app) worker() *queue.Worker {
 	return &queue.Worker{
-		Store: a.store, Queue: a.queue, Connectors: a.conns,
-		Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
-		PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
-		SMSFrom: cmp.Or(a.cfg.TwilioMessagingServiceSID, a.cfg.TwilioFrom),
-		Now:     time.Now,
+		Feedback: a.feedback(), Store: a.store, Queue: a.queue,
+		Metrics: a.metrics, Log: a.log, Now: time.Now,
 	}
 }

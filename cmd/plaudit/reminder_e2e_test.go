@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/notify/sendgrid"
 	"github.com/plaudit/plaudit/queue"
@@ -84,9 +85,10 @@ func runReminder(t *testing.T, env map[string]string) {
 	var offset atomic.Int64
 	workerLog := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(workerLog, nil))
-	w := &queue.Worker{Store: st, Queue: qc, Log: log, PublicURL: g.env["PLAUDIT_PUBLIC_URL"],
-		Email: sendgrid.NewClient("SG.test-key", sg.URL, http.DefaultClient),
-		Now:   func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }}
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	w := &queue.Worker{Store: st, Queue: qc, Log: log, Now: now, Feedback: &feedback.Service{
+		Store: st, Tasks: qc, Log: log, Now: now, PublicURL: g.env["PLAUDIT_PUBLIC_URL"],
+		Email: sendgrid.NewClient("SG.test-key", sg.URL, http.DefaultClient)}}
 	srv := queue.NewServer(redis.ConnOpt(), queue.ServerOptions{Concurrency: 4, Log: log})
 	if err := srv.Start(w.Mux()); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package queue
+package feedback
 
 import (
 	"errors"
@@ -9,21 +9,11 @@ import (
 	"github.com/plaudit/plaudit/metrics"
 )
 
-// errCircuitOpen marks a call not made because its provider's circuit is
-// open. asynq does not count such an error as a failed attempt (see
-// NewServer's IsFailure), so an outage of any length does not use up a
-// task's retries.
-var errCircuitOpen = errors.New("circuit open: provider failing, call paused")
-
-// errNotDue marks a send task that ran before its request is due; it is
-// retried at the due time and, like errCircuitOpen, uses up no retry.
-var errNotDue = errors.New("request not due yet")
-
-// Breaker settings: after breakerThreshold retryable failures in a row a
-// provider is left alone for breakerCooldown, then tried again.
+// Breaker settings: after BreakerThreshold retryable failures in a row a
+// provider is left alone for BreakerCooldown, then tried again.
 const (
-	breakerThreshold = 5
-	breakerCooldown  = 30 * time.Second
+	BreakerThreshold = 5
+	BreakerCooldown  = 30 * time.Second
 )
 
 // breaker pauses calls to one provider after repeated failures, so that a
@@ -38,12 +28,12 @@ type breaker struct {
 }
 
 // allow returns nil when a call may go ahead, or a RetryAfterError (which
-// wraps errCircuitOpen) for the rest of the cooldown.
+// wraps ErrCircuitOpen) for the rest of the cooldown.
 func (b *breaker) allow(now time.Time) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if now.Before(b.openUntil) {
-		return &plaudit.RetryAfterError{After: b.openUntil.Sub(now), Err: errCircuitOpen}
+		return &plaudit.RetryAfterError{After: b.openUntil.Sub(now), Err: ErrCircuitOpen}
 	}
 	return nil
 }
@@ -60,11 +50,11 @@ func (b *breaker) record(err error, now time.Time) {
 			b.openUntil = time.Time{}
 			b.gauge(false)
 		}
-	case plaudit.IsPermanent(err) || errors.Is(err, errCircuitOpen):
+	case plaudit.IsPermanent(err) || errors.Is(err, ErrCircuitOpen):
 	default:
 		b.failures++
-		if b.failures >= breakerThreshold {
-			b.openUntil = now.Add(breakerCooldown)
+		if b.failures >= BreakerThreshold {
+			b.openUntil = now.Add(BreakerCooldown)
 			b.failures = 0
 			b.gauge(true)
 		}
@@ -98,4 +88,16 @@ func (bs *breakers) get(name string, m *metrics.Metrics) *breaker {
 		bs.m[name] = b
 	}
 	return b
+}
+
+// call runs f unless the named provider's circuit is open, and records
+// the outcome.
+func (s *Service) call(name string, f func() error) error {
+	b := s.circuits.get(name, s.Metrics)
+	if err := b.allow(s.now()); err != nil {
+		return err
+	}
+	err := f()
+	b.record(err, s.now())
+	return err
 }

@@ -1,4 +1,4 @@
-package queue
+package feedback
 
 import (
 	"context"
@@ -9,25 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/store"
 )
 
-// DeliveryEvent is the event type the delivery log records for a
+// WritebackEvent is the event type the delivery log records for a
 // writeback: what the standard kind's callbacks carry as their type, and
 // what a note or CaseComment written to a helpdesk amounts to.
-const DeliveryEvent = "feedback.response.created"
-
-// deliveryLog keeps each connector's log of writeback attempts
-// (store.RecordDelivery). It is asked for beside Store rather than in it,
-// so that stores without a log (test doubles) still serve the worker.
-type deliveryLog interface {
-	RecordDelivery(ctx context.Context, d *store.DeliveryAttempt) error
-}
-
-var _ deliveryLog = (*store.Store)(nil)
+const WritebackEvent = "feedback.response.created"
 
 // statusWriter is implemented by drivers that can say which HTTP status
 // the other side answered (standard, salesforce), for the delivery log. A
@@ -37,22 +26,20 @@ type statusWriter interface {
 	WritebackStatus(ctx context.Context, w plaudit.Writeback) (int, error)
 }
 
-// HandleWriteback writes a response back to the helpdesk its ticket came
-// from. Each version is written once: the store keeps the last version
-// written, and a task for an older or equal version does nothing.
-func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
-	ref, err := parseRef(t)
-	if err != nil {
-		return err
-	}
+// Writeback writes a response back to the helpdesk its ticket came from.
+// Each version is written once: the store keeps the last version written,
+// and a call for an older or equal version does nothing.
+//
+// A writeback that must wait for another worker's returns a NotDueError;
+// one that no retry can mend is marked failed and returns a
+// plaudit.PermanentError.
+func (s *Service) Writeback(ctx context.Context, tenantID, id string, version int, try Try) error {
 	// The claim lets one worker write at a time, and it writes the newest
 	// version: two tasks (one per version) or a task and its take-over
 	// copy never post the same version twice.
 	// A take-over copy runs because the original's worker died holding the
 	// claim (its lease in the queue ran out): it may break that claim.
-	taskID, _ := asynq.GetTaskID(ctx)
-	takeOver := strings.HasSuffix(taskID, takeoverSuffix)
-	resp, claimed, err := w.Store.ClaimWriteback(ctx, ref.TenantID, ref.ID, w.now(), takeOver)
+	resp, claimed, err := s.Store.ClaimWriteback(ctx, tenantID, id, s.now(), try.TakeOver)
 	if plaudit.IsNotFound(err) {
 		return nil
 	}
@@ -60,44 +47,44 @@ func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	if !claimed {
-		return writebackNotClaimed(resp, ref.Version)
+		return writebackNotClaimed(resp, version, s.now())
 	}
-	req, err := w.Store.GetRequest(ctx, resp.TenantID, resp.RequestID)
+	req, err := s.Store.GetRequest(ctx, resp.TenantID, resp.RequestID)
 	if err != nil {
 		return permanentIfNotFound(err, "request erased")
 	}
-	in, err := w.Store.GetInteraction(ctx, resp.TenantID, req.InteractionID)
+	in, err := s.Store.GetInteraction(ctx, resp.TenantID, req.InteractionID)
 	if err != nil {
 		return permanentIfNotFound(err, "interaction erased")
 	}
 	if in.ConnectorID == "" {
-		return w.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, resp.Version, plaudit.WritebackNone, "")
+		return s.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, resp.Version, plaudit.WritebackNone, "")
 	}
-	con, d, err := w.connector(ctx, resp.TenantID, in.ConnectorID)
+	con, d, err := s.connector(ctx, resp.TenantID, in.ConnectorID)
 	if plaudit.IsNotFound(err) {
-		return w.writebackFailed(ctx, resp, "", plaudit.Permanent("connector deleted or disabled", nil))
+		return s.writebackFailed(ctx, resp, "", plaudit.Permanent("connector deleted or disabled", nil))
 	}
 	if err != nil && con.ID == "" {
 		return err
 	}
 	if err != nil {
 		err = plaudit.Permanent("connector misconfigured", err)
-		w.logDelivery(ctx, con, resp, 0, err)
-		return w.writebackFailed(ctx, resp, con.Kind, err)
+		s.logDelivery(ctx, con, resp, try, 0, err)
+		return s.writebackFailed(ctx, resp, con.Kind, err)
 	}
 	var agent plaudit.Agent
 	if req.AgentID != "" {
-		if a, err := w.Store.GetAgent(ctx, resp.TenantID, req.AgentID); err == nil {
+		if a, err := s.Store.GetAgent(ctx, resp.TenantID, req.AgentID); err == nil {
 			agent = a
 		}
 	}
-	version := resp.Version
+	version = resp.Version
 	wb := plaudit.Writeback{
 		Interaction: in, Request: req, Response: resp, Agent: agent,
 		Update: resp.WrittenVersion > 0,
 	}
 	status, sent := 0, true
-	err = w.call("writeback:"+con.ID, func() error {
+	err = s.call("writeback:"+con.ID, func() error {
 		sw, ok := d.(statusWriter)
 		if !ok {
 			return d.Writeback(ctx, wb)
@@ -107,26 +94,26 @@ func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
 		sent = status != 0 || err != nil
 		return err
 	})
-	if errors.Is(err, errCircuitOpen) {
+	if errors.Is(err, ErrCircuitOpen) {
 		// No call was made: nothing to log, and no retry used up.
-		return w.writebackFailed(ctx, resp, con.Kind, err)
+		return s.writebackFailed(ctx, resp, con.Kind, err)
 	}
-	if err != nil && !plaudit.IsPermanent(err) && lastAttempt(ctx) {
+	if err != nil && !plaudit.IsPermanent(err) && try.Last {
 		// asynq archives a task that ran out of retries, and its task id
 		// keeps the reconciler from enqueuing it again: say so, rather
 		// than leave the response pending for ever.
-		err = plaudit.Permanent(fmt.Sprintf("gave up after %d attempts: %s", attempt(ctx), deliveryError(err)), err)
+		err = plaudit.Permanent(fmt.Sprintf("gave up after %d attempts: %s", try.Attempt, deliveryError(err)), err)
 	}
 	if sent {
-		w.logDelivery(ctx, con, resp, status, err)
+		s.logDelivery(ctx, con, resp, try, status, err)
 	}
 	if err != nil {
-		return w.writebackFailed(ctx, resp, con.Kind, err)
+		return s.writebackFailed(ctx, resp, con.Kind, err)
 	}
-	if w.Metrics != nil {
-		w.Metrics.Writebacks.WithLabelValues(con.Kind, "done").Inc()
+	if s.Metrics != nil {
+		s.Metrics.Writebacks.WithLabelValues(con.Kind, "done").Inc()
 	}
-	return w.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, version, plaudit.WritebackDone, "")
+	return s.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, version, plaudit.WritebackDone, "")
 }
 
 // logDelivery records one writeback attempt in the connector's delivery
@@ -134,11 +121,7 @@ func (w *Worker) HandleWriteback(ctx context.Context, t *asynq.Task) error {
 // comments written to Zendesk and Salesforce, whose admins want to see
 // the same things (is it getting through, why was it refused). A failure
 // to log is itself only logged: the writeback's outcome stands.
-func (w *Worker) logDelivery(ctx context.Context, con plaudit.Connector, resp plaudit.Response, status int, err error) {
-	dl, ok := w.Store.(deliveryLog)
-	if !ok {
-		return
-	}
+func (s *Service) logDelivery(ctx context.Context, con plaudit.Connector, resp plaudit.Response, try Try, status int, err error) {
 	outcome := store.DeliveryDelivered
 	switch {
 	case err == nil:
@@ -149,24 +132,11 @@ func (w *Worker) logDelivery(ctx context.Context, con plaudit.Connector, resp pl
 	}
 	d := store.DeliveryAttempt{
 		TenantID: resp.TenantID, ConnectorID: con.ID, ResponseID: resp.ID, Version: resp.Version,
-		EventType: DeliveryEvent, Attempt: attempt(ctx), StatusCode: status, Outcome: outcome, Error: deliveryError(err),
+		EventType: WritebackEvent, Attempt: try.Attempt, StatusCode: status, Outcome: outcome, Error: deliveryError(err),
 	}
-	if lerr := dl.RecordDelivery(context.WithoutCancel(ctx), &d); lerr != nil {
-		w.Log.Warn("writeback attempt not logged", "connector", con.ID, "response", resp.ID, "err", lerr)
+	if lerr := s.Store.RecordDelivery(context.WithoutCancel(ctx), &d); lerr != nil {
+		s.log().Warn("writeback attempt not logged", "connector", con.ID, "response", resp.ID, "err", lerr)
 	}
-}
-
-// attempt is the number of this try of the running task, from 1.
-func attempt(ctx context.Context) int {
-	n, _ := asynq.GetRetryCount(ctx)
-	return n + 1
-}
-
-// lastAttempt reports whether the running task has no retry left.
-func lastAttempt(ctx context.Context) bool {
-	n, ok := asynq.GetRetryCount(ctx)
-	limit, ok2 := asynq.GetMaxRetry(ctx)
-	return ok && ok2 && n >= limit
 }
 
 // deliveryError is the text kept of a failed attempt, for the delivery log
@@ -190,24 +160,24 @@ func deliveryError(err error) string {
 	return msg
 }
 
-func (w *Worker) writebackFailed(ctx context.Context, resp plaudit.Response, kind string, err error) error {
+func (s *Service) writebackFailed(ctx context.Context, resp plaudit.Response, kind string, err error) error {
 	var p *plaudit.PermanentError
 	if errors.As(err, &p) {
-		if w.Metrics != nil {
-			w.Metrics.Writebacks.WithLabelValues(kind, "failed").Inc()
+		if s.Metrics != nil {
+			s.Metrics.Writebacks.WithLabelValues(kind, "failed").Inc()
 		}
-		if serr := w.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, resp.Version, plaudit.WritebackFailed, p.Reason); serr != nil {
+		if serr := s.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, resp.Version, plaudit.WritebackFailed, p.Reason); serr != nil {
 			return serr
 		}
-		return fmt.Errorf("writeback: %s: %w", p.Reason, asynq.SkipRetry)
+		return err
 	}
-	if w.Metrics != nil {
-		w.Metrics.Writebacks.WithLabelValues(kind, "retry").Inc()
+	if s.Metrics != nil {
+		s.Metrics.Writebacks.WithLabelValues(kind, "retry").Inc()
 	}
 	// End the claim, so that the retry (or a newer version's task) can
 	// take it at once.
-	if serr := w.Store.MarkWriteback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version, plaudit.WritebackPending, deliveryError(err)); serr != nil {
-		w.Log.Warn("writeback claim not released; it ends at its timeout", "response", resp.ID, "err", serr)
+	if serr := s.Store.MarkWriteback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version, plaudit.WritebackPending, deliveryError(err)); serr != nil {
+		s.log().Warn("writeback claim not released; it ends at its timeout", "response", resp.ID, "err", serr)
 	}
 	return fmt.Errorf("writeback to %s: %w", kind, err)
 }
@@ -221,7 +191,7 @@ const writebackClaimRetry = 2 * time.Second
 // writeback is pending, or the worker holding the claim writes it (or a
 // newer one); otherwise it looks again soon, when the older version's
 // writeback is done.
-func writebackNotClaimed(resp plaudit.Response, version int) error {
+func writebackNotClaimed(resp plaudit.Response, version int, now time.Time) error {
 	if version == 0 {
 		version = resp.Version
 	}
@@ -230,5 +200,5 @@ func writebackNotClaimed(resp plaudit.Response, version int) error {
 		resp.WritingVersion >= version:
 		return nil
 	}
-	return &plaudit.RetryAfterError{After: writebackClaimRetry, Err: errNotDue}
+	return &NotDueError{Until: now.Add(writebackClaimRetry), Reason: "an older version is being written back"}
 }
