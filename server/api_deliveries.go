@@ -1,22 +1,10 @@
 package server
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/store"
 )
-
-// deliveryStore reads a connector's delivery log. It is asked for beside
-// Store rather than in it, so that the Store interface stays as other
-// handlers need it.
-type deliveryStore interface {
-	ListDeliveries(ctx context.Context, tenantID, connectorID string, limit int) ([]store.DeliveryAttempt, error)
-}
-
-var _ deliveryStore = (*store.Store)(nil)
 
 // listDeliveries is GET /api/v1/connectors/{id}/deliveries: the
 // connector's log of writeback attempts (signed callbacks, helpdesk notes
@@ -32,11 +20,7 @@ func (s *Server) listDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ds, ok := s.cfg.Store.(deliveryStore)
-	if !ok {
-		return plaudit.Errorf(plaudit.EInternal, "this store keeps no delivery log")
-	}
-	out, err := ds.ListDeliveries(ctx, con.TenantID, con.ID, limit)
+	out, err := s.cfg.Store.ListDeliveries(ctx, con.TenantID, con.ID, limit)
 	if err != nil {
 		return err
 	}

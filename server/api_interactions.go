@@ -29,7 +29,7 @@ func (s *Server) createInteraction(c *fiber.Ctx) error {
 		// Test and live interactions with the same id are different.
 		in.DedupKey = "test:" + in.DedupKey
 	}
-	created, err := s.ingest(c.UserContext(), &in)
+	created, err := s.fb.Ingest(c.UserContext(), &in)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -66,7 +65,7 @@ func (s *Server) hook(c *fiber.Ctx) error {
 	for _, ev := range events {
 		in := ev.Interaction
 		in.TenantID, in.ConnectorID, in.Source, in.DedupKey = con.TenantID, con.ID, con.Kind, ev.DedupKey
-		created, err := s.ingest(ctx, &in)
+		created, err := s.fb.Ingest(ctx, &in)
 		if err != nil {
 			return fail("unavailable", err)
 		}
@@ -83,32 +82,6 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusOK).Send(body)
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"accepted": accepted, "duplicates": duplicates})
-}
-
-// ingest stores an interaction once and makes sure its task is queued. A
-// redelivery of an interaction not yet processed enqueues again (the task
-// id makes that a no-op while it is queued), so a delivery answered 503
-// earlier is not lost.
-func (s *Server) ingest(ctx context.Context, in *plaudit.Interaction) (created bool, err error) {
-	created, err = s.cfg.Store.InsertInteraction(ctx, in)
-	if err != nil {
-		return false, plaudit.Errorf(plaudit.EUnavailable, "store unavailable, retry later")
-	}
-	if !created && in.Status != plaudit.InteractionReceived {
-		return false, nil
-	}
-	if err := s.cfg.Queue.Interaction(ctx, in.TenantID, in.ID); err != nil {
-		if created {
-			// Roll back so the helpdesk's retry is a first delivery again.
-			// Should this fail too, the reconciler enqueues the row later.
-			if derr := s.cfg.Store.DeleteInteraction(context.WithoutCancel(ctx), in.TenantID, in.ID); derr != nil {
-				s.log.Error("rollback after failed enqueue", "interaction", in.ID, "err", derr)
-			}
-		}
-		s.log.Warn("queue unavailable: webhook refused with 503", "err", err)
-		return false, plaudit.Errorf(plaudit.EUnavailable, "queue unavailable, retry later")
-	}
-	return created, nil
 }
 
 func (s *Server) countHook(kind, outcome string, start time.Time) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors"
+	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/keyring"
 	"github.com/plaudit/plaudit/metrics"
 	"github.com/plaudit/plaudit/notify/outbox"
@@ -31,7 +32,10 @@ const MaxBody = 1 << 20
 type Config struct {
 	Store Store
 	Queue *queue.Client
-	Kinds *connectors.Registry
+	// Feedback runs the use cases the hooks and the page call; nil builds
+	// one over Store, Queue and Connectors.
+	Feedback *feedback.Service
+	Kinds    *connectors.Registry
 	// Connectors keeps connectors and their drivers for a few seconds
 	// (the owner runs its sweep); nil builds one over Store, unswept.
 	Connectors *connectors.Cache
@@ -72,6 +76,7 @@ type Server struct {
 	log *slog.Logger
 
 	conns  *connectors.Cache
+	fb     *feedback.Service
 	images imageCache
 
 	tmplOnce      sync.Once
@@ -95,6 +100,14 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors}
 	if s.conns == nil {
 		s.conns = connectors.NewCache(cfg.Kinds, cfg.Store, cfg.DriverDeps, 0)
+	}
+	s.fb = cfg.Feedback
+	if s.fb == nil {
+		s.fb = &feedback.Service{Store: cfg.Store, Connectors: s.conns, Metrics: cfg.Metrics,
+			Log: cfg.Log, PublicURL: cfg.PublicURL, Now: cfg.Now}
+		if cfg.Queue != nil {
+			s.fb.Tasks = cfg.Queue
+		}
 	}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             MaxBody,

@@ -287,7 +287,8 @@ func (a *app) ready(ctx context.Context) error {
 
 func (a *app) server() *server.Server {
 	return server.New(server.Config{
-		Store: a.store, Queue: a.queue, Kinds: a.kinds, Connectors: a.conns,
+		Feedback: a.feedback(),
+		Store:    a.store, Queue: a.queue, Kinds: a.kinds, Connectors: a.conns,
 		DriverDeps: plaudit.DriverDeps{HTTP: a.http}, Keyring: a.kr,
 		Metrics: a.metrics, Gatherer: a.reg, Log: a.log,
 		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Ready: a.ready,

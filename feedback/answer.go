@@ -1,4 +1,4 @@
-package server
+package feedback
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 	"github.com/plaudit/plaudit"
 )
 
-// answer is what a customer said, from the page, an SMS or an email. Nil
+// Answer is what a customer said, from the page, an SMS or an email. Nil
 // fields were not given and keep their value.
-type answer struct {
+type Answer struct {
 	Score       *int
 	Comment     *string
 	Excellence  []string
@@ -22,12 +22,13 @@ type answer struct {
 // MaxComment is the longest comment kept, in characters.
 const MaxComment = 2000
 
-// record stores an answer to req: the first answer creates the response
-// (it needs a score), later ones update it. Each change is queued for
+// Record stores an answer to req, whichever channel it came by: the first
+// answer creates the response (it needs a score), later ones update it,
+// and the store gives each change its version. Each change is queued for
 // writeback once; if the queue is away the reconciler picks it up, so the
 // customer never sees an error for it.
-func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answer) (plaudit.Response, error) {
-	now := s.cfg.Now()
+func (s *Service) Record(ctx context.Context, req plaudit.FeedbackRequest, a Answer) (plaudit.Response, error) {
+	now := s.now()
 	if !req.Answerable(now) {
 		return plaudit.Response{}, plaudit.Errorf(plaudit.EGone, "this feedback request is closed")
 	}
@@ -44,7 +45,7 @@ func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answ
 	a.Excellence = onlyKnown(a.Excellence, plaudit.ExcellenceAreas)
 	a.Improvement = onlyKnown(a.Improvement, plaudit.ImprovementAreas)
 
-	resp, err := s.cfg.Store.ResponseByRequest(ctx, req.TenantID, req.ID)
+	resp, err := s.Store.ResponseByRequest(ctx, req.TenantID, req.ID)
 	switch {
 	case plaudit.IsNotFound(err):
 		if a.Score == nil {
@@ -63,24 +64,24 @@ func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answ
 			resp.WritebackStatus = plaudit.WritebackNone
 		}
 		a.applyTo(&resp)
-		created, err := s.cfg.Store.CreateResponse(ctx, &resp)
+		created, err := s.Store.CreateResponse(ctx, &resp)
 		if err != nil {
 			return plaudit.Response{}, err
 		}
 		if !created { // a concurrent first answer won: apply ours on top
 			a.applyTo(&resp)
-			if err := s.cfg.Store.UpdateResponse(ctx, &resp); err != nil {
+			if err := s.Store.UpdateResponse(ctx, &resp); err != nil {
 				return plaudit.Response{}, err
 			}
 		}
 		// A second answer finds the request responded already: the
 		// transition's conflict is that, not an error.
-		if _, err := s.cfg.Store.TransitionRequest(ctx, req.TenantID, req.ID, plaudit.Answered); err != nil &&
+		if _, err := s.Store.TransitionRequest(ctx, req.TenantID, req.ID, plaudit.Answered); err != nil &&
 			plaudit.ErrorCode(err) != plaudit.EConflict {
 			return plaudit.Response{}, err
 		}
-		if s.cfg.Metrics != nil && created { // one count per response, not per copy
-			s.cfg.Metrics.Responses.WithLabelValues(a.Source).Inc()
+		if s.Metrics != nil && created { // one count per response, not per copy
+			s.Metrics.Responses.WithLabelValues(a.Source).Inc()
 		}
 	case err != nil:
 		return plaudit.Response{}, err
@@ -89,28 +90,28 @@ func (s *Server) record(ctx context.Context, req plaudit.FeedbackRequest, a answ
 			return resp, nil // the same answer twice has one effect
 		}
 		a.applyTo(&resp)
-		if err := s.cfg.Store.UpdateResponse(ctx, &resp); err != nil {
+		if err := s.Store.UpdateResponse(ctx, &resp); err != nil {
 			return plaudit.Response{}, err
 		}
 	}
 	// Reports count an answer on its day in the tenant's time zone, as the
 	// retention sweep does for an answer whose aggregate is missing.
 	day := now
-	if t, err := s.cfg.Store.GetTenant(ctx, req.TenantID); err == nil {
+	if t, err := s.Store.GetTenant(ctx, req.TenantID); err == nil {
 		day = now.In(t.Settings.Location())
 	}
-	if err := s.cfg.Store.RecordAggregate(ctx, resp, req.Channel, day); err != nil {
-		s.log.Error("aggregate not recorded", "response", resp.ID, "err", err)
+	if err := s.Store.RecordAggregate(ctx, resp, req.Channel, day); err != nil {
+		s.log().Error("aggregate not recorded", "response", resp.ID, "err", err)
 	}
 	if resp.WritebackStatus != plaudit.WritebackNone {
-		if err := s.cfg.Queue.Writeback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version); err != nil {
-			s.log.Warn("writeback not queued now; the reconciler will", "response", resp.ID, "err", err)
+		if err := s.Tasks.Writeback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version); err != nil {
+			s.log().Warn("writeback not queued now; the reconciler will", "response", resp.ID, "err", err)
 		}
 	}
 	return resp, nil
 }
 
-func (a answer) applyTo(r *plaudit.Response) {
+func (a Answer) applyTo(r *plaudit.Response) {
 	if a.Score != nil {
 		r.Score = *a.Score
 	}
@@ -129,7 +130,7 @@ func (a answer) applyTo(r *plaudit.Response) {
 }
 
 // changes reports whether applying a would change r.
-func (a answer) changes(r plaudit.Response) bool {
+func (a Answer) changes(r plaudit.Response) bool {
 	next := r
 	a.applyTo(&next)
 	return next.Score != r.Score || next.Comment != r.Comment || next.Reward != r.Reward ||
@@ -153,16 +154,4 @@ func onlyKnown(given, known []string) []string {
 		}
 	}
 	return out
-}
-
-// transition applies a provider's or a customer's word to a request. A
-// request no longer in a state the transition starts from (answered before
-// the delivery report came, a report repeated) keeps its status: that is
-// the guard doing its work, not an error.
-func transition(ctx context.Context, st Store, req plaudit.FeedbackRequest, t plaudit.Transition) error {
-	_, err := st.TransitionRequest(ctx, req.TenantID, req.ID, t)
-	if plaudit.ErrorCode(err) == plaudit.EConflict {
-		return nil
-	}
-	return err
 }
