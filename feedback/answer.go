@@ -3,6 +3,7 @@ package feedback
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
@@ -32,56 +33,15 @@ func (s *Service) Record(ctx context.Context, req plaudit.FeedbackRequest, a Ans
 	if !req.Answerable(now) {
 		return plaudit.Response{}, plaudit.Errorf(plaudit.EGone, "this feedback request is closed")
 	}
-	if a.Score != nil && (*a.Score < 1 || *a.Score > 5) {
-		return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "score must be between 1 and 5")
+	a, err := a.clean()
+	if err != nil {
+		return plaudit.Response{}, err
 	}
-	if a.Comment != nil {
-		c := strings.TrimSpace(*a.Comment)
-		if utf8.RuneCountInString(c) > MaxComment {
-			return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "comment must be at most %d characters", MaxComment)
-		}
-		a.Comment = &c
-	}
-	a.Excellence = onlyKnown(a.Excellence, plaudit.ExcellenceAreas)
-	a.Improvement = onlyKnown(a.Improvement, plaudit.ImprovementAreas)
-
 	resp, err := s.Store.ResponseByRequest(ctx, req.TenantID, req.ID)
 	switch {
 	case plaudit.IsNotFound(err):
-		if a.Score == nil {
-			return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "score is required")
-		}
-		// Only the page can be answered by a machine (mail scanners and
-		// link previews follow its links); an SMS or an email reply was
-		// written by someone, however soon it came.
-		automated := a.Source == plaudit.SourcePage && plaudit.LikelyAutomated(req.SentAt, now)
-		resp = plaudit.Response{
-			TenantID: req.TenantID, RequestID: req.ID, AgentID: req.AgentID, TicketID: req.TicketID,
-			Source: a.Source, Automated: automated, Test: req.Test,
-			WritebackStatus: plaudit.WritebackPending,
-		}
-		if req.ConnectorID == "" {
-			resp.WritebackStatus = plaudit.WritebackNone
-		}
-		a.applyTo(&resp)
-		created, err := s.Store.CreateResponse(ctx, &resp)
-		if err != nil {
+		if resp, err = s.firstAnswer(ctx, req, a, now); err != nil {
 			return plaudit.Response{}, err
-		}
-		if !created { // a concurrent first answer won: apply ours on top
-			a.applyTo(&resp)
-			if err := s.Store.UpdateResponse(ctx, &resp); err != nil {
-				return plaudit.Response{}, err
-			}
-		}
-		// A second answer finds the request responded already: the
-		// transition's conflict is that, not an error.
-		if _, err := s.Store.TransitionRequest(ctx, req.TenantID, req.ID, plaudit.Answered); err != nil &&
-			plaudit.ErrorCode(err) != plaudit.EConflict {
-			return plaudit.Response{}, err
-		}
-		if s.Metrics != nil && created { // one count per response, not per copy
-			s.Metrics.Responses.WithLabelValues(a.Source).Inc()
 		}
 	case err != nil:
 		return plaudit.Response{}, err
@@ -107,6 +67,65 @@ func (s *Service) Record(ctx context.Context, req plaudit.FeedbackRequest, a Ans
 		if err := s.Tasks.Writeback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version); err != nil {
 			s.log().Warn("writeback not queued now; the reconciler will", "response", resp.ID, "err", err)
 		}
+	}
+	return resp, nil
+}
+
+// clean checks an answer's values and puts them in their canonical form:
+// a trimmed comment, known areas once each.
+func (a Answer) clean() (Answer, error) {
+	if a.Score != nil && (*a.Score < 1 || *a.Score > 5) {
+		return a, plaudit.Errorf(plaudit.EInvalid, "score must be between 1 and 5")
+	}
+	if a.Comment != nil {
+		c := strings.TrimSpace(*a.Comment)
+		if utf8.RuneCountInString(c) > MaxComment {
+			return a, plaudit.Errorf(plaudit.EInvalid, "comment must be at most %d characters", MaxComment)
+		}
+		a.Comment = &c
+	}
+	a.Excellence = onlyKnown(a.Excellence, plaudit.ExcellenceAreas)
+	a.Improvement = onlyKnown(a.Improvement, plaudit.ImprovementAreas)
+	return a, nil
+}
+
+// firstAnswer creates the response to req, which needs a score, and marks
+// the request answered.
+func (s *Service) firstAnswer(ctx context.Context, req plaudit.FeedbackRequest, a Answer, now time.Time) (plaudit.Response, error) {
+	if a.Score == nil {
+		return plaudit.Response{}, plaudit.Errorf(plaudit.EInvalid, "score is required")
+	}
+	// Only the page can be answered by a machine (mail scanners and link
+	// previews follow its links); an SMS or an email reply was written by
+	// someone, however soon it came.
+	automated := a.Source == plaudit.SourcePage && plaudit.LikelyAutomated(req.SentAt, now)
+	resp := plaudit.Response{
+		TenantID: req.TenantID, RequestID: req.ID, AgentID: req.AgentID, TicketID: req.TicketID,
+		Source: a.Source, Automated: automated, Test: req.Test,
+		WritebackStatus: plaudit.WritebackPending,
+	}
+	if req.ConnectorID == "" {
+		resp.WritebackStatus = plaudit.WritebackNone
+	}
+	a.applyTo(&resp)
+	created, err := s.Store.CreateResponse(ctx, &resp)
+	if err != nil {
+		return plaudit.Response{}, err
+	}
+	if !created { // a concurrent first answer won: apply ours on top
+		a.applyTo(&resp)
+		if err := s.Store.UpdateResponse(ctx, &resp); err != nil {
+			return plaudit.Response{}, err
+		}
+	}
+	// A second answer finds the request responded already: the
+	// transition's conflict is that, not an error.
+	if _, err := s.Store.TransitionRequest(ctx, req.TenantID, req.ID, plaudit.Answered); err != nil &&
+		plaudit.ErrorCode(err) != plaudit.EConflict {
+		return plaudit.Response{}, err
+	}
+	if s.Metrics != nil && created { // one count per response, not per copy
+		s.Metrics.Responses.WithLabelValues(a.Source).Inc()
 	}
 	return resp, nil
 }

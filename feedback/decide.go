@@ -76,7 +76,6 @@ func (s *Service) enrich(ctx context.Context, in *plaudit.Interaction) error {
 }
 
 func (s *Service) decide(ctx context.Context, tenant plaudit.Tenant, in plaudit.Interaction) error {
-	set := tenant.Settings
 	if in.Event == plaudit.EventReopened {
 		n, err := s.Store.CancelScheduledForTicket(ctx, in.TenantID, in.ConnectorID, in.ExternalID)
 		if err != nil {
@@ -86,64 +85,13 @@ func (s *Service) decide(ctx context.Context, tenant plaudit.Tenant, in plaudit.
 		s.log().Info("ticket reopened", "tenant", in.TenantID, "interaction", in.ID, "canceled", n)
 		return nil
 	}
-
-	var agent *plaudit.Agent
-	if a, err := s.Store.FindAgent(ctx, in.TenantID, in.Source, in.Agent.ExternalID, in.Agent.Email); err == nil {
-		agent = &a
-	} else if !plaudit.IsNotFound(err) {
+	req, reason, err := s.plan(ctx, tenant, in)
+	if err != nil {
 		return err
 	}
-	req := plaudit.FeedbackRequest{
-		TenantID:      in.TenantID,
-		InteractionID: in.ID,
-		ConnectorID:   in.ConnectorID,
-		TicketID:      in.ExternalID,
-		Language:      plaudit.Language(in.Customer.Language, set.DefaultLanguage),
-		Test:          in.Test,
-		DueAt:         s.now(),
-	}
-	if agent != nil {
-		req.AgentID = agent.ID
-	}
-	if reason := plaudit.Eligible(set, in, agent); reason != "" {
-		return s.skip(ctx, req, reason)
-	}
-	channel, recipient, reason := plaudit.ChooseChannel(set, in)
 	if reason != "" {
 		return s.skip(ctx, req, reason)
 	}
-	if in.Test {
-		// Test keys run the whole path but every message goes to the
-		// tenant's test recipient.
-		channel, recipient = testRecipient(set)
-		if recipient == "" {
-			return s.skip(ctx, req, plaudit.ReasonNoTestRecipient)
-		}
-	}
-	req.Channel, req.Recipient = channel, recipient
-	if channel == plaudit.ChannelSMS {
-		// Replies are matched by the number the request went out from.
-		req.Sender = cmp.Or(set.SMSFrom, s.SMSFrom)
-	}
-	req.RecipientHash = keyring.AddressHash(tenant.HashKey, recipient)
-	now := s.now()
-	if sup, err := s.Store.IsSuppressed(ctx, in.TenantID, req.RecipientHash, now); err != nil {
-		return err
-	} else if sup {
-		return s.skip(ctx, req, plaudit.ReasonSuppressed)
-	}
-	if set.SuppressionDays > 0 && !in.Test {
-		since := now.Add(-time.Duration(set.SuppressionDays) * 24 * time.Hour)
-		if recent, err := s.Store.RecentlyAsked(ctx, in.TenantID, req.RecipientHash, since); err != nil {
-			return err
-		} else if recent {
-			return s.skip(ctx, req, plaudit.ReasonRecentlyAsked)
-		}
-	}
-	if !plaudit.Sampled(set, in.ID) {
-		return s.skip(ctx, req, plaudit.ReasonNotSampled)
-	}
-	req.DueAt = plaudit.DueAt(set, channel, customerLocation(set, in, channel, recipient), now)
 	req.Status = plaudit.RequestScheduled
 	req.Token = keyring.Token(24)
 	if _, err := s.Store.CreateRequest(ctx, &req); err != nil {
@@ -158,6 +106,83 @@ func (s *Service) decide(ctx context.Context, tenant plaudit.Tenant, in plaudit.
 	}
 	s.count("scheduled")
 	return nil
+}
+
+// plan works out the request for a solved ticket: to whom, by which
+// channel, from which sender and when; or the reason none is sent.
+func (s *Service) plan(ctx context.Context, tenant plaudit.Tenant, in plaudit.Interaction) (req plaudit.FeedbackRequest, reason string, err error) {
+	set := tenant.Settings
+	var agent *plaudit.Agent
+	if a, err := s.Store.FindAgent(ctx, in.TenantID, in.Source, in.Agent.ExternalID, in.Agent.Email); err == nil {
+		agent = &a
+	} else if !plaudit.IsNotFound(err) {
+		return req, "", err
+	}
+	now := s.now()
+	req = plaudit.FeedbackRequest{
+		TenantID:      in.TenantID,
+		InteractionID: in.ID,
+		ConnectorID:   in.ConnectorID,
+		TicketID:      in.ExternalID,
+		Language:      plaudit.Language(in.Customer.Language, set.DefaultLanguage),
+		Test:          in.Test,
+		DueAt:         now,
+	}
+	if agent != nil {
+		req.AgentID = agent.ID
+	}
+	if reason := plaudit.Eligible(set, in, agent); reason != "" {
+		return req, reason, nil
+	}
+	channel, recipient, reason := plaudit.ChooseChannel(set, in)
+	if reason != "" {
+		return req, reason, nil
+	}
+	if in.Test {
+		// Test keys run the whole path but every message goes to the
+		// tenant's test recipient.
+		if channel, recipient = testRecipient(set); recipient == "" {
+			return req, plaudit.ReasonNoTestRecipient, nil
+		}
+	}
+	req.Channel, req.Recipient = channel, recipient
+	if channel == plaudit.ChannelSMS {
+		// Replies are matched by the number the request went out from.
+		req.Sender = cmp.Or(set.SMSFrom, s.SMSFrom)
+	}
+	req.RecipientHash = keyring.AddressHash(tenant.HashKey, recipient)
+	if reason, err := s.screen(ctx, set, in, req.RecipientHash); reason != "" || err != nil {
+		return req, reason, err
+	}
+	req.DueAt = plaudit.DueAt(set, channel, customerLocation(set, in, channel, recipient), now)
+	return req, "", nil
+}
+
+// screen gives the reason not to ask this recipient now, if any: an
+// opt-out or bounce, a request within the tenant's suppression_days, or
+// the sampling rate.
+func (s *Service) screen(ctx context.Context, set plaudit.Settings, in plaudit.Interaction, recipientHash string) (string, error) {
+	now := s.now()
+	if sup, err := s.Store.IsSuppressed(ctx, in.TenantID, recipientHash, now); err != nil || sup {
+		return reasonIf(sup, plaudit.ReasonSuppressed), err
+	}
+	if set.SuppressionDays > 0 && !in.Test {
+		since := now.Add(-time.Duration(set.SuppressionDays) * 24 * time.Hour)
+		if recent, err := s.Store.RecentlyAsked(ctx, in.TenantID, recipientHash, since); err != nil || recent {
+			return reasonIf(recent, plaudit.ReasonRecentlyAsked), err
+		}
+	}
+	if !plaudit.Sampled(set, in.ID) {
+		return plaudit.ReasonNotSampled, nil
+	}
+	return "", nil
+}
+
+func reasonIf(yes bool, reason string) string {
+	if yes {
+		return reason
+	}
+	return ""
 }
 
 func (s *Service) skip(ctx context.Context, req plaudit.FeedbackRequest, reason string) error {

@@ -49,14 +49,11 @@ func (s *Service) Writeback(ctx context.Context, tenantID, id string, version in
 	if !claimed {
 		return writebackNotClaimed(resp, version, s.now())
 	}
-	req, err := s.Store.GetRequest(ctx, resp.TenantID, resp.RequestID)
+	wb, err := s.writebackOf(ctx, resp)
 	if err != nil {
-		return permanentIfNotFound(err, "request erased")
+		return err
 	}
-	in, err := s.Store.GetInteraction(ctx, resp.TenantID, req.InteractionID)
-	if err != nil {
-		return permanentIfNotFound(err, "interaction erased")
-	}
+	in := wb.Interaction
 	if in.ConnectorID == "" {
 		return s.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, resp.Version, plaudit.WritebackNone, "")
 	}
@@ -72,36 +69,15 @@ func (s *Service) Writeback(ctx context.Context, tenantID, id string, version in
 		s.logDelivery(ctx, con, resp, try, 0, err)
 		return s.writebackFailed(ctx, resp, con.Kind, err)
 	}
-	var agent plaudit.Agent
-	if req.AgentID != "" {
-		if a, err := s.Store.GetAgent(ctx, resp.TenantID, req.AgentID); err == nil {
-			agent = a
-		}
-	}
-	version = resp.Version
-	wb := plaudit.Writeback{
-		Interaction: in, Request: req, Response: resp, Agent: agent,
-		Update: resp.WrittenVersion > 0,
-	}
-	status, sent := 0, true
-	err = s.call("writeback:"+con.ID, func() error {
-		sw, ok := d.(statusWriter)
-		if !ok {
-			return d.Writeback(ctx, wb)
-		}
-		var err error
-		status, err = sw.WritebackStatus(ctx, wb)
-		sent = status != 0 || err != nil
-		return err
-	})
+	status, sent, err := s.post(ctx, con, d, wb)
 	if errors.Is(err, ErrCircuitOpen) {
 		// No call was made: nothing to log, and no retry used up.
 		return s.writebackFailed(ctx, resp, con.Kind, err)
 	}
 	if err != nil && !plaudit.IsPermanent(err) && try.Last {
-		// asynq archives a task that ran out of retries, and its task id
-		// keeps the reconciler from enqueuing it again: say so, rather
-		// than leave the response pending for ever.
+		// The queue drops a task that ran out of retries, and its task id
+		// keeps the reconciler from queuing it again: say so, rather than
+		// leave the response pending for ever.
 		err = plaudit.Permanent(fmt.Sprintf("gave up after %d attempts: %s", try.Attempt, deliveryError(err)), err)
 	}
 	if sent {
@@ -113,7 +89,49 @@ func (s *Service) Writeback(ctx context.Context, tenantID, id string, version in
 	if s.Metrics != nil {
 		s.Metrics.Writebacks.WithLabelValues(con.Kind, "done").Inc()
 	}
-	return s.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, version, plaudit.WritebackDone, "")
+	return s.Store.MarkWriteback(ctx, resp.TenantID, resp.ID, resp.Version, plaudit.WritebackDone, "")
+}
+
+// writebackOf gathers what a driver writes back for resp: its request,
+// interaction and agent.
+func (s *Service) writebackOf(ctx context.Context, resp plaudit.Response) (plaudit.Writeback, error) {
+	req, err := s.Store.GetRequest(ctx, resp.TenantID, resp.RequestID)
+	if err != nil {
+		return plaudit.Writeback{}, permanentIfNotFound(err, "request erased")
+	}
+	in, err := s.Store.GetInteraction(ctx, resp.TenantID, req.InteractionID)
+	if err != nil {
+		return plaudit.Writeback{}, permanentIfNotFound(err, "interaction erased")
+	}
+	var agent plaudit.Agent
+	if req.AgentID != "" {
+		if a, err := s.Store.GetAgent(ctx, resp.TenantID, req.AgentID); err == nil {
+			agent = a
+		}
+	}
+	return plaudit.Writeback{
+		Interaction: in, Request: req, Response: resp, Agent: agent,
+		Update: resp.WrittenVersion > 0,
+	}, nil
+}
+
+// post hands wb to the connector's driver, through the connector's
+// circuit. It returns the status the other side answered, when the driver
+// can say, and whether anything was sent at all (a standard connector
+// without callback_url sends nothing).
+func (s *Service) post(ctx context.Context, con plaudit.Connector, d plaudit.Driver, wb plaudit.Writeback) (status int, sent bool, err error) {
+	sent = true
+	err = s.call("writeback:"+con.ID, func() error {
+		sw, ok := d.(statusWriter)
+		if !ok {
+			return d.Writeback(ctx, wb)
+		}
+		var err error
+		status, err = sw.WritebackStatus(ctx, wb)
+		sent = status != 0 || err != nil
+		return err
+	})
+	return status, sent, err
 }
 
 // logDelivery records one writeback attempt in the connector's delivery
