@@ -55,7 +55,7 @@ type Settings struct {
 	SMSFrom string `json:"sms_from"`
 }
 
-// DefaultSettings are the settings of a new tenant (DESIGN.md § HTTP contract).
+// DefaultSettings are the settings of a new tenant (README, "Configuration": tenant settings).
 func DefaultSettings() Settings {
 	return Settings{
 		DelaySeconds:    3600,

@@ -26,26 +26,30 @@ const (
 	maxTriggerTag     = 100
 )
 
-// triggerBody is the direct trigger body (DESIGN.md § HTTP contract). Ids
+// triggerBody is the direct trigger body (docs/trigger-api.md). Ids
 // and phone numbers may come as JSON numbers: helpdesk templates often
 // leave them unquoted.
 type triggerBody struct {
-	ExtInteractionID scalar `json:"ext_interaction_id"`
-	Channel          string `json:"channel"`
-	Customer         *struct {
-		Name     string `json:"name"`
-		Email    string `json:"email"`
-		Phone    scalar `json:"phone"`
-		Language string `json:"language"`
-		Country  string `json:"country"`
-	} `json:"customer"`
-	Employee *struct {
-		Email    string `json:"email"`
-		CustomID scalar `json:"custom_id"`
-	} `json:"employee"`
-	DoNotSend bool     `json:"do_not_send"`
-	Tags      []string `json:"tags"`
-	Event     string   `json:"event"`
+	ExtInteractionID scalar           `json:"ext_interaction_id"`
+	Channel          string           `json:"channel"`
+	Customer         *triggerCustomer `json:"customer"`
+	Employee         *triggerEmployee `json:"employee"`
+	DoNotSend        bool             `json:"do_not_send"`
+	Tags             []string         `json:"tags"`
+	Event            string           `json:"event"`
+}
+
+type triggerCustomer struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Phone    scalar `json:"phone"`
+	Language string `json:"language"`
+	Country  string `json:"country"`
+}
+
+type triggerEmployee struct {
+	Email    string `json:"email"`
+	CustomID scalar `json:"custom_id"`
 }
 
 // scalar is a JSON string, number or null, read as a string.
@@ -101,101 +105,125 @@ func ParseTrigger(body []byte) (Interaction, error) {
 	}
 
 	in := Interaction{Source: "api", DoNotSend: t.DoNotSend}
+	var err error
+	if in.ExternalID, in.Event, in.Channel, err = t.ticket(); err != nil {
+		return Interaction{}, err
+	}
+	if in.Customer, err = t.Customer.parse(); err != nil {
+		return Interaction{}, err
+	}
+	if in.Agent, err = t.Employee.parse(); err != nil {
+		return Interaction{}, err
+	}
+	if in.Tags, err = parseTags(t.Tags); err != nil {
+		return Interaction{}, err
+	}
+	return in, nil
+}
 
-	id := strings.TrimSpace(string(t.ExtInteractionID))
+// ticket reads the ticket's id, event and channel.
+func (t triggerBody) ticket() (id, event, channel string, err error) {
+	id = strings.TrimSpace(string(t.ExtInteractionID))
 	if id == "" {
-		return Interaction{}, Errorf(EInvalid, "ext_interaction_id is required")
+		return "", "", "", Errorf(EInvalid, "ext_interaction_id is required")
 	}
 	if err := checkText("ext_interaction_id", id, maxTriggerID); err != nil {
-		return Interaction{}, err
+		return "", "", "", err
 	}
-	in.ExternalID = id
-
 	switch ev := strings.ToLower(strings.TrimSpace(t.Event)); ev {
 	case "", EventSolved:
-		in.Event = EventSolved
+		event = EventSolved
 	case EventReopened:
-		in.Event = EventReopened
+		event = EventReopened
 	default:
-		return Interaction{}, Errorf(EInvalid, `event must be "solved" or "reopened"`)
+		return "", "", "", Errorf(EInvalid, `event must be "solved" or "reopened"`)
 	}
-
 	if ch := strings.ToLower(strings.TrimSpace(t.Channel)); ch != "" {
 		if utf8.RuneCountInString(ch) > maxTriggerChannel || !isWord(ch) {
-			return Interaction{}, Errorf(EInvalid, `channel must be a word such as "email", "chat", "phone" or "sms"`)
+			return "", "", "", Errorf(EInvalid, `channel must be a word such as "email", "chat", "phone" or "sms"`)
 		}
-		in.Channel = ch
+		channel = ch
 	}
+	return id, event, channel, nil
+}
 
-	if t.Customer == nil {
-		return Interaction{}, Errorf(EInvalid, "customer: email or phone is required")
+func (c *triggerCustomer) parse() (Customer, error) {
+	if c == nil {
+		return Customer{}, Errorf(EInvalid, "customer: email or phone is required")
 	}
-	c := t.Customer
-	in.Customer.Name = strings.TrimSpace(c.Name)
-	if err := checkText("customer.name", in.Customer.Name, maxTriggerName); err != nil {
-		return Interaction{}, err
+	out := Customer{Name: strings.TrimSpace(c.Name)}
+	if err := checkText("customer.name", out.Name, maxTriggerName); err != nil {
+		return Customer{}, err
 	}
 	if email := strings.TrimSpace(c.Email); email != "" {
 		if err := checkText("customer.email", email, maxTriggerEmail); err != nil {
-			return Interaction{}, err
+			return Customer{}, err
 		}
-		if in.Customer.Email = NormalizeEmail(email); in.Customer.Email == "" {
-			return Interaction{}, Errorf(EInvalid, "customer.email is not an email address")
+		if out.Email = NormalizeEmail(email); out.Email == "" {
+			return Customer{}, Errorf(EInvalid, "customer.email is not an email address")
 		}
 	}
 	if phone := strings.TrimSpace(string(c.Phone)); phone != "" {
 		if utf8.RuneCountInString(phone) > maxTriggerPhone || !looksLikePhone(phone) {
-			return Interaction{}, Errorf(EInvalid, "customer.phone is not a phone number")
+			return Customer{}, Errorf(EInvalid, "customer.phone is not a phone number")
 		}
-		in.Customer.Phone = phone
+		out.Phone = phone
 	}
-	if in.Customer.Email == "" && in.Customer.Phone == "" {
-		return Interaction{}, Errorf(EInvalid, "customer: email or phone is required")
+	if out.Email == "" && out.Phone == "" {
+		return Customer{}, Errorf(EInvalid, "customer: email or phone is required")
 	}
-	in.Customer.Language = strings.TrimSpace(c.Language)
-	if err := checkText("customer.language", in.Customer.Language, maxTriggerLang); err != nil {
-		return Interaction{}, err
+	out.Language = strings.TrimSpace(c.Language)
+	if err := checkText("customer.language", out.Language, maxTriggerLang); err != nil {
+		return Customer{}, err
 	}
 	if country := strings.TrimSpace(c.Country); country != "" {
 		if len(country) != 2 || !isASCIILetters(country) {
-			return Interaction{}, Errorf(EInvalid, `customer.country must be a two-letter country code such as "DE"`)
+			return Customer{}, Errorf(EInvalid, `customer.country must be a two-letter country code such as "DE"`)
 		}
-		in.Customer.Country = strings.ToUpper(country)
+		out.Country = strings.ToUpper(country)
 	}
+	return out, nil
+}
 
-	if t.Employee == nil {
-		return Interaction{}, Errorf(EInvalid, "employee: email or custom_id is required")
+func (e *triggerEmployee) parse() (AgentRef, error) {
+	if e == nil {
+		return AgentRef{}, Errorf(EInvalid, "employee: email or custom_id is required")
 	}
-	if email := strings.TrimSpace(t.Employee.Email); email != "" {
+	var out AgentRef
+	if email := strings.TrimSpace(e.Email); email != "" {
 		if err := checkText("employee.email", email, maxTriggerEmail); err != nil {
-			return Interaction{}, err
+			return AgentRef{}, err
 		}
-		if in.Agent.Email = NormalizeEmail(email); in.Agent.Email == "" {
-			return Interaction{}, Errorf(EInvalid, "employee.email is not an email address")
+		if out.Email = NormalizeEmail(email); out.Email == "" {
+			return AgentRef{}, Errorf(EInvalid, "employee.email is not an email address")
 		}
 	}
-	in.Agent.ExternalID = strings.TrimSpace(string(t.Employee.CustomID))
-	if err := checkText("employee.custom_id", in.Agent.ExternalID, maxTriggerID); err != nil {
-		return Interaction{}, err
+	out.ExternalID = strings.TrimSpace(string(e.CustomID))
+	if err := checkText("employee.custom_id", out.ExternalID, maxTriggerID); err != nil {
+		return AgentRef{}, err
 	}
-	if in.Agent.Email == "" && in.Agent.ExternalID == "" {
-		return Interaction{}, Errorf(EInvalid, "employee: email or custom_id is required")
+	if out.Email == "" && out.ExternalID == "" {
+		return AgentRef{}, Errorf(EInvalid, "employee: email or custom_id is required")
 	}
+	return out, nil
+}
 
-	if len(t.Tags) > maxTriggerTags {
-		return Interaction{}, Errorf(EInvalid, "tags: at most %d tags are allowed", maxTriggerTags)
+func parseTags(tags []string) ([]string, error) {
+	if len(tags) > maxTriggerTags {
+		return nil, Errorf(EInvalid, "tags: at most %d tags are allowed", maxTriggerTags)
 	}
-	for _, tag := range t.Tags {
+	var out []string
+	for _, tag := range tags {
 		tag = strings.TrimSpace(tag)
 		if tag == "" {
 			continue
 		}
 		if err := checkText("tags", tag, maxTriggerTag); err != nil {
-			return Interaction{}, err
+			return nil, err
 		}
-		in.Tags = append(in.Tags, tag)
+		out = append(out, tag)
 	}
-	return in, nil
+	return out, nil
 }
 
 // jsonError turns a decoding error into an *Error that names the field.

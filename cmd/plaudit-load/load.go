@@ -27,7 +27,7 @@ import (
 // twice, to either server, in any phase.
 var ticketSeq atomic.Uint64
 
-// triggerBody is the recommended Zendesk trigger body (DESIGN.md) as
+// triggerBody is the recommended Zendesk trigger body (README, "Setting up Zendesk") as
 // Zendesk fills it, for ticket n: a unique ticket id and a unique customer
 // address (the rules would otherwise skip repeat customers). The values
 // are the fixtures' sample data.

@@ -85,7 +85,7 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 const eventTypePrefix = "zen:event-type:"
 
 // Parse parses a verified webhook body: the recommended trigger body
-// (DESIGN.md) or an event-subscription body. Event bodies about something
+// (README, "Setting up Zendesk") or an event-subscription body. Event bodies about something
 // other than tickets give no events.
 func Parse(body []byte) ([]plaudit.Event, error) {
 	// One pass for what nearly every delivery is: a body that decodes,
