@@ -3,7 +3,6 @@ package plaudit
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"reflect"
 	"strconv"
@@ -95,7 +94,7 @@ func ParseTrigger(body []byte) (Interaction, error) {
 	var t triggerBody
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&t); err != nil {
-		return Interaction{}, jsonError(err)
+		return Interaction{}, JSONError(err, "body", "")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return Interaction{}, Errorf(EInvalid, "body is not valid JSON")
@@ -224,35 +223,6 @@ func parseTags(tags []string) ([]string, error) {
 		out = append(out, tag)
 	}
 	return out, nil
-}
-
-// jsonError turns a decoding error into an *Error that names the field.
-func jsonError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return Errorf(EInvalid, "body must be a JSON object")
-		}
-		return Errorf(EInvalid, "%s must be %s", te.Field, jsonTypeName(te.Type))
-	}
-	return Errorf(EInvalid, "body is not valid JSON")
-}
-
-func jsonTypeName(t reflect.Type) string {
-	if t == scalarType {
-		return "a string or a number"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map, reflect.Pointer:
-		return "an object"
-	}
-	return "a number"
 }
 
 // checkText enforces a length limit in characters and refuses control

@@ -6,7 +6,6 @@ package connconfig
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net"
 	"net/url"
 	"reflect"
@@ -53,33 +52,9 @@ func Decode(raw json.RawMessage, dst any, secretFields []string) error {
 		}
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return plaudit.Errorf(plaudit.EInvalid, "config.%s must be %s", te.Field, typeName(te.Type))
-		}
-		return plaudit.Errorf(plaudit.EInvalid, "config must be a JSON object")
+		return plaudit.JSONError(err, "config", "config.")
 	}
 	return nil
-}
-
-// typeName says what a Go type is in words an admin knows. The inbound
-// package has its own copy for webhook bodies: a little copying rather
-// than a dependency between the two.
-func typeName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map, reflect.Pointer:
-		return "an object"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	}
-	return "a number"
 }
 
 // APIURL checks a configured base URL that credentials are sent to: it

@@ -6,7 +6,6 @@ package inbound
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -49,35 +48,7 @@ func (s String) Trim() string { return strings.TrimSpace(string(s)) }
 
 // JSONError turns a decoding error of a webhook body into an EInvalid
 // *Error that names the field.
-func JSONError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return plaudit.Errorf(plaudit.EInvalid, "body must be a JSON object")
-		}
-		return plaudit.Errorf(plaudit.EInvalid, "%s must be %s", te.Field, typeName(te.Type))
-	}
-	return plaudit.Errorf(plaudit.EInvalid, "body is not valid JSON")
-}
-
-// typeName says what a Go type is in words an admin knows (connconfig has
-// the same for configs).
-func typeName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map, reflect.Pointer:
-		return "an object"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	}
-	return "a number"
-}
+func JSONError(err error) error { return plaudit.JSONError(err, "body", "") }
 
 // Digits reports whether s is a non-empty run of ASCII digits of at most
 // 20 characters, the shape of Zendesk ids.
