@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/notify"
 )
 
 // Reminders: a request that went out and was not answered gets one
@@ -120,11 +119,8 @@ func (s *Service) Remind(ctx context.Context, tenantID, id string, try Try) erro
 	}
 	// Quiet hours first, before any claim: this task waits for their end
 	// (a deferral, not a failure) and no claim is held over night.
-	if req.Channel == plaudit.ChannelSMS {
-		loc := customerLocation(tenant.Settings, in, req.Channel, req.Recipient)
-		if due := plaudit.AfterQuietHours(tenant.Settings.QuietHours, loc, now); due.After(now) {
-			return &NotDueError{Until: due, Reason: "quiet hours"}
-		}
+	if due, quiet := quietUntil(tenant.Settings, in, req, now); quiet {
+		return &NotDueError{Until: due, Reason: "quiet hours"}
 	}
 	req, claimed, err := s.Store.ClaimReminder(ctx, tenantID, id, now, now.Add(-after), now.Add(-plaudit.AnswerWindow))
 	if plaudit.IsNotFound(err) {
@@ -149,27 +145,15 @@ func (s *Service) skipReminder(ctx context.Context, req plaudit.FeedbackRequest,
 }
 
 func (s *Service) remind(ctx context.Context, tenant plaudit.Tenant, in plaudit.Interaction, req plaudit.FeedbackRequest) error {
-	// An opt-out or a bounce may have come in since the request went out.
-	if sup, err := s.Store.IsSuppressed(ctx, req.TenantID, req.RecipientHash, s.now()); err != nil {
-		return err
-	} else if sup {
-		return s.skipReminder(ctx, req, plaudit.ReasonSuppressed)
-	}
-	agent, err := s.Store.GetAgent(ctx, req.TenantID, req.AgentID)
-	if plaudit.IsNotFound(err) || (err == nil && !agent.Approved) {
-		return s.skipReminder(ctx, req, plaudit.ReasonAgentNotApprove)
-	}
+	agent, reason, err := s.stillWanted(ctx, req)
 	if err != nil {
 		return err
 	}
-	content := notify.Content{
-		Settings:     tenant.Settings,
-		Agent:        agent,
-		Language:     req.Language,
-		PageURL:      s.PublicURL + "/f/" + req.Token,
-		CustomerName: in.Customer.Name,
-		Reminder:     true,
+	if reason != "" {
+		return s.skipReminder(ctx, req, reason)
 	}
+	content := s.content(tenant, agent, in, req)
+	content.Reminder = true
 	if _, err := s.deliver(ctx, tenant, req, content); err != nil {
 		return err
 	}

@@ -50,40 +50,22 @@ func (s *Service) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 	if err != nil {
 		return permanentIfNotFound(err, "interaction erased")
 	}
-	agent, err := s.Store.GetAgent(ctx, req.TenantID, req.AgentID)
-	if plaudit.IsNotFound(err) || (err == nil && !agent.Approved) {
-		return s.transition(ctx, req, plaudit.Cancel(plaudit.ReasonAgentNotApprove))
-	}
+	agent, reason, err := s.stillWanted(ctx, req)
 	if err != nil {
 		return err
 	}
-	// An opt-out may have come in since the request was scheduled.
-	if sup, err := s.Store.IsSuppressed(ctx, req.TenantID, req.RecipientHash, s.now()); err != nil {
-		return err
-	} else if sup {
-		return s.transition(ctx, req, plaudit.Cancel(plaudit.ReasonSuppressed))
+	if reason != "" {
+		return s.transition(ctx, req, plaudit.Cancel(reason))
 	}
-
 	// Quiet hours were applied when the request was scheduled; a retry
 	// after a provider failure, or quiet hours changed since, can still
 	// bring it into them. It then waits for their end: the store holds the
 	// new due time and the reconciler enqueues it then (this task's id is
 	// still taken while it runs).
-	if req.Channel == plaudit.ChannelSMS {
-		now := s.now()
-		loc := customerLocation(tenant.Settings, in, req.Channel, req.Recipient)
-		if due := plaudit.AfterQuietHours(tenant.Settings.QuietHours, loc, now); due.After(now) {
-			return s.transition(ctx, req, plaudit.Reschedule(due))
-		}
+	if due, quiet := quietUntil(tenant.Settings, in, req, s.now()); quiet {
+		return s.transition(ctx, req, plaudit.Reschedule(due))
 	}
-
-	content := notify.Content{
-		Settings:     tenant.Settings,
-		Agent:        agent,
-		Language:     req.Language,
-		PageURL:      s.PublicURL + "/f/" + req.Token,
-		CustomerName: in.Customer.Name,
-	}
+	content := s.content(tenant, agent, in, req)
 	providerID, err := s.deliver(ctx, tenant, req, content)
 	if err != nil {
 		return err
@@ -97,6 +79,47 @@ func (s *Service) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
 	return s.Store.MarkRequestSent(mctx, req.TenantID, req.ID, providerID, s.now())
+}
+
+// stillWanted reads the agent a request presents, and gives the reason
+// it must not go out after all: the agent is no longer approved, or an
+// opt-out or a bounce came in since it was scheduled.
+func (s *Service) stillWanted(ctx context.Context, req plaudit.FeedbackRequest) (plaudit.Agent, string, error) {
+	agent, err := s.Store.GetAgent(ctx, req.TenantID, req.AgentID)
+	if plaudit.IsNotFound(err) || (err == nil && !agent.Approved) {
+		return agent, plaudit.ReasonAgentNotApprove, nil
+	}
+	if err != nil {
+		return agent, "", err
+	}
+	sup, err := s.Store.IsSuppressed(ctx, req.TenantID, req.RecipientHash, s.now())
+	if err != nil || !sup {
+		return agent, "", err
+	}
+	return agent, plaudit.ReasonSuppressed, nil
+}
+
+// quietUntil says whether an SMS for req would now fall in the tenant's
+// quiet hours, in the customer's time zone, and when they end.
+func quietUntil(set plaudit.Settings, in plaudit.Interaction, req plaudit.FeedbackRequest, now time.Time) (time.Time, bool) {
+	if req.Channel != plaudit.ChannelSMS {
+		return now, false
+	}
+	loc := customerLocation(set, in, req.Channel, req.Recipient)
+	due := plaudit.AfterQuietHours(set.QuietHours, loc, now)
+	return due, due.After(now)
+}
+
+// content is what a request's message says: the tenant's brand, the
+// agent, the customer's name and language, and the page link.
+func (s *Service) content(tenant plaudit.Tenant, agent plaudit.Agent, in plaudit.Interaction, req plaudit.FeedbackRequest) notify.Content {
+	return notify.Content{
+		Settings:     tenant.Settings,
+		Agent:        agent,
+		Language:     req.Language,
+		PageURL:      s.PublicURL + "/f/" + req.Token,
+		CustomerName: in.Customer.Name,
+	}
 }
 
 // markTimeout bounds the write that marks a request sent.
