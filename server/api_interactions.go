@@ -56,6 +56,15 @@ func parseSince(c *fiber.Ctx) (time.Time, error) {
 	return time.Time{}, plaudit.Errorf(plaudit.EInvalid, "since must be a date (2026-01-31) or an RFC 3339 time")
 }
 
+// parsePage reads a list's since and limit.
+func parsePage(c *fiber.Ctx) (since time.Time, limit int, err error) {
+	if since, err = parseSince(c); err != nil {
+		return since, 0, err
+	}
+	limit, err = parseLimit(c)
+	return since, limit, err
+}
+
 func parseLimit(c *fiber.Ctx) (int, error) {
 	if c.Query("limit") == "" {
 		return 100, nil
@@ -67,24 +76,14 @@ func parseLimit(c *fiber.Ctx) (int, error) {
 	return n, nil
 }
 
-var requestStatuses = []string{
-	plaudit.RequestScheduled, plaudit.RequestSending, plaudit.RequestSent, plaudit.RequestDelivered,
-	plaudit.RequestBounced, plaudit.RequestFailed, plaudit.RequestCanceled, plaudit.RequestSkipped,
-	plaudit.RequestResponded,
-}
-
 func (s *Server) listRequests(c *fiber.Ctx) error {
-	since, err := parseSince(c)
-	if err != nil {
-		return err
-	}
-	limit, err := parseLimit(c)
+	since, limit, err := parsePage(c)
 	if err != nil {
 		return err
 	}
 	status := c.Query("status")
-	if status != "" && !contains(requestStatuses, status) {
-		return plaudit.Errorf(plaudit.EInvalid, "status must be one of: %s", strings.Join(requestStatuses, ", "))
+	if status != "" && !plaudit.KnownRequestStatus(status) {
+		return plaudit.Errorf(plaudit.EInvalid, "status must be one of: %s", strings.Join(plaudit.RequestStatuses, ", "))
 	}
 	reqs, err := s.cfg.Store.ListRequests(c.UserContext(), tenantID(c), store.RequestFilter{
 		AgentID: c.Query("agent"), Status: status, TicketID: c.Query("ticket"), Since: since, Limit: limit,
@@ -99,11 +98,7 @@ func (s *Server) listRequests(c *fiber.Ctx) error {
 }
 
 func (s *Server) listResponses(c *fiber.Ctx) error {
-	since, err := parseSince(c)
-	if err != nil {
-		return err
-	}
-	limit, err := parseLimit(c)
+	since, limit, err := parsePage(c)
 	if err != nil {
 		return err
 	}
@@ -118,13 +113,4 @@ func (s *Server) listResponses(c *fiber.Ctx) error {
 		resps = []plaudit.Response{}
 	}
 	return c.JSON(fiber.Map{"data": resps})
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

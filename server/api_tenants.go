@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"sort"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -144,22 +143,8 @@ func (s *Server) patchTenant(c *fiber.Ctx) error {
 	if err := s.cfg.Store.UpdateTenant(ctx, t); err != nil {
 		return err
 	}
-	s.audit(c, t.ID, actor(c), "tenant.settings.update", t.ID, settingsKeys(b.Settings))
+	s.audit(c, t.ID, actor(c), "tenant.settings.update", t.ID, bodyKeys(b.Settings))
 	return c.JSON(t)
-}
-
-// settingsKeys lists which settings a PATCH touched, for the audit log.
-func settingsKeys(raw json.RawMessage) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
 }
 
 // newAPIKey makes a key: the secret is returned once and only its hash is

@@ -97,21 +97,9 @@ func (s *Store) ConnectorByID(ctx context.Context, id string) (plaudit.Connector
 
 // ListConnectors returns a tenant's connectors, oldest first.
 func (s *Store) ListConnectors(ctx context.Context, tenantID string) ([]plaudit.Connector, error) {
-	rows, err := s.db.QueryContext(ctx,
+	out, err := queryAll(ctx, s.db, s.scanConnector,
 		`SELECT `+connectorCols+` FROM connectors WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 	if err != nil {
-		return nil, fmt.Errorf("store: list connectors: %w", err)
-	}
-	defer rows.Close()
-	out := []plaudit.Connector{}
-	for rows.Next() {
-		c, err := s.scanConnector(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list connectors: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list connectors: %w", err)
 	}
 	return out, nil

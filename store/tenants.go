@@ -87,20 +87,9 @@ func (s *Store) GetTenant(ctx context.Context, id string) (plaudit.Tenant, error
 // the sweeps need the settings only, and a key that cannot be opened (a
 // key rotation half done) must not stop the retention sweep for everyone.
 func (s *Store) ListTenants(ctx context.Context) ([]plaudit.Tenant, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
+	scan := func(r rowScanner) (plaudit.Tenant, error) { return s.scanTenantKey(r, false) }
+	out, err := queryAll(ctx, s.db, scan, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("store: list tenants: %w", err)
-	}
-	defer rows.Close()
-	out := []plaudit.Tenant{}
-	for rows.Next() {
-		t, err := s.scanTenantKey(rows, false)
-		if err != nil {
-			return nil, fmt.Errorf("store: list tenants: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list tenants: %w", err)
 	}
 	return out, nil
