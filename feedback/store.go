@@ -19,6 +19,7 @@ type Store interface {
 	Suppressions
 	DeliveryLog
 	Seen
+	Audit
 }
 
 var _ Store = (*store.Store)(nil)
@@ -43,6 +44,7 @@ type Interactions interface {
 type Requests interface {
 	CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (bool, error)
 	GetRequest(ctx context.Context, tenantID, id string) (plaudit.FeedbackRequest, error)
+	RequestByToken(ctx context.Context, token string) (plaudit.FeedbackRequest, error)
 	RequestByProviderID(ctx context.Context, providerID string) (plaudit.FeedbackRequest, error)
 	SMSRequestsTo(ctx context.Context, recipient string, senders []string, limit int) ([]plaudit.FeedbackRequest, error)
 	ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error)
@@ -91,4 +93,9 @@ type DeliveryLog interface {
 type Seen interface {
 	FirstSeen(ctx context.Context, key string, now time.Time) (bool, error)
 	ForgetSeen(ctx context.Context, key string) error
+}
+
+// Audit keeps the tenant's audit log.
+type Audit interface {
+	AddAudit(ctx context.Context, e *plaudit.AuditEvent) error
 }

@@ -56,11 +56,9 @@ type Agents interface {
 
 // Reads are the API's and the page's look-ups and reports.
 type Reads interface {
-	RequestByToken(ctx context.Context, token string) (plaudit.FeedbackRequest, error)
 	ListRequests(ctx context.Context, tenantID string, f store.RequestFilter) ([]plaudit.FeedbackRequest, error)
 	ListResponses(ctx context.Context, tenantID string, f store.ResponseFilter) ([]plaudit.Response, error)
 	AggregateScores(ctx context.Context, tenantID string, since time.Time) ([]store.AggregateRow, error)
-	AddAudit(ctx context.Context, e *plaudit.AuditEvent) error
 	ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error)
 }
 
