@@ -73,6 +73,33 @@ type Answerer interface {
 	Fault(err error) (contentType string, body []byte)
 }
 
+// Tester is implemented by drivers that can check their stored
+// credentials against the helpdesk's API (POST
+// /api/v1/connectors/{id}/test). Test returns nil when the helpdesk
+// accepts them, else an *Error whose message says in plain words what is
+// wrong (a bad token, a missing scope, an unknown account or domain, the
+// helpdesk not answering), never a credential.
+type Tester interface {
+	Test(ctx context.Context) error
+}
+
+// Handshaker is implemented by drivers whose helpdesk checks the endpoint
+// with requests that are no deliveries (Intercom's HEAD, Front's sync
+// challenge, Gladly's PING). Handshake sees each request to the
+// connector's webhook first, with its HTTP method; when it reports
+// handled, its answer goes back as it is and nothing is received. A
+// handshake that fails verification returns an *Error (EUnauthorized).
+type Handshaker interface {
+	Handshake(ctx context.Context, method string, d Delivery) (a HookAnswer, handled bool, err error)
+}
+
+// HookAnswer is an answer a driver gives its helpdesk as it is.
+type HookAnswer struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
 // Writeback is what a driver needs to write one response back.
 type Writeback struct {
 	Interaction Interaction
