@@ -1,5 +1,8 @@
 // Package sendgrid sends feedback request emails through SendGrid's v3 Mail
-// Send API, with the official sendgrid-go library.
+// Send API, with the official sendgrid-go library, and reads what SendGrid
+// posts back: the signed Event Webhook (VerifyEvents, ParseEvents) and
+// Inbound Parse (ParseInbound), into the domain's DeliveryEvent and
+// InboundReply.
 package sendgrid
 
 import (

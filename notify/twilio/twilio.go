@@ -1,5 +1,7 @@
 // Package twilio sends feedback request texts through Twilio's Messages
-// API, with the official twilio-go library.
+// API, with the official twilio-go library, and reads what Twilio posts
+// back (VerifyRequest, ParseSMS, ParseStatus) into the domain's
+// InboundReply and DeliveryEvent.
 //
 // Only twilio-go's client and api/v2010 packages are imported: the root
 // package pulls in every Twilio API (tens of megabytes of generated code).
