@@ -257,6 +257,13 @@ func (a *app) providers() error {
 	if err != nil {
 		return configError(err)
 	}
+	// Read at every event post: a key that cannot be read would refuse
+	// every one of them.
+	if c.SendGridEventKey != "" {
+		if _, err := sendgrid.ParsePublicKey(c.SendGridEventKey); err != nil {
+			return errors.New("SENDGRID_EVENT_PUBLIC_KEY must be the Event Webhook's verification key as SendGrid shows it (base64 of an ECDSA public key)")
+		}
+	}
 	if c.TwilioAccountSID != "" {
 		a.sms, err = twilio.NewClient(twilio.Config{
 			AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom,
