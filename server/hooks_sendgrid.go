@@ -1,22 +1,14 @@
 package server
 
 import (
-	"crypto/ecdsa"
 	"crypto/subtle"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
-	"encoding/pem"
-	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/notify"
+	"github.com/plaudit/plaudit/notify/sendgrid"
 	"github.com/plaudit/plaudit/reply"
 )
 
@@ -39,7 +31,7 @@ func (s *Server) sendgridInbound(c *fiber.Ctx) error {
 	if err != nil {
 		return plaudit.Errorf(plaudit.EInvalid, "body must be multipart/form-data as Inbound Parse posts it")
 	}
-	in, err := reply.ParseInbound(form)
+	in, err := sendgrid.ParseInbound(form)
 	if err != nil {
 		return plaudit.Errorf(plaudit.EInvalid, "%s", plaudit.ErrorMessage(err))
 	}
@@ -98,45 +90,19 @@ func basicAuth(h string) (user, pass string, ok bool) {
 	return user, pass, ok
 }
 
-// sgEvent is the part of a SendGrid event Plaudit reads. request_id and
-// tenant_id are the custom args set when sending.
-type sgEvent struct {
-	Email     string `json:"email"`
-	Event     string `json:"event"`
-	Type      string `json:"type"`
-	EventID   string `json:"sg_event_id"`
-	MessageID string `json:"sg_message_id"`
-	RequestID string `json:"request_id"`
-	TenantID  string `json:"tenant_id"`
-	// Message is "reminder" for the events of a reminder (notify.ReminderArg).
-	Message string `json:"message"`
-}
-
 // sendgridEvents handles SendGrid's signed Event Webhook: delivered marks
 // the request, hard bounces, drops and spam reports suppress the address.
 func (s *Server) sendgridEvents(c *fiber.Ctx) error {
-	if s.cfg.SendGridEventKey == "" {
-		return plaudit.Errorf(plaudit.EForbidden, "SENDGRID_EVENT_PUBLIC_KEY is not set: events refused")
-	}
-	key, err := eventPublicKey(s.cfg.SendGridEventKey)
-	if err != nil {
+	err := sendgrid.VerifyEvents(s.cfg.SendGridEventKey, c.Body(), c.Get(sendgrid.SignatureHeader), c.Get(sendgrid.TimestampHeader), s.cfg.Now())
+	if plaudit.ErrorCode(err) == plaudit.EInternal {
 		s.log.Error("SendGrid events refused: SENDGRID_EVENT_PUBLIC_KEY cannot be read", "err", err)
-		return plaudit.Errorf(plaudit.EInternal, "SENDGRID_EVENT_PUBLIC_KEY cannot be read")
 	}
-	sig := c.Get(eventwebhook.VerificationHTTPHeader)
-	ts := c.Get(eventwebhook.TimestampHTTPHeader)
-	if sig == "" || ts == "" {
-		return plaudit.Errorf(plaudit.EUnauthorized, "missing event webhook signature headers")
+	if err != nil {
+		return err
 	}
-	if sec, err := strconv.ParseInt(ts, 10, 64); err != nil || absDuration(s.cfg.Now().Sub(time.Unix(sec, 0))) > 5*time.Minute {
-		return plaudit.Errorf(plaudit.EUnauthorized, "event webhook timestamp is stale")
-	}
-	if ok, err := eventwebhook.VerifySignature(key, c.Body(), sig, ts); err != nil || !ok {
-		return plaudit.Errorf(plaudit.EForbidden, "event webhook signature does not match")
-	}
-	var events []sgEvent
-	if err := json.Unmarshal(c.Body(), &events); err != nil {
-		return plaudit.Errorf(plaudit.EInvalid, "body must be a JSON array of events")
+	events, err := sendgrid.ParseEvents(c.Body())
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	for _, e := range events {
@@ -144,7 +110,7 @@ func (s *Server) sendgridEvents(c *fiber.Ctx) error {
 			// Without the custom args (a message sent before they were
 			// set, a relay that drops them) the message id still names
 			// the request; without either it is not one of ours.
-			req, err := s.cfg.Store.RequestByProviderID(ctx, sgMessageID(e.MessageID))
+			req, err := s.cfg.Store.RequestByProviderID(ctx, e.ProviderID)
 			if plaudit.IsNotFound(err) {
 				continue
 			}
@@ -174,7 +140,7 @@ func (s *Server) sendgridEvents(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusOK)
 }
 
-func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
+func (s *Server) applyEmailEvent(c *fiber.Ctx, e plaudit.DeliveryEvent) error {
 	ctx := c.UserContext()
 	req, err := s.cfg.Store.GetRequest(ctx, e.TenantID, e.RequestID)
 	if plaudit.IsNotFound(err) {
@@ -186,9 +152,8 @@ func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
 	// A reminder's fate leaves the request as its first message left it,
 	// so that the link the customer already has keeps working; a bad
 	// address is suppressed all the same.
-	reminder := e.Message == reminderArgValue
 	setStatus := func(status, reason string) error {
-		if reminder {
+		if e.Reminder {
 			return nil
 		}
 		t := plaudit.Undeliverable(status, reason)
@@ -197,81 +162,26 @@ func (s *Server) applyEmailEvent(c *fiber.Ctx, e sgEvent) error {
 		}
 		return transition(ctx, s.cfg.Store, req, t)
 	}
-	suppress := ""
-	switch e.Event {
-	case "delivered":
+	switch e.Outcome {
+	case plaudit.OutcomeDelivered:
 		return setStatus(plaudit.RequestDelivered, "")
-	case "bounce":
-		if e.Type == "blocked" { // a soft bounce: the address may work later
-			return setStatus(plaudit.RequestFailed, "sendgrid: blocked")
-		}
-		suppress = "email_bounced"
-		err = setStatus(plaudit.RequestBounced, "sendgrid: bounce")
-	case "dropped":
-		suppress = "email_dropped"
-		err = setStatus(plaudit.RequestFailed, "sendgrid: dropped")
-	case "spamreport":
-		suppress = "email_spam_report"
+	case plaudit.OutcomeBounced:
+		err = setStatus(plaudit.RequestBounced, e.Reason)
+	case plaudit.OutcomeFailed:
+		err = setStatus(plaudit.RequestFailed, e.Reason)
+	case plaudit.OutcomeComplaint:
 	default:
 		return nil
 	}
-	if err != nil {
+	if err != nil || e.Suppress == "" {
 		return err
 	}
 	addr := req.Recipient
 	if addr == "" {
-		addr = plaudit.NormalizeEmail(e.Email)
+		addr = plaudit.NormalizeEmail(e.Address)
 	}
 	if addr == "" {
 		return nil
 	}
-	return s.suppressAddress(c, req.TenantID, addr, suppress)
-}
-
-// reminderArgName and reminderArgValue are notify.ReminderArg, the mark of
-// a reminder's events.
-var reminderArgName, reminderArgValue, _ = strings.Cut(notify.ReminderArg, "=")
-
-// sgMessageID returns the X-Message-Id that SendGrid answered the send
-// with, which an event's sg_message_id starts with
-// ("{X-Message-Id}.filter…", or "{X-Message-Id}.recvd-…").
-func sgMessageID(eventMessageID string) string {
-	for _, sep := range []string{".filter", ".recvd-", ".ismtpd"} {
-		if i := strings.Index(eventMessageID, sep); i > 0 {
-			return eventMessageID[:i]
-		}
-	}
-	return eventMessageID
-}
-
-// eventPublicKey reads the Event Webhook verification key as SendGrid shows
-// it (base64 of the DER public key), also when pasted as PEM or wrapped
-// over lines. Unlike eventwebhook.ConvertPublicKeyBase64ToECDSA it returns
-// an error for a key that is not ECDSA instead of panicking.
-func eventPublicKey(s string) (*ecdsa.PublicKey, error) {
-	s = strings.TrimSpace(s)
-	if b, _ := pem.Decode([]byte(s)); b != nil {
-		s = base64.StdEncoding.EncodeToString(b.Bytes)
-	}
-	s = strings.Join(strings.Fields(s), "")
-	der, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("not base64: %w", err)
-	}
-	pub, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, err
-	}
-	key, ok := pub.(*ecdsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("a %T, not an ECDSA key", pub)
-	}
-	return key, nil
-}
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
+	return s.suppressAddress(c, req.TenantID, addr, e.Suppress)
 }

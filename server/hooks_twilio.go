@@ -1,18 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	twclient "github.com/twilio/twilio-go/client"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/keyring"
 	"github.com/plaudit/plaudit/notify"
+	"github.com/plaudit/plaudit/notify/twilio"
 	"github.com/plaudit/plaudit/reply"
 )
 
@@ -20,39 +18,23 @@ import (
 const commentWindow = 24 * time.Hour
 
 // verifyTwilio checks X-Twilio-Signature over PLAUDIT_PUBLIC_URL + path
-// (+ query) and the posted form, with twilio-go's own validator. Behind a
-// reverse proxy PLAUDIT_PUBLIC_URL must be the URL configured in Twilio,
-// exactly, or every request fails here.
+// (+ query) and the posted form. Behind a reverse proxy PLAUDIT_PUBLIC_URL
+// must be the URL configured in Twilio, exactly, or every request fails
+// here.
 func (s *Server) verifyTwilio(c *fiber.Ctx) (map[string]string, error) {
-	if s.cfg.TwilioAuthToken == "" {
-		return nil, plaudit.Errorf(plaudit.EForbidden, "Twilio is not configured")
-	}
-	sig := c.Get("X-Twilio-Signature")
-	if sig == "" {
-		return nil, plaudit.Errorf(plaudit.EUnauthorized, "missing X-Twilio-Signature")
-	}
 	params := map[string]string{}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
 	url := s.cfg.PublicURL + c.OriginalURL()
-	v := twclient.NewRequestValidator(s.cfg.TwilioAuthToken)
-	if !v.Validate(url, params, sig) {
-		return nil, plaudit.Errorf(plaudit.EForbidden, "X-Twilio-Signature does not match")
+	if err := twilio.VerifyRequest(s.cfg.TwilioAuthToken, url, params, c.Get(twilio.SignatureHeader)); err != nil {
+		return nil, err
 	}
 	return params, nil
 }
 
 // twiml answers Twilio with one message, or none when text is "".
 func twiml(c *fiber.Ctx, text string) error {
-	var b bytes.Buffer
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response>`)
-	if text != "" {
-		b.WriteString("<Message>")
-		_ = xml.EscapeText(&b, []byte(text))
-		b.WriteString("</Message>")
-	}
-	b.WriteString("</Response>")
-	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
-	return c.Status(fiber.StatusOK).Send(b.Bytes())
+	c.Set(fiber.HeaderContentType, twilio.TwiMLContentType)
+	return c.Status(fiber.StatusOK).Send(twilio.TwiML(text))
 }
 
 // twilioSMS handles a customer's SMS: a score, a comment, or a keyword.
@@ -61,9 +43,13 @@ func (s *Server) twilioSMS(c *fiber.Ctx) (err error) {
 	if err != nil {
 		return err
 	}
+	in, err := twilio.ParseSMS(params)
+	if err != nil {
+		return err
+	}
 	ctx := c.UserContext()
 	now := s.cfg.Now()
-	if sid := params["MessageSid"]; sid != "" {
+	if sid := in.MessageID; sid != "" {
 		first, undo, ferr := s.firstDelivery(ctx, "twilio:sms:"+sid)
 		if ferr != nil {
 			return ferr
@@ -77,14 +63,10 @@ func (s *Server) twilioSMS(c *fiber.Ctx) (err error) {
 			}
 		}()
 	}
-	from, err := plaudit.NormalizePhone(params["From"], "", "US")
-	if err != nil {
-		return plaudit.Errorf(plaudit.EInvalid, "From is not a phone number")
-	}
-	body := params["Body"]
+	from, body := in.From, in.Text
 	// The requests sent to this number from the number (or Messaging
 	// Service) the reply reached: only their tenants asked this person.
-	m, err := s.matchSMSReply(ctx, from, params["To"], params["MessagingServiceSid"], now)
+	m, err := s.matchSMSReply(ctx, from, nth(in.To, 0), nth(in.To, 1), now)
 	if err != nil {
 		return err
 	}
@@ -223,12 +205,17 @@ func (s *Server) twilioStatus(c *fiber.Ctx) (err error) {
 	if err != nil {
 		return err
 	}
+	ev := twilio.ParseStatus(params)
+	// The callback URL set when sending names the request and marks a
+	// reminder.
+	ev.TenantID, ev.RequestID = c.Query("t"), c.Query("r")
+	ev.Reminder = c.Query(reminderArgName) == reminderArgValue
 	ctx := c.UserContext()
-	req, err := s.cfg.Store.GetRequest(ctx, c.Query("t"), c.Query("r"))
-	if plaudit.IsNotFound(err) && c.Query("r") == "" {
+	req, err := s.cfg.Store.GetRequest(ctx, ev.TenantID, ev.RequestID)
+	if plaudit.IsNotFound(err) && ev.RequestID == "" {
 		// A status callback set on the Messaging Service rather than per
 		// message names no request: Twilio's message id does.
-		req, err = s.cfg.Store.RequestByProviderID(ctx, params["MessageSid"])
+		req, err = s.cfg.Store.RequestByProviderID(ctx, ev.ProviderID)
 	}
 	if plaudit.IsNotFound(err) {
 		return c.SendStatus(fiber.StatusNoContent) // erased since: nothing to mark
@@ -239,8 +226,8 @@ func (s *Server) twilioStatus(c *fiber.Ctx) (err error) {
 	// Twilio calls once per status of a message, and again when it did
 	// not get our answer: a repeat must not fail or suppress again (nor
 	// audit it again), also when the copies come at once.
-	if sid, st := params["MessageSid"], params["MessageStatus"]; sid != "" && st != "" {
-		first, undo, ferr := s.firstDelivery(ctx, "twilio:status:"+sid+":"+st)
+	if ev.EventID != "" {
+		first, undo, ferr := s.firstDelivery(ctx, "twilio:status:"+ev.EventID)
 		if ferr != nil {
 			return ferr
 		}
@@ -256,19 +243,17 @@ func (s *Server) twilioStatus(c *fiber.Ctx) (err error) {
 	// A reminder's status leaves the request as its first message left it
 	// (the customer's link keeps working); an opt-out is honoured all the
 	// same.
-	reminder := c.Query(reminderArgName) == reminderArgValue
-	switch params["MessageStatus"] {
-	case "delivered":
-		if !reminder {
+	switch ev.Outcome {
+	case plaudit.OutcomeDelivered:
+		if !ev.Reminder {
 			err = transition(ctx, s.cfg.Store, req, plaudit.Delivered)
 		}
-	case "undelivered", "failed":
-		code := params["ErrorCode"]
-		if !reminder {
-			err = transition(ctx, s.cfg.Store, req, plaudit.Undeliverable(plaudit.RequestFailed, "twilio: "+params["MessageStatus"]+" "+code))
+	case plaudit.OutcomeFailed:
+		if !ev.Reminder {
+			err = transition(ctx, s.cfg.Store, req, plaudit.Undeliverable(plaudit.RequestFailed, ev.Reason))
 		}
-		if err == nil && code == "21610" && req.Recipient != "" {
-			err = s.suppressAddress(c, req.TenantID, req.Recipient, "sms_opted_out")
+		if err == nil && ev.Suppress != "" && req.Recipient != "" {
+			err = s.suppressAddress(c, req.TenantID, req.Recipient, ev.Suppress)
 		}
 	}
 	if err != nil {
@@ -316,3 +301,15 @@ func (s *Server) matchSMSReply(ctx context.Context, from, to, msid string, now t
 	}
 	return m, nil
 }
+
+// nth is list[i], or "" past its end.
+func nth(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return ""
+}
+
+// reminderArgName and reminderArgValue are notify.ReminderArg, the mark of
+// a reminder's status callbacks.
+var reminderArgName, reminderArgValue, _ = strings.Cut(notify.ReminderArg, "=")

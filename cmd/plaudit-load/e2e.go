@@ -187,8 +187,12 @@ func (e *env) gatewayPhase(ctx context.Context, l *loader, sendgridURL string) (
 		return e2ePhase{}, err
 	}
 	defer gw.shutdown()
+	sg, err := sendgrid.NewClient("SG.load-key", sendgridURL, e.http)
+	if err != nil {
+		return e2ePhase{}, err
+	}
 	var fin finish
-	rec := &recorder{next: sendgrid.NewClient("SG.load-key", sendgridURL, e.http), fin: &fin}
+	rec := &recorder{next: sg, fin: &fin}
 	w := &queue.Worker{
 		Store: e.store, Queue: e.queue, Metrics: e.metrics, Log: e.log, Now: time.Now,
 		Feedback: &feedback.Service{

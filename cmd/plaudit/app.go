@@ -84,34 +84,51 @@ func (c Config) production() bool {
 	return strings.HasPrefix(c.DatabaseURL, "postgres")
 }
 
+func newApp(cfg Config, stderr io.Writer) *app {
+	return &app{cfg: cfg, log: newLogger(cfg.LogFormat, stderr)}
+}
+
 // openStoreOnly reads the secret key and opens and migrates the store:
 // what migrate and rotate-key need.
 func openStoreOnly(ctx context.Context, cfg Config, stderr io.Writer) (*app, error) {
-	a := &app{cfg: cfg, log: newLogger(cfg.LogFormat, stderr)}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	if err := a.openKeyring(); err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, a.kr)
-	if err != nil {
-		return nil, err
-	}
-	a.store = st
-	st.SetClaimTimeout(cfg.ClaimTimeout)
-	if err := st.Migrate(ctx); err != nil {
-		a.Close()
+	a := newApp(cfg, stderr)
+	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// openApp opens the store, connects the queue (or starts the embedded
-// Redis) and picks the providers. The caller closes it.
-func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, error) {
-	a, err := openStoreOnly(ctx, cfg, stderr)
+func (a *app) openStore(ctx context.Context) error {
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if err := a.openKeyring(); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, a.cfg.DatabaseURL, a.cfg.DataDir, a.kr)
 	if err != nil {
+		return err
+	}
+	st.SetClaimTimeout(a.cfg.ClaimTimeout)
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return err
+	}
+	a.store = st
+	return nil
+}
+
+// openApp picks the providers, opens the store, connects the queue (or
+// starts the embedded Redis). The caller closes it.
+func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, error) {
+	a := newApp(cfg, stderr)
+	a.http = egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateEgress})
+	// The providers first: a value they cannot work with stops the start
+	// before anything is opened or migrated.
+	if err := a.providers(); err != nil {
+		return nil, err
+	}
+	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.adminToken(stdout); err != nil {
@@ -128,6 +145,7 @@ func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, e
 		a.log.Warn("REDIS_URL is not set: using an in-process Redis. Queued work does not survive a restart "+
 			"(the reconciler re-enqueues it from the store at the next start); production sets REDIS_URL.", "addr", e.Addr())
 	} else {
+		var err error
 		a.redis, err = queue.ParseRedisURL(cfg.RedisURL)
 		if err != nil {
 			a.Close()
@@ -142,16 +160,11 @@ func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, e
 	a.reg = prometheus.NewRegistry()
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = metrics.New(a.reg)
-	a.http = egress.NewClient(egress.Options{AllowPrivate: cfg.AllowPrivateEgress})
 	a.kinds = connectors.Default()
 	a.conns = connectors.NewCache(a.kinds, a.store, plaudit.DriverDeps{HTTP: a.http}, 0)
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	go a.conns.Run(sweepCtx)
 	a.closers = append(a.closers, func() error { stopSweep(); return nil })
-	if err := a.providers(); err != nil {
-		a.Close()
-		return nil, err
-	}
 	return a, nil
 }
 
@@ -226,30 +239,41 @@ func decodeHex(s string) []byte {
 }
 
 // providers picks the email and SMS senders: SendGrid, else SMTP, else
-// the outbox; Twilio, else the outbox.
+// the outbox; Twilio, else the outbox. A provider's value that cannot work
+// is an error naming its variable.
 func (a *app) providers() error {
 	c := a.cfg
 	if c.SendGridAPIKey == "" || c.TwilioAccountSID == "" {
 		a.outbox = outbox.New(500, a.log, c.PublicURL+"/dev/outbox")
 	}
+	var err error
 	switch {
 	case c.SendGridAPIKey != "":
-		a.email = sendgrid.NewClient(c.SendGridAPIKey, c.SendGridAPIURL, a.http)
+		a.email, err = sendgrid.NewClient(c.SendGridAPIKey, c.SendGridAPIURL, a.http)
 	case c.SMTPURL != "":
-		cl, err := smtp.NewClient(c.SMTPURL, egress.DialContext(c.AllowPrivateEgress))
-		if err != nil {
-			return fmt.Errorf("SMTP_URL: %w", err)
-		}
-		a.email = cl
+		a.email, err = smtp.NewClient(c.SMTPURL, egress.DialContext(c.AllowPrivateEgress))
 	default:
 		a.email = a.outbox
 		a.log.Info("no email provider configured: emails go to the outbox", "url", c.PublicURL+"/dev/outbox")
 	}
+	if err != nil {
+		return configError(err)
+	}
+	// Read at every event post: a key that cannot be read would refuse
+	// every one of them.
+	if c.SendGridEventKey != "" {
+		if _, err := sendgrid.ParsePublicKey(c.SendGridEventKey); err != nil {
+			return errors.New("SENDGRID_EVENT_PUBLIC_KEY must be the Event Webhook's verification key as SendGrid shows it (base64 of an ECDSA public key)")
+		}
+	}
 	if c.TwilioAccountSID != "" {
-		a.sms = twilio.NewClient(twilio.Config{
+		a.sms, err = twilio.NewClient(twilio.Config{
 			AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom,
 			MessagingServiceSID: c.TwilioMessagingServiceSID, BaseURL: c.TwilioAPIURL,
 		}, a.http)
+		if err != nil {
+			return configError(err)
+		}
 	} else {
 		a.sms = a.outbox
 		a.log.Info("no SMS provider configured: SMS go to the outbox", "url", c.PublicURL+"/dev/outbox")
@@ -258,6 +282,17 @@ func (a *app) providers() error {
 	// nothing real is sent at all (a developer's machine).
 	a.outboxPage = c.SendGridAPIKey == "" && c.SMTPURL == "" && c.TwilioAccountSID == ""
 	return nil
+}
+
+// configError is a provider's refusal of its configuration as the
+// operator reads it at start: the message, which names the variable,
+// without the error code.
+func configError(err error) error {
+	var e *plaudit.Error
+	if errors.As(err, &e) {
+		return errors.New(e.Message)
+	}
+	return err
 }
 
 func (a *app) Close() {

@@ -82,13 +82,16 @@ func runReminder(t *testing.T, env map[string]string) {
 	defer redis.Close()
 	qc := queue.NewClient(redis.ConnOpt())
 	defer qc.Close()
+	email, err := sendgrid.NewClient("SG.test-key", sg.URL, http.DefaultClient)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var offset atomic.Int64
 	workerLog := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(workerLog, nil))
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	w := &queue.Worker{Store: st, Queue: qc, Log: log, Now: now, Feedback: &feedback.Service{
-		Store: st, Tasks: qc, Log: log, Now: now, PublicURL: g.env["PLAUDIT_PUBLIC_URL"],
-		Email: sendgrid.NewClient("SG.test-key", sg.URL, http.DefaultClient)}}
+		Store: st, Tasks: qc, Log: log, Now: now, PublicURL: g.env["PLAUDIT_PUBLIC_URL"], Email: email}}
 	srv := queue.NewServer(redis.ConnOpt(), queue.ServerOptions{Concurrency: 4, Log: log})
 	if err := srv.Start(w.Mux()); err != nil {
 		t.Fatal(err)

@@ -1,5 +1,8 @@
 // Package sendgrid sends feedback request emails through SendGrid's v3 Mail
-// Send API, with the official sendgrid-go library.
+// Send API, with the official sendgrid-go library, and reads what SendGrid
+// posts back: the signed Event Webhook (VerifyEvents, ParseEvents) and
+// Inbound Parse (ParseInbound), into the domain's DeliveryEvent and
+// InboundReply.
 package sendgrid
 
 import (
@@ -33,7 +36,6 @@ type Client struct {
 	// package-level helpers (sendgrid.MakeRequestWithContext, Client.Send)
 	// go through rest.DefaultClient, a global we must not replace.
 	rest *rest.Client
-	err  error // configuration problem, see Err
 }
 
 var _ notify.EmailSender = (*Client)(nil)
@@ -42,26 +44,37 @@ var _ notify.EmailSender = (*Client)(nil)
 // different one points the client at a proxy or a test server. hc nil
 // means a client with a 30-second timeout.
 //
-// A missing key or an unusable baseURL does not fail here: Err reports it
-// (for a check at start), and every send fails permanently with it.
-func NewClient(apiKey, baseURL string, hc *http.Client) *Client {
+// A missing or malformed key, or an unusable baseURL, is an error that
+// names its environment variable (SENDGRID_API_KEY, SENDGRID_API_URL) and
+// never quotes the value.
+func NewClient(apiKey, baseURL string, hc *http.Client) (*Client, error) {
 	if baseURL == "" {
 		baseURL = DefaultBaseURL
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	c := &Client{apiKey: apiKey, host: strings.TrimRight(baseURL, "/"), rest: &rest.Client{HTTPClient: hc}}
-	if strings.TrimSpace(apiKey) == "" {
-		c.err = plaudit.Errorf(plaudit.EInvalid, "sendgrid: an API key is required")
-	} else if u, err := url.Parse(baseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		c.err = plaudit.Errorf(plaudit.EInvalid, "sendgrid: the base URL must be an http(s) URL")
+	switch u, err := url.Parse(baseURL); {
+	case apiKey == "":
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SENDGRID_API_KEY is required")
+	case !visibleASCII(apiKey):
+		// It goes into the Authorization header, which takes nothing else.
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SENDGRID_API_KEY must be printable ASCII without spaces, as SendGrid shows it (SG.…)")
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SENDGRID_API_URL must be an http(s) URL such as %s", DefaultBaseURL)
 	}
-	return c
+	return &Client{apiKey: apiKey, host: strings.TrimRight(baseURL, "/"), rest: &rest.Client{HTTPClient: hc}}, nil
 }
 
-// Err reports a configuration problem found by NewClient, or nil.
-func (c *Client) Err() error { return c.err }
+// visibleASCII reports whether s is made of the characters from "!" to "~".
+func visibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
 
 // message builds the Mail Send body. Click and open tracking and the
 // subscription footer are off: rewritten links would break the one-click
@@ -108,8 +121,6 @@ func message(m notify.Email) *mail.SGMailV3 {
 // Webhook's sg_message_id starts with.
 func (c *Client) SendEmail(ctx context.Context, m notify.Email) (string, error) {
 	switch {
-	case c.err != nil:
-		return "", plaudit.Permanent(plaudit.ErrorMessage(c.err), c.err)
 	case m.To == "":
 		return "", plaudit.Permanent("sendgrid: no recipient", nil)
 	case m.From == "":

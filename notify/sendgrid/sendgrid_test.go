@@ -68,8 +68,8 @@ func newClient(t *testing.T, h http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c := NewClient("SG.test-key", srv.URL, srv.Client())
-	if err := c.Err(); err != nil {
+	c, err := NewClient("SG.test-key", srv.URL, srv.Client())
+	if err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -181,25 +181,44 @@ func TestBaseURLWithPath(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
-	c := NewClient("k", srv.URL+"/sendgrid/", srv.Client())
+	c, err := NewClient("k", srv.URL+"/sendgrid/", srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.SendEmail(context.Background(), testEmail); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestNewClientDefaults(t *testing.T) {
-	c := NewClient("k", "", nil)
-	if c.Err() != nil || c.host != DefaultBaseURL {
-		t.Errorf("host = %q, err = %v", c.host, c.Err())
+	c, err := NewClient("k", "", nil)
+	if err != nil || c.host != DefaultBaseURL {
+		t.Fatalf("client = %v, err = %v", c, err)
 	}
-	for _, bad := range []*Client{NewClient("", "", nil), NewClient("k", "ftp://x", nil), NewClient("k", "api.sendgrid.com", nil)} {
-		if plaudit.ErrorCode(bad.Err()) != plaudit.EInvalid {
-			t.Errorf("Err() = %v", bad.Err())
+}
+
+// TestNewClientRefuses: a configuration SendGrid cannot take fails at
+// construction, naming the variable, never quoting the value.
+func TestNewClientRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		key, baseURL, variable string
+	}{
+		{"", "", "SENDGRID_API_KEY is required"},
+		{"SG.secret key", "", "SENDGRID_API_KEY must be"},
+		{"SG.secret\nkey", "", "SENDGRID_API_KEY must be"},
+		{"SG.sécret", "", "SENDGRID_API_KEY must be"},
+		{"k", "ftp://secret.example", "SENDGRID_API_URL must be"},
+		{"k", "api.sendgrid.com", "SENDGRID_API_URL must be"},
+		{"k", "https://", "SENDGRID_API_URL must be"},
+		{"k", "http://secret.example:port", "SENDGRID_API_URL must be"},
+	} {
+		c, err := NewClient(tt.key, tt.baseURL, nil)
+		if c != nil || plaudit.ErrorCode(err) != plaudit.EInvalid || !strings.HasPrefix(plaudit.ErrorMessage(err), tt.variable) {
+			t.Errorf("NewClient(%q, %q) = %v, %v; want an error starting %q", tt.key, tt.baseURL, c, err, tt.variable)
+			continue
 		}
-		_, err := bad.SendEmail(context.Background(), testEmail)
-		var p *plaudit.PermanentError
-		if !errors.As(err, &p) || !strings.HasPrefix(p.Reason, "sendgrid: ") {
-			t.Errorf("send with a bad configuration: %v", err)
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("NewClient(%q, %q): error %q quotes the value", tt.key, tt.baseURL, err)
 		}
 	}
 }
@@ -294,8 +313,11 @@ func TestTransportErrorsAreRetryable(t *testing.T) {
 		defer close(release)
 		hc := srv.Client()
 		hc.Timeout = 50 * time.Millisecond
-		c := NewClient("k", srv.URL, hc)
-		_, err := c.SendEmail(context.Background(), testEmail)
+		c, err := NewClient("k", srv.URL, hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.SendEmail(context.Background(), testEmail)
 		if err == nil || plaudit.IsPermanent(err) {
 			t.Fatalf("err = %v, want retryable", err)
 		}

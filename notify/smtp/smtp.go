@@ -21,6 +21,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,10 +57,14 @@ var _ notify.EmailSender = (*Client)(nil)
 // parameter helo sets the name sent in EHLO ("localhost" otherwise). dial
 // opens the connection (nil: a plain net.Dialer), so that the egress
 // policy can be applied.
+//
+// An error names SMTP_URL and what is wrong with it, never the URL itself
+// (it holds the password).
 func NewClient(smtpURL string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*Client, error) {
 	u, err := url.Parse(smtpURL)
 	if err != nil {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "smtp: SMTP_URL cannot be parsed")
+		// url.Error quotes the URL: only its kind of mistake is kept.
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SMTP_URL cannot be parsed as a URL (a password with reserved characters must be percent-encoded)")
 	}
 	c := &Client{host: u.Hostname(), helo: u.Query().Get("helo"), dial: dial}
 	port := u.Port()
@@ -73,15 +79,25 @@ func NewClient(smtpURL string, dial func(ctx context.Context, network, addr stri
 			port = "465"
 		}
 	default:
-		return nil, plaudit.Errorf(plaudit.EInvalid, "smtp: SMTP_URL must start with smtp:// or smtps://")
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SMTP_URL must start with smtp:// or smtps://")
 	}
 	if c.host == "" {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "smtp: SMTP_URL names no host")
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SMTP_URL names no host")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SMTP_URL has a port outside 1 to 65535")
+	}
+	if c.helo != "" && !heloName.MatchString(c.helo) {
+		return nil, plaudit.Errorf(plaudit.EInvalid, "SMTP_URL: helo must be a host name or an address literal such as [192.0.2.1]")
 	}
 	c.addr = net.JoinHostPort(c.host, port)
 	if u.User != nil {
 		c.user = u.User.Username()
-		c.pass, _ = u.User.Password()
+		var hasPass bool
+		c.pass, hasPass = u.User.Password()
+		if c.user == "" && hasPass {
+			return nil, plaudit.Errorf(plaudit.EInvalid, "SMTP_URL has a password but no user name")
+		}
 	}
 	if c.helo == "" {
 		c.helo = "localhost"
@@ -91,6 +107,9 @@ func NewClient(smtpURL string, dial func(ctx context.Context, network, addr stri
 	}
 	return c, nil
 }
+
+// heloName is what EHLO may carry: a domain or an address literal.
+var heloName = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])$`)
 
 func (c *Client) tlsConfig() *tls.Config {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}

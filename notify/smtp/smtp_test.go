@@ -530,9 +530,39 @@ func TestNewClient(t *testing.T) {
 			t.Errorf("%s: addr = %s, want %s", in, c.addr, want)
 		}
 	}
-	for _, bad := range []string{"http://mail.example.com", "smtp://", "::"} {
-		if _, err := NewClient(bad, nil); plaudit.ErrorCode(err) != plaudit.EInvalid {
-			t.Errorf("%q: err = %v", bad, err)
+	for _, ok := range []string{"smtp://mail.example.com?helo=plaudit.example.com", "smtp://mail.example.com?helo=[192.0.2.1]", "smtp://@mail.example.com"} {
+		if _, err := NewClient(ok, nil); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
+
+// TestNewClientRefuses: an SMTP_URL that cannot work fails at
+// construction, with an error that names the variable and quotes nothing
+// of the URL (it holds the password).
+func TestNewClientRefuses(t *testing.T) {
+	for bad, want := range map[string]string{
+		"http://u:secret@mail.example.com":             "SMTP_URL must start with smtp:// or smtps://",
+		"mail.example.com":                             "SMTP_URL must start with smtp:// or smtps://",
+		"smtp://":                                      "SMTP_URL names no host",
+		"smtp://u:secret@":                             "SMTP_URL names no host",
+		"::":                                           "SMTP_URL cannot be parsed",
+		"smtp://u:sec%zzret@mail.example.com":          "SMTP_URL cannot be parsed",
+		"smtp://u:secret@mail.example.com:smtp":        "SMTP_URL cannot be parsed",
+		"smtp://u:secret@mail.example.com:0":           "SMTP_URL has a port outside 1 to 65535",
+		"smtps://u:secret@mail.example.com:99999":      "SMTP_URL has a port outside 1 to 65535",
+		"smtp://:secret@mail.example.com":              "SMTP_URL has a password but no user name",
+		"smtp://mail.example.com?helo=secret%20name":   "SMTP_URL: helo must be",
+		"smtp://mail.example.com?helo=secret%0D%0AX":   "SMTP_URL: helo must be",
+		"smtp://mail.example.com?helo=-secret.example": "SMTP_URL: helo must be",
+	} {
+		c, err := NewClient(bad, nil)
+		if c != nil || plaudit.ErrorCode(err) != plaudit.EInvalid || !strings.HasPrefix(plaudit.ErrorMessage(err), want) {
+			t.Errorf("%q: %v, %v; want an error starting %q", bad, c, err, want)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "mail.example.com") {
+			t.Errorf("%q: error %q quotes the URL", bad, err)
 		}
 	}
 }

@@ -1,5 +1,7 @@
 // Package twilio sends feedback request texts through Twilio's Messages
-// API, with the official twilio-go library.
+// API, with the official twilio-go library, and reads what Twilio posts
+// back (VerifyRequest, ParseSMS, ParseStatus) into the domain's
+// InboundReply and DeliveryEvent.
 //
 // Only twilio-go's client and api/v2010 packages are imported: the root
 // package pulls in every Twilio API (tens of megabytes of generated code).
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -45,42 +48,62 @@ type Client struct {
 	cfg  Config
 	base *url.URL
 	hc   *http.Client
-	err  error // configuration problem, see Err
 }
 
 var _ notify.SMSSender = (*Client)(nil)
 
+// The shapes of what Twilio takes: an SID is two letters and 32
+// hexadecimal digits; a sender is an E.164 number, a short code or an
+// alphanumeric sender id.
+var (
+	accountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	serviceSID = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
+	e164       = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	shortCode  = regexp.MustCompile(`^[0-9]{3,8}$`)
+	// senderID is an alphanumeric sender id: letters, digits and spaces,
+	// one of them a letter (at most 11, see validFrom).
+	senderID = regexp.MustCompile(`^[A-Za-z0-9 ]*[A-Za-z][A-Za-z0-9 ]*$`)
+)
+
+// validFrom reports whether from can be a Twilio sender: an E.164 number,
+// a short code or an alphanumeric sender id.
+func validFrom(from string) bool {
+	return e164.MatchString(from) || shortCode.MatchString(from) || len(from) <= 11 && senderID.MatchString(from)
+}
+
 // NewClient returns a client that makes its calls with hc (nil: a client
-// with a 30-second timeout).
-//
-// An incomplete cfg does not fail here: Err reports it (for a check at
-// start), and every send fails permanently with it.
-func NewClient(cfg Config, hc *http.Client) *Client {
+// with a 30-second timeout), or an error that names the environment
+// variable (TWILIO_…) whose value cfg cannot work with. The error never
+// quotes a value.
+func NewClient(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	c := &Client{cfg: cfg, hc: hc}
+	invalid := func(msg string) (*Client, error) { return nil, plaudit.Errorf(plaudit.EInvalid, "%s", msg) }
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	switch {
-	case cfg.AccountSID == "" || cfg.AuthToken == "":
-		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: account SID and auth token are required")
-	case !alnum(cfg.AccountSID) || !alnum(cfg.AuthToken):
-		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: account SID and auth token must be letters and digits only")
+	case cfg.AccountSID == "":
+		return invalid("TWILIO_ACCOUNT_SID is required")
+	case !accountSID.MatchString(cfg.AccountSID):
+		return invalid("TWILIO_ACCOUNT_SID must be an Account SID: AC and 32 hexadecimal digits")
+	case cfg.AuthToken == "":
+		return invalid("TWILIO_AUTH_TOKEN is required")
+	case !alnum(cfg.AuthToken):
+		return invalid("TWILIO_AUTH_TOKEN must be letters and digits only")
 	case cfg.From == "" && cfg.MessagingServiceSID == "":
-		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: a From number or a Messaging Service SID is required")
+		return invalid("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required")
+	case cfg.MessagingServiceSID != "" && !serviceSID.MatchString(cfg.MessagingServiceSID):
+		return invalid("TWILIO_MESSAGING_SERVICE_SID must be a Messaging Service SID: MG and 32 hexadecimal digits")
+	case cfg.From != "" && !validFrom(cfg.From):
+		return invalid("TWILIO_FROM must be an E.164 number such as +4930123456789, a short code, or a sender id of at most 11 letters, digits and spaces")
 	case err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "":
-		c.err = plaudit.Errorf(plaudit.EInvalid, "twilio: the base URL must be an http(s) URL")
-	default:
-		c.base = base
+		return invalid("TWILIO_API_URL must be an http(s) URL such as " + DefaultBaseURL)
 	}
-	return c
+	return &Client{cfg: cfg, base: base, hc: hc}, nil
 }
-
-// Err reports a configuration problem found by NewClient, or nil.
-func (c *Client) Err() error { return c.err }
 
 func alnum(s string) bool {
 	for _, r := range s {
@@ -94,9 +117,6 @@ func alnum(s string) bool {
 // SendSMS creates a Message and returns its Sid, which status callbacks
 // carry as MessageSid.
 func (c *Client) SendSMS(ctx context.Context, m notify.SMS) (string, error) {
-	if c.err != nil {
-		return "", plaudit.Permanent(plaudit.ErrorMessage(c.err), c.err)
-	}
 	if m.To == "" {
 		return "", plaudit.Permanent("twilio: no recipient", nil)
 	}

@@ -44,8 +44,8 @@ func newClient(t *testing.T, cfg Config, h http.HandlerFunc) *Client {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = srv.URL
 	}
-	c := NewClient(cfg, srv.Client())
-	if err := c.Err(); err != nil {
+	c, err := NewClient(cfg, srv.Client())
+	if err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -126,32 +126,65 @@ func TestBaseURLWithPath(t *testing.T) {
 		_, _ = io.WriteString(w, createdJSON)
 	}))
 	defer srv.Close()
-	c := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: srv.URL + "/twilio/"}, srv.Client())
+	c, err := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+15557122661", BaseURL: srv.URL + "/twilio/"}, srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.SendSMS(context.Background(), testSMS); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestNewClient(t *testing.T) {
-	c := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555"}, nil)
-	if c.Err() != nil || c.base.String() != DefaultBaseURL {
-		t.Errorf("base = %s, err = %v", c.base, c.Err())
+	c, err := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+15557122661"}, nil)
+	if err != nil || c.base.String() != DefaultBaseURL {
+		t.Fatalf("base = %v, err = %v", c, err)
 	}
-	for _, cfg := range []Config{
-		{AuthToken: token, From: "+1555"},
-		{AccountSID: sid, From: "+1555"},
-		{AccountSID: sid, AuthToken: token},
-		{AccountSID: sid, AuthToken: "to:ken", From: "+1555"},
-		{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: "api.twilio.com"},
+	for _, ok := range []Config{
+		{AccountSID: sid, AuthToken: token, MessagingServiceSID: "MG0123456789abcdef0123456789abcdef"},
+		{AccountSID: sid, AuthToken: token, From: "Acme"},
+		{AccountSID: sid, AuthToken: token, From: "12345"},
+		{AccountSID: sid, AuthToken: token, From: "+15557122661", BaseURL: "http://127.0.0.1:8081/twilio/"},
 	} {
-		c := NewClient(cfg, nil)
-		if plaudit.ErrorCode(c.Err()) != plaudit.EInvalid {
-			t.Errorf("%+v: err = %v", cfg, c.Err())
+		if _, err := NewClient(ok, nil); err != nil {
+			t.Errorf("%+v: %v", ok, err)
 		}
-		_, err := c.SendSMS(context.Background(), testSMS)
-		var p *plaudit.PermanentError
-		if !errors.As(err, &p) || !strings.HasPrefix(p.Reason, "twilio: ") {
-			t.Errorf("%+v: send: %v", cfg, err)
+	}
+}
+
+// TestNewClientRefuses: a configuration Twilio cannot take fails at
+// construction, naming the variable, never quoting the value.
+func TestNewClientRefuses(t *testing.T) {
+	const from = "+15557122661"
+	for _, tt := range []struct {
+		cfg      Config
+		variable string
+	}{
+		{Config{AuthToken: token, From: from}, "TWILIO_ACCOUNT_SID is required"},
+		{Config{AccountSID: "AC-secret-sid", AuthToken: token, From: from}, "TWILIO_ACCOUNT_SID must be"},
+		{Config{AccountSID: "SK0123456789abcdef0123456789abcdef", AuthToken: token, From: from}, "TWILIO_ACCOUNT_SID must be"},
+		{Config{AccountSID: sid, From: from}, "TWILIO_AUTH_TOKEN is required"},
+		{Config{AccountSID: sid, AuthToken: "secret-token-value", From: from}, "TWILIO_AUTH_TOKEN must be letters and digits only"},
+		{Config{AccountSID: sid, AuthToken: "secret:token", From: from}, "TWILIO_AUTH_TOKEN must be letters and digits only"},
+		{Config{AccountSID: sid, AuthToken: "sécrettoken", From: from}, "TWILIO_AUTH_TOKEN must be letters and digits only"},
+		{Config{AccountSID: sid, AuthToken: token}, "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required"},
+		{Config{AccountSID: sid, AuthToken: token, MessagingServiceSID: "MGsecret"}, "TWILIO_MESSAGING_SERVICE_SID must be"},
+		{Config{AccountSID: sid, AuthToken: token, From: "030123456789"}, "TWILIO_FROM must be"},
+		{Config{AccountSID: sid, AuthToken: token, From: "+49 30 1234567"}, "TWILIO_FROM must be"},
+		{Config{AccountSID: sid, AuthToken: token, From: "Acme Support"}, "TWILIO_FROM must be"},
+		{Config{AccountSID: sid, AuthToken: token, From: from, BaseURL: "api.twilio.com"}, "TWILIO_API_URL must be"},
+		{Config{AccountSID: sid, AuthToken: token, From: from, BaseURL: "ftp://secret.example"}, "TWILIO_API_URL must be"},
+		{Config{AccountSID: sid, AuthToken: token, From: from, BaseURL: "https://"}, "TWILIO_API_URL must be"},
+	} {
+		c, err := NewClient(tt.cfg, nil)
+		if c != nil || plaudit.ErrorCode(err) != plaudit.EInvalid || !strings.HasPrefix(plaudit.ErrorMessage(err), tt.variable) {
+			t.Errorf("%+v: %v, %v; want an error starting %q", tt.cfg, c, err, tt.variable)
+			continue
+		}
+		for _, secret := range []string{"secret", "030123456789", "+49 30", "Acme"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%+v: error %q quotes the value", tt.cfg, err)
+			}
 		}
 	}
 }
@@ -230,7 +263,7 @@ func TestErrors(t *testing.T) {
 
 func TestTransportErrorsAreRetryable(t *testing.T) {
 	t.Run("connection reset", func(t *testing.T) {
-		c := newClient(t, Config{From: "+1555"}, func(w http.ResponseWriter, r *http.Request) {
+		c := newClient(t, Config{From: "+15557122661"}, func(w http.ResponseWriter, r *http.Request) {
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err != nil {
 				t.Error(err)
@@ -251,15 +284,18 @@ func TestTransportErrorsAreRetryable(t *testing.T) {
 		defer close(release)
 		hc := srv.Client()
 		hc.Timeout = 50 * time.Millisecond
-		c := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+1555", BaseURL: srv.URL}, hc)
+		c, err := NewClient(Config{AccountSID: sid, AuthToken: token, From: "+15557122661", BaseURL: srv.URL}, hc)
+		if err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now()
-		_, err := c.SendSMS(context.Background(), testSMS)
+		_, err = c.SendSMS(context.Background(), testSMS)
 		if err == nil || plaudit.IsPermanent(err) || time.Since(start) > 5*time.Second {
 			t.Fatalf("err = %v after %s, want a quick retryable error", err, time.Since(start))
 		}
 	})
 	t.Run("context deadline", func(t *testing.T) {
-		c := newClient(t, Config{From: "+1555"}, func(w http.ResponseWriter, r *http.Request) {
+		c := newClient(t, Config{From: "+15557122661"}, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			<-r.Context().Done()
 		})
@@ -273,7 +309,7 @@ func TestTransportErrorsAreRetryable(t *testing.T) {
 }
 
 func TestInvalidMessagesArePermanent(t *testing.T) {
-	c := newClient(t, Config{From: "+1555"}, func(w http.ResponseWriter, r *http.Request) {
+	c := newClient(t, Config{From: "+15557122661"}, func(w http.ResponseWriter, r *http.Request) {
 		t.Error("invalid message was sent")
 	})
 	for _, m := range []notify.SMS{{Body: "x"}, {To: "+4915112345678"}} {

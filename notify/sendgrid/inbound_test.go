@@ -1,4 +1,4 @@
-package reply
+package sendgrid
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/reply"
 )
 
 type formField struct{ name, value string }
@@ -103,21 +106,24 @@ func TestParseInboundDefaultMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Inbound{
-		To:   []string{"reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@reply.nordlicht.example"},
-		Text: fixtureText,
-		HTML: fixtureHTML,
+	want := plaudit.InboundReply{
+		Channel:   plaudit.ChannelEmail,
+		MessageID: "<CAF=qR7e1xYm+0bP2Wn4TgUj8o@mail.example.org>",
+		From:      "anna.schneider@example.org",
+		To:        []string{"reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@reply.nordlicht.example"},
+		Text:      fixtureText,
+		HTML:      fixtureHTML,
 	}
 	if !reflect.DeepEqual(in, want) {
 		t.Fatalf("ParseInbound() =\n%#v\nwant\n%#v", in, want)
 	}
-	token, ok := TokenFromAddress(in.To[0], "reply.nordlicht.example")
+	token, ok := reply.TokenFromAddress(in.To[0], "reply.nordlicht.example")
 	if !ok || token != "Q2xJc1pWbG9wZ2ZXcGxOQQ" {
 		t.Fatalf("TokenFromAddress = %q, %v", token, ok)
 	}
-	score, comment, ok := Score(EmailText(in.Text, in.HTML))
+	score, comment, ok := reply.Score(reply.EmailText(in.Text, in.HTML))
 	if !ok || score != 5 || comment != "alles super!" {
-		t.Fatalf("Score(EmailText()) = %d, %q, %v", score, comment, ok)
+		t.Fatalf("reply.Score(reply.EmailText()) = %d, %q, %v", score, comment, ok)
 	}
 }
 
@@ -138,9 +144,9 @@ func TestParseInboundCharsets(t *testing.T) {
 	if want := "<p>fünf Sterne – danke, 0 € gekostet</p>"; in.HTML != want {
 		t.Errorf("HTML = %q, want %q", in.HTML, want)
 	}
-	score, comment, ok := Score(EmailText(in.Text, in.HTML))
+	score, comment, ok := reply.Score(reply.EmailText(in.Text, in.HTML))
 	if !ok || score != 5 || comment != "danke" {
-		t.Errorf("Score(EmailText()) = %d, %q, %v", score, comment, ok)
+		t.Errorf("reply.Score(reply.EmailText()) = %d, %q, %v", score, comment, ok)
 	}
 }
 
@@ -328,6 +334,8 @@ func readTestdata(t *testing.T, name string) string {
 func TestParseInboundRawMode(t *testing.T) {
 	tests := []struct {
 		file     string
+		from     string
+		id       string
 		to       []string // from the message's To header, without envelope and to
 		text     string   // EmailText of Text alone
 		html     string   // EmailText of HTML alone
@@ -337,6 +345,8 @@ func TestParseInboundRawMode(t *testing.T) {
 	}{
 		{
 			file:     "apple-mail-de.eml",
+			from:     "anna.schneider@example.org",
+			id:       "<8F2A1C3B-4D5E-4F60-A7B8-C9D0E1F2A3B4@example.org>",
 			to:       []string{"reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@reply.nordlicht.example"},
 			text:     "Fünf Sterne - Jonas war großartig!\n\nAnna",
 			html:     "Fünf Sterne - Jonas war großartig!\n\nAnna",
@@ -346,6 +356,8 @@ func TestParseInboundRawMode(t *testing.T) {
 		},
 		{
 			file:     "outlook-en.eml",
+			from:     "mark.evans@example.com",
+			id:       "<AM6PR05MB1234ABCD5678EF@AM6PR05MB1234.eurprd05.prod.outlook.com>",
 			to:       []string{"reply+mK3vT9xQpL2wZs8nYb4cRA@reply.nordlicht.example"},
 			text:     "3 – the answer was right but it took three days.\n\nKind regards\nMark Evans",
 			html:     "3 – the answer was right but it took three days.\n\nKind regards\nMark Evans",
@@ -355,6 +367,8 @@ func TestParseInboundRawMode(t *testing.T) {
 		},
 		{
 			file:    "iphone-photo-de.eml",
+			from:    "klaus.becker@example.de",
+			id:      "<1A2B3C4D-5E6F-4A7B-8C9D-0E1F2A3B4C5D@example.de>",
 			to:      []string{"reply+Zk9wQ3R5dUxqSGdNbkJ2@reply.nordlicht.example"},
 			text:    "4 Sterne, hier das Foto vom Beleg:\n\nSorry, das Foto ist etwas unscharf.",
 			score:   4,
@@ -368,14 +382,17 @@ func TestParseInboundRawMode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if in.Channel != plaudit.ChannelEmail || in.From != tt.from || in.MessageID != tt.id {
+				t.Errorf("Channel, From, MessageID = %q, %q, %q; want email, %q, %q", in.Channel, in.From, in.MessageID, tt.from, tt.id)
+			}
 			if want := []string{"reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@reply.nordlicht.example"}; !reflect.DeepEqual(in.To, want) {
 				t.Errorf("To = %q, want the envelope's %q", in.To, want)
 			}
-			if got := EmailText(in.Text, ""); got != tt.text {
-				t.Errorf("EmailText(Text) = %q, want %q", got, tt.text)
+			if got := reply.EmailText(in.Text, ""); got != tt.text {
+				t.Errorf("reply.EmailText(Text) = %q, want %q", got, tt.text)
 			}
-			if got := EmailText("", in.HTML); got != tt.html {
-				t.Errorf("EmailText(HTML) = %q, want %q", got, tt.html)
+			if got := reply.EmailText("", in.HTML); got != tt.html {
+				t.Errorf("reply.EmailText(HTML) = %q, want %q", got, tt.html)
 			}
 			if !strings.Contains(in.HTML, tt.htmlPart) {
 				t.Errorf("HTML = %q, want it to contain %q", in.HTML, tt.htmlPart)
@@ -383,9 +400,9 @@ func TestParseInboundRawMode(t *testing.T) {
 			if strings.Contains(in.Text, "\n--\n") {
 				t.Errorf("Text = %q joins its parts with a signature delimiter", in.Text)
 			}
-			score, comment, ok := Score(EmailText(in.Text, in.HTML))
+			score, comment, ok := reply.Score(reply.EmailText(in.Text, in.HTML))
 			if !ok || score != tt.score || comment != tt.comment {
-				t.Errorf("Score(EmailText()) = %d, %q, %v; want %d, %q", score, comment, ok, tt.score, tt.comment)
+				t.Errorf("reply.Score(reply.EmailText()) = %d, %q, %v; want %d, %q", score, comment, ok, tt.score, tt.comment)
 			}
 
 			// Without envelope and to field, the To header of the message.
@@ -418,8 +435,8 @@ func TestParseInboundRawModeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := EmailText(in.Text, in.HTML); got != "Fünf Sterne - Jonas war großartig!\n\nAnna" {
-		t.Fatalf("EmailText() = %q", got)
+	if got := reply.EmailText(in.Text, in.HTML); got != "Fünf Sterne - Jonas war großartig!\n\nAnna" {
+		t.Fatalf("reply.EmailText() = %q", got)
 	}
 }
 
@@ -434,47 +451,48 @@ func TestParseInboundRawModeSinglePart(t *testing.T) {
 	if in.Text != "" {
 		t.Errorf("Text = %q, want none", in.Text)
 	}
-	if got := EmailText(in.Text, in.HTML); got != "fünf – danke" {
-		t.Errorf("EmailText() = %q", got)
+	if got := reply.EmailText(in.Text, in.HTML); got != "fünf – danke" {
+		t.Errorf("reply.EmailText() = %q", got)
 	}
 }
 
-func TestTokenFromAddress(t *testing.T) {
-	const domain = "reply.nordlicht.example"
-	tests := []struct {
-		addr, domain, token string
-		ok                  bool
-	}{
-		{"reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@reply.nordlicht.example", domain, "Q2xJc1pWbG9wZ2ZXcGxOQQ", true},
-		{"reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@Reply.Nordlicht.EXAMPLE", domain, "Q2xJc1pWbG9wZ2ZXcGxOQQ", true},
-		{"reply+abc-_123@reply.nordlicht.example", "REPLY.nordlicht.example", "abc-_123", true},
-		{"REPLY+Tok@reply.nordlicht.example", domain, "Tok", true},
-		{"Nordlicht Reisen <reply+Tok@reply.nordlicht.example>", domain, "Tok", true},
-		{" reply+Tok@reply.nordlicht.example ", "@reply.nordlicht.example", "Tok", true},
-		{"reply+Tok@reply.nordlicht.example.", domain, "Tok", true},
-		{"reply+Tok@reply.nordlicht.example", domain + ".", "Tok", true},
-
-		{"reply+Tok@nordlicht.example", domain, "", false},
-		{"reply+Tok@evil.reply.nordlicht.example", domain, "", false},
-		{"reply+Tok@reply.nordlicht.example.evil", domain, "", false},
-		{"reply+@reply.nordlicht.example", domain, "", false},
-		{"reply@reply.nordlicht.example", domain, "", false},
-		{"feedback+Tok@reply.nordlicht.example", domain, "", false},
-		{"noreply+Tok@reply.nordlicht.example", domain, "", false},
-		{"reply+a+b@reply.nordlicht.example", domain, "", false},
-		{"reply+a.b@reply.nordlicht.example", domain, "", false},
-		{"reply+tök@reply.nordlicht.example", domain, "", false},
-		{`"reply+Tok"@reply.nordlicht.example`, domain, "Tok", true}, // the same address, quoted
-		{"reply+Tok@reply.nordlicht.example", "", "", false},
-		{"reply+Tok", domain, "", false},
-		{"", domain, "", false},
-		{"reply+" + strings.Repeat("a", 65) + "@reply.nordlicht.example", domain, "", false},
-		{"Nordlicht <reply+Tok@reply.nordlicht.example", domain, "", false},
+// TestParseInboundSender: From is the From header's address, else the
+// envelope's sender, else empty; a post that names neither readably is
+// no error.
+func TestParseInboundSender(t *testing.T) {
+	envelope := func(from string) string {
+		return `{"to":["reply+AAA@reply.nordlicht.example"],"from":"` + from + `"}`
 	}
-	for _, tt := range tests {
-		token, ok := TokenFromAddress(tt.addr, tt.domain)
-		if token != tt.token || ok != tt.ok {
-			t.Errorf("TokenFromAddress(%q, %q) = %q, %v; want %q, %v", tt.addr, tt.domain, token, ok, tt.token, tt.ok)
+	for _, tt := range []struct{ from, envelope, want string }{
+		{`"Schneider, Anna" <anna.schneider@example.org>`, envelope("x@example.org"), "anna.schneider@example.org"},
+		{`=?windows-1252?Q?J=FCrgen?= <juergen@example.de>`, envelope("x@example.org"), "juergen@example.de"},
+		{"\x00drop", envelope("bounce@example.org"), "bounce@example.org"},
+		{"Anna", envelope("anna@example.org"), "anna@example.org"},
+		{"\x00drop", envelope("not an address"), ""},
+	} {
+		fields := replaceField(replaceField(fixtureFields(), "from", tt.from), "envelope", tt.envelope)
+		if in, err := ParseInbound(postForm(t, fields)); err != nil || in.From != tt.want {
+			t.Errorf("from %q, envelope %s: From = %q, %v; want %q", tt.from, tt.envelope, in.From, err, tt.want)
+		}
+	}
+}
+
+// TestParseInboundMessageID: the Message-ID of the headers field, when
+// there is one that looks like one.
+func TestParseInboundMessageID(t *testing.T) {
+	for headers, want := range map[string]string{
+		"From: a@example.org\nMessage-ID:  <x.1@example.org> \nSubject: Re\n": "<x.1@example.org>",
+		"From: a@example.org\r\nSubject: Re\r\n":                              "",
+		"Message-ID: <" + strings.Repeat("x", 300) + "@example.org>\n":        "",
+		"Message-ID: <bad id@example.org>\n":                                  "",
+		"not a header block":                                                  "",
+	} {
+		in, err := ParseInbound(postForm(t, replaceField(fixtureFields(), "headers", headers)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.MessageID != want {
+			t.Errorf("headers %q: MessageID = %q, want %q", headers, in.MessageID, want)
 		}
 	}
 }
@@ -508,7 +526,7 @@ func FuzzParseInbound(f *testing.F) {
 		if len(in.To) == 0 {
 			t.Fatal("no error, but no recipient")
 		}
-		for _, s := range append([]string{in.Text, in.HTML}, in.To...) {
+		for _, s := range append([]string{in.Text, in.HTML, in.From, in.MessageID}, in.To...) {
 			if !utf8.ValidString(s) || strings.Contains(s, "\x00") {
 				t.Fatalf("ParseInbound() = %+q: not clean UTF-8", in)
 			}
@@ -518,7 +536,7 @@ func FuzzParseInbound(f *testing.F) {
 				t.Fatalf("ParseInbound() = %+q: an empty recipient", in)
 			}
 		}
-		_ = EmailText(in.Text, in.HTML)
+		_ = reply.EmailText(in.Text, in.HTML)
 		if in2, err := ParseInbound(form); err != nil || !reflect.DeepEqual(in, in2) {
 			t.Fatalf("ParseInbound() changed between calls: %+q, %v", in2, err)
 		}

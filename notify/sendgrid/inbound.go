@@ -1,6 +1,10 @@
-package reply
+package sendgrid
+
+// SendGrid Inbound Parse: the post of an email sent to the reply domain,
+// in the default mode (parsed fields) or the raw one (the MIME message).
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,6 +13,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"net/textproto"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,18 +21,9 @@ import (
 	"github.com/jhillyerd/enmime"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
-)
 
-// Inbound is a SendGrid Inbound Parse post reduced to what Plaudit needs.
-type Inbound struct {
-	// To holds the recipient addresses, bare ("reply+tok@reply.example"),
-	// in the order SendGrid gave them, without duplicates.
-	To []string
-	// Text and HTML are the bodies as UTF-8, either possibly empty. Pass
-	// them to EmailText for the customer's words.
-	Text string
-	HTML string
-}
+	"github.com/plaudit/plaudit"
+)
 
 // FieldError reports a field of an Inbound Parse post that ParseInbound could
 // not read, or that is missing. Field names the form field, so that the
@@ -37,7 +33,7 @@ type FieldError struct {
 	Err   error
 }
 
-func (e *FieldError) Error() string { return fmt.Sprintf("reply: field %q: %v", e.Field, e.Err) }
+func (e *FieldError) Error() string { return fmt.Sprintf("sendgrid: field %q: %v", e.Field, e.Err) }
 
 func (e *FieldError) Unwrap() error { return e.Err }
 
@@ -45,7 +41,8 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // large attachments are cut there; the text comes first in every client.
 const maxRawEmail = 32 << 20
 
-// ParseInbound reads a SendGrid Inbound Parse post from its multipart form.
+// ParseInbound reads a SendGrid Inbound Parse post from its multipart form
+// into an email reply.
 //
 // In the default mode SendGrid posts the parsed mail as fields text, html,
 // to, from, headers, envelope and charsets. Each body is converted to UTF-8
@@ -54,54 +51,112 @@ const maxRawEmail = 32 << 20
 // UTF-8 but not valid as such, is read as Windows-1252, which is what
 // mislabeled Western mail almost always is. In raw mode the whole MIME
 // message is in the field email, and is decoded here (transfer encodings,
-// charsets, multipart structure).
+// charsets, multipart structure). Text and HTML are the bodies as UTF-8,
+// either possibly empty; reply.EmailText finds the customer's words in
+// them.
 //
 // To comes from the SMTP envelope (the envelope field's "to"), which names
 // the address the mail was delivered to even when the customer's client
-// moved it to Cc or Bcc. Only when there is no envelope is the to field (or
-// in raw mode the message's To header) parsed instead.
+// moved it to Cc or Bcc: bare addresses ("reply+tok@reply.example"), in the
+// order SendGrid gave them, without duplicates. Only when there is no
+// envelope is the to field (or in raw mode the message's To header) parsed
+// instead.
+//
+// From is the address of the message's From header, else the envelope's
+// sender; MessageID its Message-ID header. Both are "" when the post does
+// not carry them readably, which is no error.
 //
 // An error (but for a nil form) is a *FieldError naming the field that could
 // not be read, or that is missing: a post without any recipient is no
 // Inbound Parse post. Empty bodies are no error; the customer may have sent
 // only an attachment.
-func ParseInbound(form *multipart.Form) (Inbound, error) {
+func ParseInbound(form *multipart.Form) (plaudit.InboundReply, error) {
 	if form == nil {
-		return Inbound{}, errors.New("reply: no inbound form")
+		return plaudit.InboundReply{}, errors.New("sendgrid: no inbound form")
 	}
 	charsets, err := formCharsets(form)
 	if err != nil {
-		return Inbound{}, err
+		return plaudit.InboundReply{}, err
 	}
-	var in Inbound
-	var headerTo string
+	in := plaudit.InboundReply{Channel: plaudit.ChannelEmail}
+	var headerTo, headerFrom string
 	raw, isRaw, err := rawEmail(form)
 	if err != nil {
-		return Inbound{}, err
+		return plaudit.InboundReply{}, err
 	}
 	if isRaw {
 		env, err := mimeParser.ReadEnvelope(bytes.NewReader(raw))
 		if err != nil {
-			return Inbound{}, &FieldError{Field: "email", Err: err}
+			return plaudit.InboundReply{}, &FieldError{Field: "email", Err: err}
 		}
 		// enmime has converted what declared a charset it knows; bytes left
 		// in another are read as Windows-1252, as in the default mode.
 		in.Text = cleanBody(utf8OrWindows1252(plainText(env.Root)))
 		in.HTML = cleanBody(utf8OrWindows1252(env.HTML))
 		headerTo = env.Root.Header.Get("To")
+		headerFrom = utf8OrWindows1252(env.Root.Header.Get("From"))
+		in.MessageID = messageIDHeader(env.Root.Header.Get("Message-Id"))
 	} else {
 		if in.Text, err = decodeField(form, "text", charsets); err != nil {
-			return Inbound{}, err
+			return plaudit.InboundReply{}, err
 		}
 		if in.HTML, err = decodeField(form, "html", charsets); err != nil {
-			return Inbound{}, err
+			return plaudit.InboundReply{}, err
 		}
+		if v, ok := formValue(form, "from"); ok {
+			headerFrom, _ = toUTF8(v, charsets["from"])
+		}
+		in.MessageID = messageIDHeader(headerField(form, "Message-Id"))
 	}
 	in.To, err = recipients(form, charsets, headerTo)
 	if err != nil {
-		return Inbound{}, err
+		return plaudit.InboundReply{}, err
 	}
+	in.From = sender(form, headerFrom)
 	return in, nil
+}
+
+// sender returns the address in headerFrom, else the envelope's "from",
+// else "".
+func sender(form *multipart.Form, headerFrom string) string {
+	if from, err := addressList(headerFrom); err == nil && len(from) > 0 {
+		return cleanBody(from[0])
+	}
+	if v, ok := formValue(form, "envelope"); ok {
+		var env struct {
+			From string `json:"from"`
+		}
+		if json.Unmarshal([]byte(v), &env) == nil {
+			if a, err := mail.ParseAddress(env.From); err == nil {
+				return cleanBody(a.Address)
+			}
+		}
+	}
+	return ""
+}
+
+// headerField returns a header of the default mode's headers field, the
+// received message's header block, or "".
+func headerField(form *multipart.Form, name string) string {
+	v, ok := formValue(form, "headers")
+	if !ok {
+		return ""
+	}
+	h, err := textproto.NewReader(bufio.NewReader(strings.NewReader(strings.TrimRight(v, "\r\n") + "\r\n\r\n"))).ReadMIMEHeader()
+	if err != nil {
+		return ""
+	}
+	return h.Get(name)
+}
+
+// messageIDHeader returns a Message-ID header's value ("<…@…>") when it
+// looks like one: at most 255 printable ASCII characters without spaces.
+func messageIDHeader(v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 255 || !visibleASCII(v) {
+		return ""
+	}
+	return v
 }
 
 // mimeParser reads raw mode messages. It takes a part's declared charset at
@@ -117,6 +172,9 @@ var mimeParser = enmime.NewParser(
 	enmime.MultipartWOBoundaryAsSinglePart(true),
 )
 
+// maxPartDepth bounds the nesting of MIME parts followed.
+const maxPartDepth = 256
+
 // plainText joins the text/plain parts of a message that are not
 // attachments, taking one from each multipart/alternative. enmime's own
 // Text joins parts with "--" lines, which would read as a signature.
@@ -124,7 +182,7 @@ func plainText(root *enmime.Part) string {
 	var texts []string
 	var walk func(p *enmime.Part, depth int)
 	walk = func(p *enmime.Part, depth int) {
-		if p == nil || depth > maxHTMLDepth {
+		if p == nil || depth > maxPartDepth {
 			return
 		}
 		if p.ContentType == "multipart/alternative" {
@@ -356,44 +414,3 @@ func appendUnique(list []string, a string) []string {
 	}
 	return append(list, a)
 }
-
-// TokenFromAddress returns the token of a reply address, "reply+{token}@"
-// the inbound domain, and whether addr is one. The domain compares without
-// regard to case (as DNS does); the token keeps its case, and must be made
-// of the characters of URL-safe base64 (letters, digits, "-", "_"), so that
-// nothing else a customer or a relay might write there passes for one.
-// addr may carry a display name: "Nordlicht <reply+tok@reply.example>".
-func TokenFromAddress(addr, domain string) (string, bool) {
-	addr = strings.TrimSpace(addr)
-	if strings.ContainsAny(addr, "<\"") {
-		a, err := mail.ParseAddress(addr)
-		if err != nil {
-			return "", false
-		}
-		addr = a.Address
-	}
-	domain = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(domain), "@"), ".")
-	at := strings.LastIndexByte(addr, '@')
-	if domain == "" || at < 0 {
-		return "", false
-	}
-	local, host := addr[:at], strings.TrimSuffix(addr[at+1:], ".")
-	if !strings.EqualFold(host, domain) {
-		return "", false
-	}
-	const prefix = "reply+"
-	if len(local) <= len(prefix) || !strings.EqualFold(local[:len(prefix)], prefix) {
-		return "", false
-	}
-	token := local[len(prefix):]
-	if len(token) > maxToken || strings.IndexFunc(token, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) >= 0 {
-		return "", false
-	}
-	return token, true
-}
-
-// maxToken bounds a token: Plaudit's are far shorter, and the limit of a
-// local part is 64 octets anyway.
-const maxToken = 64
