@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/i18n"
 	"github.com/plaudit/plaudit/web"
 )
@@ -158,7 +159,7 @@ func (s *Server) pageSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.record(c.UserContext(), req, a); err != nil {
+	if _, err := s.fb.Record(c.UserContext(), req, a); err != nil {
 		return s.pageError(c, d, err)
 	}
 	return c.Redirect("/f/"+d.Token, fiber.StatusSeeOther)
@@ -167,8 +168,8 @@ func (s *Server) pageSubmit(c *fiber.Ctx) error {
 // pageAnswer reads the feedback form. The page's follow-up step
 // (step=more) sends the whole follow-up, so areas left unticked clear
 // earlier ones; any other post changes only the fields it carries.
-func pageAnswer(c *fiber.Ctx, d pageData) (answer, error) {
-	a := answer{Source: plaudit.SourcePage}
+func pageAnswer(c *fiber.Ctx, d pageData) (feedback.Answer, error) {
+	a := feedback.Answer{Source: plaudit.SourcePage}
 	whole := c.FormValue("step") == "more"
 	if v := c.FormValue("score"); v != "" {
 		n, err := strconv.Atoi(v)

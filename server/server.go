@@ -104,7 +104,7 @@ func New(cfg Config) *Server {
 	s.fb = cfg.Feedback
 	if s.fb == nil {
 		s.fb = &feedback.Service{Store: cfg.Store, Connectors: s.conns, Metrics: cfg.Metrics,
-			Log: cfg.Log, PublicURL: cfg.PublicURL, Now: cfg.Now}
+			Log: cfg.Log, PublicURL: cfg.PublicURL, ReplyDomain: cfg.InboundEmailDomain, Now: cfg.Now}
 		if cfg.Queue != nil {
 			s.fb.Tasks = cfg.Queue
 		}
