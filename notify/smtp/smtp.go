@@ -205,6 +205,12 @@ func (c *Client) deliver(ctx context.Context, from, to string, msg []byte) error
 	if err := sc.Hello(c.helo); err != nil {
 		return fail("hello", err)
 	}
+	return c.transact(sc, tlsOn, fail, from, to, msg)
+}
+
+// transact runs a greeted session: STARTTLS where offered, AUTH where
+// configured, then one message. fail names the stage of an error.
+func (c *Client) transact(sc *netsmtp.Client, tlsOn bool, fail func(stage string, err error) error, from, to string, msg []byte) error {
 	if !tlsOn {
 		if ok, _ := sc.Extension("STARTTLS"); ok {
 			if err := sc.StartTLS(c.tlsConfig()); err != nil {
