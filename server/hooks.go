@@ -65,6 +65,10 @@ func (s *Server) hook(c *fiber.Ctx) error {
 	for _, ev := range events {
 		in := ev.Interaction
 		in.TenantID, in.ConnectorID, in.Source, in.DedupKey = con.TenantID, con.ID, con.Kind, ev.DedupKey
+		// A NUL or a control character in a name is dropped, not
+		// refused: the helpdesk would retry a refusal for ever, and
+		// the store cannot take it as it is.
+		in.Clean()
 		created, err := s.fb.Ingest(ctx, &in)
 		if err != nil {
 			return fail("unavailable", err)

@@ -156,6 +156,13 @@ type apiHarness struct {
 // configuration first.
 func newAPIHarness(t *testing.T, configure ...func(*server.Config)) *apiHarness {
 	t.Helper()
+	return newAPIHarnessOn(t, "", configure...)
+}
+
+// newAPIHarnessOn is newAPIHarness on the store at databaseURL ("" for
+// SQLite in a temporary directory).
+func newAPIHarnessOn(t *testing.T, databaseURL string, configure ...func(*server.Config)) *apiHarness {
+	t.Helper()
 	ctx := context.Background()
 	doc := loadOpenAPI(t)
 	router, err := gorillamux.NewRouter(doc)
@@ -166,7 +173,7 @@ func newAPIHarness(t *testing.T, configure ...func(*server.Config)) *apiHarness 
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, "", t.TempDir(), kr)
+	st, err := store.Open(ctx, databaseURL, t.TempDir(), kr)
 	if err != nil {
 		t.Fatal(err)
 	}

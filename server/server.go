@@ -141,7 +141,7 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.metricsHandler())
 	app.Get("/api/openapi.json", s.openapi)
 
-	api := app.Group("/api/v1")
+	api := app.Group("/api/v1", checkQuery)
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
 	api.Get("/tenant", s.requireKey(plaudit.RoleAdmin), s.getTenant)
