@@ -61,6 +61,14 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		}
 		return fail(outcome, err)
 	}
+	// Only now, verified, does the delivery count against the
+	// connector's own rate; a forgery counted against its sender.
+	perSecond, _ := plaudit.RateLimitPerSecond(con.Config)
+	if _, wait := s.buckets.reserve("connector "+con.ID, perSecond); wait > 0 {
+		retryAfter(c, wait)
+		return fail("rate_limited", plaudit.Errorf(plaudit.ERateLimited,
+			"more than %d deliveries a second to this connector (rate_limit_per_second): retry later", perSecond))
+	}
 	accepted, duplicates := 0, 0
 	for _, ev := range events {
 		in := ev.Interaction
