@@ -130,3 +130,30 @@ type Kind struct {
 	Validate func(config json.RawMessage, secrets map[string]string) error
 	New      DriverFactory
 }
+
+// A connector's rate_limit_per_second (every kind takes it): verified
+// deliveries accepted per second before 429, a token bucket that holds
+// one second's worth.
+const (
+	DefaultRateLimitPerSecond = 1000
+	MaxRateLimitPerSecond     = 100000
+)
+
+// RateLimitPerSecond reads rate_limit_per_second from a connector's public
+// config, DefaultRateLimitPerSecond when it is not set. The error names
+// the field; the default comes with it.
+func RateLimitPerSecond(config json.RawMessage) (int, error) {
+	var v struct {
+		Rate *int64 `json:"rate_limit_per_second"`
+	}
+	if err := json.Unmarshal(config, &v); err != nil && len(config) > 0 {
+		return DefaultRateLimitPerSecond, JSONError(err, "config", "config.")
+	}
+	switch {
+	case v.Rate == nil:
+		return DefaultRateLimitPerSecond, nil
+	case *v.Rate < 1 || *v.Rate > MaxRateLimitPerSecond:
+		return DefaultRateLimitPerSecond, Errorf(EInvalid, "config.rate_limit_per_second must be between 1 and %d", MaxRateLimitPerSecond)
+	}
+	return int(*v.Rate), nil
+}

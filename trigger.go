@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -232,12 +231,7 @@ func checkText(field, s string, max int) error {
 	if utf8.RuneCountInString(s) > max {
 		return Errorf(EInvalid, "%s must be at most %d characters", field, max)
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return Errorf(EInvalid, "%s must not contain control characters", field)
-		}
-	}
-	return nil
+	return CheckText(field, s)
 }
 
 func isWord(s string) bool {

@@ -79,6 +79,14 @@ func (a Answer) clean() (Answer, error) {
 	}
 	if a.Comment != nil {
 		c := strings.TrimSpace(*a.Comment)
+		if a.Source == plaudit.SourcePage {
+			if err := plaudit.CheckMultiline("comment", c); err != nil {
+				return a, err
+			}
+		}
+		// An SMS or an email reply loses what the store cannot keep
+		// (NUL, invalid UTF-8): refusing it would lose the answer.
+		c = strings.TrimSpace(plaudit.CleanMultiline(c))
 		if utf8.RuneCountInString(c) > MaxComment {
 			return a, plaudit.Errorf(plaudit.EInvalid, "comment must be at most %d characters", MaxComment)
 		}

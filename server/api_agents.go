@@ -57,6 +57,11 @@ func validateAgent(a plaudit.Agent) error {
 	case utf8.RuneCountInString(a.Hometown) > 100:
 		return plaudit.Errorf(plaudit.EInvalid, "hometown must be at most 100 characters")
 	}
+	for _, f := range []struct{ name, v string }{{"name", a.Name}, {"hometown", a.Hometown}, {"photo_url", a.PhotoURL}} {
+		if err := plaudit.CheckText(f.name, f.v); err != nil {
+			return err
+		}
+	}
 	if a.PhotoURL != "" {
 		u, err := url.Parse(a.PhotoURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -66,6 +71,9 @@ func validateAgent(a plaudit.Agent) error {
 	for k, v := range a.ExternalIDs {
 		if k == "" || len(k) > 50 || v == "" || len(v) > 200 {
 			return plaudit.Errorf(plaudit.EInvalid, "external_ids must map a helpdesk kind to a non-empty id")
+		}
+		if err := plaudit.CheckText("external_ids", k+v); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -63,6 +63,9 @@ func (s *Server) createConnector(c *fiber.Ctx) error {
 	if len(name) > 200 {
 		return plaudit.Errorf(plaudit.EInvalid, "name must be at most 200 characters")
 	}
+	if err := plaudit.CheckText("name", name); err != nil {
+		return err
+	}
 	con := plaudit.Connector{TenantID: tenantID(c), Kind: b.Kind, Name: name, Config: public, Secrets: secrets}
 	if err := s.cfg.Store.CreateConnector(c.UserContext(), &con); err != nil {
 		return err
@@ -113,6 +116,9 @@ func (s *Server) patchConnector(c *fiber.Ctx) error {
 		n := strings.TrimSpace(*b.Name)
 		if n == "" || len(n) > 200 {
 			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters)")
+		}
+		if err := plaudit.CheckText("name", n); err != nil {
+			return err
 		}
 		con.Name = n
 	}

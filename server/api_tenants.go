@@ -23,7 +23,7 @@ func decodeStrict(body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return plaudit.Errorf(plaudit.EInvalid, "%s", describeJSONError(err))
 	}
-	return nil
+	return checkJSONText(body)
 }
 
 func describeJSONError(err error) string {
@@ -69,6 +69,9 @@ func (s *Server) createTenant(c *fiber.Ctx) error {
 	b.Name = strings.TrimSpace(b.Name)
 	if b.Name == "" || len(b.Name) > 200 {
 		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters)")
+	}
+	if err := plaudit.CheckText("name", b.Name); err != nil {
+		return err
 	}
 	t := plaudit.Tenant{Name: b.Name, Settings: plaudit.DefaultSettings()}
 	if err := applySettings(&t.Settings, b.Settings); err != nil {
@@ -135,6 +138,9 @@ func (s *Server) patchTenant(c *fiber.Ctx) error {
 		if n == "" || len(n) > 200 {
 			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters)")
 		}
+		if err := plaudit.CheckText("name", n); err != nil {
+			return err
+		}
 		t.Name = n
 	}
 	if err := applySettings(&t.Settings, b.Settings); err != nil {
@@ -180,6 +186,9 @@ func (s *Server) createAPIKey(c *fiber.Ctx) error {
 	}
 	if len(b.Name) > 100 {
 		return plaudit.Errorf(plaudit.EInvalid, "name must be at most 100 characters")
+	}
+	if err := plaudit.CheckText("name", b.Name); err != nil {
+		return err
 	}
 	secret, k := newAPIKey(tenantID(c), b.Name, b.Role, b.Mode)
 	if err := s.cfg.Store.CreateAPIKey(c.UserContext(), &k); err != nil {

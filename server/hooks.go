@@ -61,10 +61,22 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		}
 		return fail(outcome, err)
 	}
+	// Only now, verified, does the delivery count against the
+	// connector's own rate; a forgery counted against its sender.
+	perSecond, _ := plaudit.RateLimitPerSecond(con.Config)
+	if _, wait := s.buckets.reserve("connector "+con.ID, perSecond); wait > 0 {
+		retryAfter(c, wait)
+		return fail("rate_limited", plaudit.Errorf(plaudit.ERateLimited,
+			"more than %d deliveries a second to this connector (rate_limit_per_second): retry later", perSecond))
+	}
 	accepted, duplicates := 0, 0
 	for _, ev := range events {
 		in := ev.Interaction
 		in.TenantID, in.ConnectorID, in.Source, in.DedupKey = con.TenantID, con.ID, con.Kind, ev.DedupKey
+		// A NUL or a control character in a name is dropped, not
+		// refused: the helpdesk would retry a refusal for ever, and
+		// the store cannot take it as it is.
+		in.Clean()
 		created, err := s.fb.Ingest(ctx, &in)
 		if err != nil {
 			return fail("unavailable", err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/realclientip/realclientip-go"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors"
@@ -61,10 +63,14 @@ type Config struct {
 	SendGridInboundToken string // basic-auth password for /hooks/sendgrid/inbound
 	InboundEmailDomain   string
 
-	// RateLimiter counts requests to the public endpoints (in Redis, so
-	// that limits hold across replicas); nil disables the limits.
+	// RateLimiter counts requests to the public endpoints and failed
+	// authentications per client (in Redis, so that limits hold across
+	// replicas); nil disables those limits.
 	RateLimiter RateLimiter
 	Limits      Limits
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// (PLAUDIT_TRUSTED_PROXIES), for per-client limits.
+	TrustedProxies []net.IPNet
 
 	Now func() time.Time
 }
@@ -78,6 +84,10 @@ type Server struct {
 	conns  *connectors.Cache
 	fb     *feedback.Service
 	images imageCache
+
+	buckets buckets  // verified deliveries, per connector and provider hook
+	refused refusals // clients over a failure budget
+	xff     *realclientip.RightmostTrustedRangeStrategy
 
 	tmplOnce      sync.Once
 	tmpl          *template.Template
@@ -98,6 +108,12 @@ func New(cfg Config) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors}
+	if len(cfg.TrustedProxies) > 0 {
+		xff, err := realclientip.NewRightmostTrustedRangeStrategy(fiber.HeaderXForwardedFor, cfg.TrustedProxies)
+		if err == nil { // it fails only for another header name
+			s.xff = &xff
+		}
+	}
 	if s.conns == nil {
 		s.conns = connectors.NewCache(cfg.Kinds, cfg.Store, cfg.DriverDeps, 0)
 	}
@@ -141,7 +157,7 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.metricsHandler())
 	app.Get("/api/openapi.json", s.openapi)
 
-	api := app.Group("/api/v1")
+	api := app.Group("/api/v1", s.failures("auth", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication), checkQuery)
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
 	api.Get("/tenant", s.requireKey(plaudit.RoleAdmin), s.getTenant)
@@ -173,14 +189,13 @@ func (s *Server) routes() {
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
 	api.Get("/reports/scores", s.requireKey(plaudit.RoleRead), s.reportScores)
 
-	providers := s.limit("providers", s.cfg.Limits.ProviderHooks, byProvider)
-	app.Post("/hooks/twilio/sms", providers, s.twilioSMS)
-	app.Post("/hooks/twilio/status", providers, s.twilioStatus)
-	app.Post("/hooks/sendgrid/inbound", providers, s.sendgridInbound)
-	app.Post("/hooks/sendgrid/events", providers, s.sendgridEvents)
-	app.Post("/hooks/:connector", s.limit("hook", s.cfg.Limits.HookPerConnector, byConnector), s.hook)
+	app.Post("/hooks/twilio/sms", s.providerHook("twilio-sms", s.twilioSMS)...)
+	app.Post("/hooks/twilio/status", s.providerHook("twilio-status", s.twilioStatus)...)
+	app.Post("/hooks/sendgrid/inbound", s.providerHook("sendgrid-inbound", s.sendgridInbound)...)
+	app.Post("/hooks/sendgrid/events", s.providerHook("sendgrid-events", s.sendgridEvents)...)
+	app.Post("/hooks/:connector", s.hookFailures("hook"), s.hook)
 
-	page := s.limit("page", s.cfg.Limits.PagePerClient, byClient)
+	page := s.limit("page", s.cfg.Limits.PagePerClient, s.clientIP)
 	app.Get("/f/:token", page, s.pageShow)
 	app.Post("/f/:token", page, s.pageSubmit)
 	app.Get("/f/:token/photo", page, s.pageImage("photo"))
@@ -199,18 +214,23 @@ func (s *Server) routes() {
 func (s *Server) accessLog(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
-	status := c.Response().StatusCode()
-	if err != nil {
-		var fe *fiber.Error
-		if errors.As(err, &fe) {
-			status = fe.Code
-		} else if code := plaudit.ErrorCode(err); code != "" {
-			status = statusFor(code)
-		}
-	}
+	status := statusOf(c, err)
 	route := c.Route().Path
 	s.log.Debug("http", "method", c.Method(), "route", route, "status", status, "ms", time.Since(start).Milliseconds())
 	return err
+}
+
+// statusOf is the status of the answer to c: the one written, or the one
+// the error handler will write for err.
+func statusOf(c *fiber.Ctx, err error) int {
+	var fe *fiber.Error
+	switch {
+	case err == nil:
+		return c.Response().StatusCode()
+	case errors.As(err, &fe):
+		return fe.Code
+	}
+	return statusFor(plaudit.ErrorCode(err))
 }
 
 // apiError is the JSON error body.

@@ -233,10 +233,18 @@ func (e *env) seed(ctx context.Context) error {
 	}
 
 	secret := keyring.Token(24)
-	raw, _ := json.Marshal(map[string]any{
+	cfg := map[string]any{
 		"subdomain": "nordlicht", "email": "admin@nordlicht.example",
 		zendesk.SecretAPIToken: "zd-load-token", zendesk.SecretSigningSecret: secret,
-	})
+	}
+	switch {
+	case e.o.connectorRate > 0:
+		cfg["rate_limit_per_second"] = e.o.connectorRate
+	case e.o.mode != "burst":
+		// Throughput is measured, not the connector's limit: out of reach.
+		cfg["rate_limit_per_second"] = plaudit.MaxRateLimitPerSecond
+	}
+	raw, _ := json.Marshal(cfg)
 	kind, _ := e.kinds.Kind(zendesk.Name)
 	public, secrets, err := connectors.SplitConfig(kind, raw)
 	if err != nil {

@@ -156,7 +156,7 @@ func (l *loader) run(ctx context.Context, name, url string, d time.Duration, lim
 				}
 				now := time.Now()
 				buf = triggerBody(buf[:0], ticketSeq.Add(1), now)
-				status, err := l.post(ctx, url, buf, now)
+				status, _, err := l.post(ctx, url, buf, now)
 				took := time.Since(now)
 				switch {
 				case err != nil && ctx.Err() != nil:
@@ -189,26 +189,29 @@ func (l *loader) run(ctx context.Context, name, url string, d time.Duration, lim
 	return p
 }
 
-func (l *loader) post(ctx context.Context, url string, body []byte, now time.Time) (int, error) {
+// post sends one signed delivery and returns the status and the
+// Retry-After of a 429.
+func (l *loader) post(ctx context.Context, url string, body []byte, now time.Time) (int, time.Duration, error) {
 	ts := now.UTC().Format(time.RFC3339)
 	mac := hmac.New(sha256.New, l.secret)
 	mac.Write([]byte(ts))
 	mac.Write(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(zendesk.HeaderSignatureTimestamp, ts)
 	req.Header.Set(zendesk.HeaderSignature, base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	resp, err := l.http.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// Drain so that the connection is reused.
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode, nil
+	secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	return resp.StatusCode, time.Duration(secs) * time.Second, nil
 }
 
 // sampleRSS samples this process's resident set every 100 ms until the

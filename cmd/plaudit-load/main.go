@@ -24,6 +24,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/plaudit/plaudit"
 )
 
 // Bounds on what one run may do, so that a typo cannot turn the tool into
@@ -40,24 +42,26 @@ const (
 )
 
 type options struct {
-	mode         string
-	redisURL     string
-	databaseURL  string
-	tempSchema   bool
-	flush        bool
-	clients      int
-	duration     time.Duration
-	warmup       time.Duration
-	requests     int
-	rounds       int
-	interactions int
-	timeout      time.Duration
-	concurrency  int
-	cpuprofile   string
-	verbose      bool
-	limiter      bool
-	rate         float64
-	goroutines   string
+	mode          string
+	redisURL      string
+	databaseURL   string
+	tempSchema    bool
+	flush         bool
+	clients       int
+	duration      time.Duration
+	warmup        time.Duration
+	requests      int
+	rounds        int
+	interactions  int
+	timeout       time.Duration
+	concurrency   int
+	cpuprofile    string
+	verbose       bool
+	limiter       bool
+	burst         int
+	connectorRate int
+	rate          float64
+	goroutines    string
 }
 
 const usageText = `plaudit-load measures Plaudit's webhook paths against a baseline measured in
@@ -77,6 +81,13 @@ Modes (-mode):
           errors, CPU per request (getrusage), peak RSS, and
           gateway/baseline ratios. No worker runs: the tasks stay queued
           until the Redis database is flushed.
+  burst   -burst signed deliveries at once (a macro that solves many
+          tickets), from -clients clients that wait Retry-After on a 429
+          and send again, as helpdesks do; the connector keeps its default
+          rate_limit_per_second unless -connector-rate sets it. The same
+          burst goes to the bare handler first (never refused). Reports the
+          share refused on the first try, the longest Retry-After, and the
+          time until every delivery was taken, for both.
   e2e     -interactions webhooks through the whole path: gateway → queue →
           rules → feedback:send → email accepted by a fake SendGrid
           (httptest), tenant delay 0, workers in the same process (as
@@ -109,7 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.mode, "mode", "ingest", "ingest or e2e")
+	fs.StringVar(&o.mode, "mode", "ingest", "ingest, burst or e2e")
 	fs.StringVar(&o.redisURL, "redis-url", "", "Redis to enqueue on, with a database of its own (required), e.g. redis://127.0.0.1:6379/9")
 	fs.StringVar(&o.databaseURL, "database-url", "", "postgres://… for PostgreSQL; empty: SQLite in a temporary directory")
 	fs.BoolVar(&o.tempSchema, "pg-temp-schema", true, "on PostgreSQL, create a schema for the run (search_path) and drop it after")
@@ -126,6 +137,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the first measured gateway phase to this file (the load clients carry the label side=load-client: go tool pprof -tagignore side=load-client)")
 	fs.StringVar(&o.goroutines, "goroutines", "", "write the goroutine stacks (grouped) to this file during the first gateway phase (ingest: halfway; e2e: 3 s in): where requests and workers wait")
 	fs.BoolVar(&o.limiter, "limiter", true, "wire the per-connector rate limiter as plaudit api does (its Redis count is part of the ingest cost; the limit is raised out of reach)")
+	fs.IntVar(&o.burst, "burst", 20000, "burst: deliveries sent at once")
+	fs.IntVar(&o.connectorRate, "connector-rate", 0, "the connector's rate_limit_per_second (0: burst mode keeps the default, the other modes put it out of reach)")
 	fs.BoolVar(&o.verbose, "v", false, "log the gateway's info messages to stderr")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -138,8 +151,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 func (o options) check() error {
 	switch {
-	case o.mode != "ingest" && o.mode != "e2e":
-		return fmt.Errorf("-mode must be ingest or e2e")
+	case o.mode != "ingest" && o.mode != "e2e" && o.mode != "burst":
+		return fmt.Errorf("-mode must be ingest, burst or e2e")
+	case o.burst < 1 || o.burst > maxInteractions:
+		return fmt.Errorf("-burst must be between 1 and %d", maxInteractions)
+	case o.connectorRate < 0 || o.connectorRate > plaudit.MaxRateLimitPerSecond:
+		return fmt.Errorf("-connector-rate must be between 0 and %d", plaudit.MaxRateLimitPerSecond)
 	case o.redisURL == "":
 		return errors.New("-redis-url is required (a Redis database of its own, e.g. redis://127.0.0.1:6379/9)")
 	case o.clients < 1 || o.clients > maxClients:
@@ -192,6 +209,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch o.mode {
 	case "ingest":
 		err = runIngest(ctx, e, stdout)
+	case "burst":
+		err = runBurst(ctx, e, stdout)
 	case "e2e":
 		err = runE2E(ctx, e, stdout)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"time"
 
@@ -59,9 +58,9 @@ func (e *env) startGateway() (listening, error) {
 	}
 	closeLimiter := func() {}
 	if e.o.limiter {
-		// As `plaudit api` wires it: the per-connector count in Redis is
-		// part of every delivery's cost. The limit itself is raised out
-		// of reach, or the load would be measured as 429s.
+		// As `plaudit api` wires it: the per-client limits count in
+		// Redis (failures only, on the hook path), the connector's own
+		// bucket in the process.
 		rdb, ok := e.redis.MakeRedisClient().(redis.UniversalClient)
 		if !ok {
 			ln.Close()
@@ -70,7 +69,6 @@ func (e *env) startGateway() (listening, error) {
 		closeLimiter = func() { rdb.Close() }
 		cfg.RateLimiter = ratelimit.New(rdb, "plaudit:ratelimit:", e.kr.Derive("ratelimit"))
 		cfg.Limits = server.DefaultLimits
-		cfg.Limits.HookPerConnector = math.MaxInt32
 	}
 	srv := server.New(cfg)
 	go srv.App().Listener(ln) //nolint:errcheck // ends with Shutdown

@@ -332,7 +332,7 @@ func (a *app) server() *server.Server {
 		Outbox: a.outbox, OutboxPage: a.outboxPage,
 		TwilioAuthToken: a.cfg.TwilioAuthToken, SendGridEventKey: a.cfg.SendGridEventKey,
 		SendGridInboundToken: a.cfg.SendGridInboundToken, InboundEmailDomain: a.cfg.InboundEmailDomain,
-		RateLimiter: a.limiter(),
+		RateLimiter: a.limiter(), TrustedProxies: a.cfg.TrustedProxies,
 	})
 }
 

@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/plaudit/plaudit/server"
 	"github.com/plaudit/plaudit/store"
 )
 
@@ -41,7 +43,10 @@ type Config struct {
 	FromEmail string
 
 	AllowPrivateEgress bool
-	Concurrency        int
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// for per-client limits (PLAUDIT_TRUSTED_PROXIES).
+	TrustedProxies []net.IPNet
+	Concurrency    int
 	// ClaimTimeout is how long a send may stay claimed before it counts
 	// as abandoned by a crashed worker and is sent again.
 	ClaimTimeout time.Duration
@@ -58,7 +63,7 @@ var Env = []string{
 	"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_FILE", "TWILIO_FROM",
 	"TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL",
 	"SMTP_URL", "PLAUDIT_FROM_EMAIL", "PLAUDIT_ALLOW_PRIVATE_EGRESS", "PLAUDIT_WORKER_CONCURRENCY",
-	"PLAUDIT_CLAIM_TIMEOUT",
+	"PLAUDIT_CLAIM_TIMEOUT", "PLAUDIT_TRUSTED_PROXIES",
 }
 
 // LoadConfig reads the environment through getenv (os.Getenv in main).
@@ -112,6 +117,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ClaimTimeout, err = time.ParseDuration(get("PLAUDIT_CLAIM_TIMEOUT", store.DefaultClaimTimeout.String())); err != nil || c.ClaimTimeout <= 0 {
 		return c, fmt.Errorf("PLAUDIT_CLAIM_TIMEOUT must be a positive duration such as 10m or 90s")
+	}
+	if c.TrustedProxies, err = server.ParseTrustedProxies(get("PLAUDIT_TRUSTED_PROXIES", "")); err != nil {
+		return c, fmt.Errorf("PLAUDIT_TRUSTED_PROXIES must list addresses or CIDR ranges such as 10.0.0.0/8, separated by commas")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("PLAUDIT_LOG_FORMAT must be text or json")

@@ -27,3 +27,26 @@ func TestClaimTimeoutConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxiesConfig(t *testing.T) {
+	load := func(v string) (Config, error) {
+		return LoadConfig(func(k string) string {
+			if k == "PLAUDIT_TRUSTED_PROXIES" {
+				return v
+			}
+			return ""
+		})
+	}
+	c, err := load("10.0.0.0/8, 192.168.1.7 fd00::/8")
+	if err != nil || len(c.TrustedProxies) != 3 || c.TrustedProxies[1].String() != "192.168.1.7/32" {
+		t.Errorf("three proxies: %v, %v", c.TrustedProxies, err)
+	}
+	if c, err := load(""); err != nil || len(c.TrustedProxies) != 0 {
+		t.Errorf("unset: %v, %v", c.TrustedProxies, err)
+	}
+	for _, v := range []string{"10.0.0.0/33", "proxy.internal", "10.0.0.1%eth0"} {
+		if _, err := load(v); err == nil || !strings.Contains(err.Error(), "PLAUDIT_TRUSTED_PROXIES") {
+			t.Errorf("PLAUDIT_TRUSTED_PROXIES=%q: err = %v, want one naming the variable", v, err)
+		}
+	}
+}

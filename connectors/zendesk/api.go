@@ -108,6 +108,9 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 	} else {
 		in.Agent = plaudit.AgentRef{}
 	}
+	// Names and addresses read from the API are stored like those of a
+	// webhook: without the control characters the store cannot take.
+	in.Clean()
 	in.NeedsEnrich = false
 	return nil
 }

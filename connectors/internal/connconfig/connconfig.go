@@ -20,7 +20,8 @@ import (
 // unknown key, or a value of the wrong type, is an EInvalid *Error naming
 // the field ("config.rating_field_id must be a number"). Keys listed in
 // secretFields are skipped: they belong in the secrets map, and a config
-// that still carries them is not wrong.
+// that still carries them is not wrong. rate_limit_per_second, which every
+// kind takes, is checked here.
 func Decode(raw json.RawMessage, dst any, secretFields []string) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -30,7 +31,8 @@ func Decode(raw json.RawMessage, dst any, secretFields []string) error {
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return plaudit.Errorf(plaudit.EInvalid, "config must be a JSON object")
 	}
-	known := map[string]bool{}
+	// rate_limit_per_second is every kind's (the server reads it).
+	known := map[string]bool{"rate_limit_per_second": true}
 	for _, f := range secretFields {
 		known[f] = true
 	}
@@ -54,7 +56,8 @@ func Decode(raw json.RawMessage, dst any, secretFields []string) error {
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return plaudit.JSONError(err, "config", "config.")
 	}
-	return nil
+	_, err := plaudit.RateLimitPerSecond(raw)
+	return err
 }
 
 // APIURL checks a configured base URL that credentials are sent to: it

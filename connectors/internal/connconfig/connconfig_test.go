@@ -28,6 +28,9 @@ func TestDecode(t *testing.T) {
 		`{"on":"yes"}`:                                  "config.on must be true or false",
 		`[]`:                                            "config must be a JSON object",
 		`{"name":`:                                      "config must be a JSON object",
+		`{"rate_limit_per_second":250}`:                 "",
+		`{"rate_limit_per_second":0}`:                   "config.rate_limit_per_second must be between 1 and 100000",
+		`{"rate_limit_per_second":"fast"}`:              "config.rate_limit_per_second must be a whole number",
 	} {
 		var c cfg
 		err := Decode(json.RawMessage(raw), &c, []string{"secret"})

@@ -1,0 +1,101 @@
+package server_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/zendesk"
+	"github.com/plaudit/plaudit/internal/testenv"
+)
+
+// NUL and other control characters get a 4xx that names the field (or
+// are dropped from what a helpdesk sends), never a 5xx: PostgreSQL refuses
+// NUL in text, and a 503 to a helpdesk is retried for ever.
+func TestControlCharactersAreRefusedOrDropped(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { runControlCharacters(t, "") })
+	t.Run("postgres", func(t *testing.T) { runControlCharacters(t, testenv.DatabaseURL(t)) })
+}
+
+func runControlCharacters(t *testing.T, databaseURL string) {
+	h := newAPIHarnessOn(t, databaseURL)
+	w := h.tenantWorld("Nordlicht", "nul")
+
+	// The JSON API: each field named, nothing stored.
+	for _, c := range []struct {
+		method, path, field string
+		body                any
+	}{
+		{"POST", "/api/v1/tenants", "name", `{"name":"Acme\u0000"}`},
+		{"POST", "/api/v1/tenants", "settings.brand_name", `{"name":"Acme","settings":{"brand_name":"A\u0000"}}`},
+		{"PATCH", "/api/v1/tenant", "name", `{"name":"Acme\u0000"}`},
+		{"PATCH", "/api/v1/tenant", "settings.from_name", `{"settings":{"from_name":"A\u0000"}}`},
+		{"POST", "/api/v1/agents", "name", `{"email":"nul1@agents.example","name":"Jo\u0000nas"}`},
+		{"POST", "/api/v1/agents", "name", `{"email":"nul2@agents.example","name":"Jo\u0007nas"}`},
+		{"POST", "/api/v1/agents", "hometown", `{"email":"nul3@agents.example","name":"Jonas","hometown":"K\u0000"}`},
+		{"POST", "/api/v1/agents", "bio", `{"email":"nul4@agents.example","name":"Jonas","bio":"b\u0000"}`},
+		{"POST", "/api/v1/agents", "external_ids.zendesk", `{"email":"nul5@agents.example","name":"Jonas","external_ids":{"zendesk":"47\u000011"}}`},
+		{"PATCH", "/api/v1/agents/" + w.agent, "name", `{"name":"Jo\u0000nas"}`},
+		{"POST", "/api/v1/connectors", "name", `{"kind":"standard","name":"S\u0000","config":{"signing_secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}`},
+		{"POST", "/api/v1/connectors", "config.signing_secret", `{"kind":"standard","config":{"signing_secret":"whsec_\u0000"}}`},
+		{"PATCH", "/api/v1/connectors/" + w.connector, "name", `{"name":"Z\u0000"}`},
+		{"POST", "/api/v1/api-keys", "name", `{"name":"k\u0000","role":"read"}`},
+	} {
+		key := w.admin
+		if c.path == "/api/v1/tenants" {
+			key = operatorToken
+		}
+		r := h.do(call{method: c.method, path: c.path, key: key, json: c.body}, 400)
+		wantMessage(t, r, c.field)
+	}
+	// Query parameters and path segments.
+	for _, path := range []string{
+		"/api/v1/responses?ticket=73%00021", "/api/v1/feedback-requests?agent=a%00b",
+		"/api/v1/data-subjects?email=anna%00@example.org", "/api/v1/responses?ticket=%FF",
+	} {
+		r := h.do(call{method: "GET", path: path, key: w.admin}, 400)
+		if r.status == 400 {
+			q, _ := url.ParseQuery(strings.SplitN(path, "?", 2)[1])
+			for k := range q {
+				wantMessage(t, r, k)
+			}
+		}
+	}
+	h.do(call{method: "DELETE", path: "/api/v1/data-subjects?email=anna%00@example.org", key: w.admin}, 400)
+	h.do(call{method: "GET", path: "/api/v1/agents/ag%00x", key: w.admin}, 404)
+
+	// The page: the comment is named.
+	r := h.do(call{method: "POST", path: "/f/" + w.token, form: url.Values{"comment": {"Danke\x00"}}}, 400)
+	if !strings.Contains(string(r.body), "comment") {
+		t.Errorf("page answer does not name the comment: %s", r.body)
+	}
+	h.do(call{method: "POST", path: "/f/" + w.token, form: url.Values{"comment": {"Danke \xff"}}}, 400)
+	h.do(call{method: "GET", path: "/f/tok%00en"}, 404)
+
+	// A Zendesk delivery: accepted, with the NUL dropped.
+	hook := []byte(`{"ticket":{"id":"91001","status":"Solved","via":"Mail","tags":"billing\u0000","brand":"Nord\u0000licht"},` +
+		`"requester":{"id":"1","name":"Anna\u0000 Schneider","email":"anna.nul@example.org","language":"Deutsch\u0000"},` +
+		`"assignee":{"id":"2","name":"Jonas\u0000","email":"jonas.weber@agents.example"}}`)
+	ts := time.Now().UTC().Format(time.RFC3339)
+	h.do(call{method: "POST", path: "/hooks/" + w.connector, json: hook, header: map[string]string{
+		zendesk.HeaderSignature:          zendesk.Sign([]byte("secret-nul"), ts, hook),
+		zendesk.HeaderSignatureTimestamp: ts,
+	}}, 202)
+	r = h.do(call{method: "GET", path: "/api/v1/data-subjects?email=anna.nul@example.org", key: w.admin}, 200)
+	var held struct{ Interactions []plaudit.Interaction }
+	r.decode(t, &held)
+	found := false
+	for _, in := range held.Interactions {
+		if in.ExternalID == "91001" {
+			found = true
+			if in.Customer.Name != "Anna Schneider" || in.Agent.Name != "Jonas" || in.Brand != "Nordlicht" {
+				t.Errorf("stored %q, %q, %q; want the NULs dropped", in.Customer.Name, in.Agent.Name, in.Brand)
+			}
+		}
+	}
+	if !found {
+		t.Error("the Zendesk delivery with NULs was not stored")
+	}
+}
