@@ -63,3 +63,23 @@ type InboundReply struct {
 	// HTML is an email's HTML body, when it had one.
 	HTML string
 }
+
+// Clean drops what the store cannot keep (NUL, invalid UTF-8) and other
+// control characters from what a provider reported: refusing the event
+// would have the provider retry it for ever over a character nobody sees.
+func (e *DeliveryEvent) Clean() {
+	for _, f := range []*string{&e.Provider, &e.EventID, &e.TenantID, &e.RequestID, &e.ProviderID,
+		&e.Outcome, &e.Reason, &e.Suppress, &e.Address} {
+		*f = CleanText(*f)
+	}
+}
+
+// Clean drops what the store cannot keep, and control characters but line
+// breaks and tabs from the text, as DeliveryEvent.Clean does.
+func (m *InboundReply) Clean() {
+	m.Channel, m.MessageID, m.From = CleanText(m.Channel), CleanText(m.MessageID), CleanText(m.From)
+	for i := range m.To {
+		m.To[i] = CleanText(m.To[i])
+	}
+	m.Text, m.HTML = CleanMultiline(m.Text), CleanMultiline(m.HTML)
+}

@@ -16,6 +16,7 @@ import (
 // no second effect, also when the copies come at once; an event whose
 // application failed is applied when the provider sends it again.
 func (s *Service) ApplyDelivery(ctx context.Context, e plaudit.DeliveryEvent) error {
+	e.Clean()
 	req, err := s.deliveryRequest(ctx, e)
 	if plaudit.IsNotFound(err) {
 		return nil

@@ -15,6 +15,7 @@ import (
 // request) is dropped and logged without its content; the error is for
 // trouble worth a retry only.
 func (s *Service) ReplyEmail(ctx context.Context, m plaudit.InboundReply) error {
+	m.Clean()
 	if s.ReplyDomain == "" {
 		s.log().Info("inbound email dropped: PLAUDIT_INBOUND_EMAIL_DOMAIN is not set")
 		return nil

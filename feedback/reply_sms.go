@@ -26,6 +26,7 @@ const maxSMSCandidates = 50
 // and START reach every tenant that asked from that sender. A repeat of a
 // message already handled (same MessageID) is answered with nothing.
 func (s *Service) ReplySMS(ctx context.Context, m plaudit.InboundReply) (answer string, err error) {
+	m.Clean()
 	from, err := plaudit.NormalizePhone(m.From, "", "US")
 	if err != nil {
 		return "", plaudit.Errorf(plaudit.EInvalid, "From is not a phone number")

@@ -98,4 +98,23 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 	if !found {
 		t.Error("the Zendesk delivery with NULs was not stored")
 	}
+
+	// Twilio and SendGrid, correctly signed: what the store cannot keep is
+	// dropped, and the answer is never a 5xx (which they retry for ever).
+	twilioSigned := func(path string, form url.Values) map[string]string {
+		return map[string]string{"X-Twilio-Signature": twilioSignature(publicURL+path, form)}
+	}
+	for _, c := range []struct {
+		path   string
+		form   url.Values
+		status int
+	}{
+		{"/hooks/twilio/sms", url.Values{"MessageSid": {"SM\x00nul1"}, "From": {"+4930901820"}, "To": {"+15005550006"}, "Body": {"5 da\x00nke"}}, 200},
+		{"/hooks/twilio/sms", url.Values{"MessageSid": {"SMnul2"}, "From": {"+49309\x0001820"}, "To": {"+15005550006"}, "Body": {"5"}}, 400}, // names From
+		{"/hooks/twilio/status", url.Values{"MessageSid": {"SM\x00\xffnul3"}, "MessageStatus": {"delivered"}}, 204},
+	} {
+		h.do(call{method: "POST", path: c.path, form: c.form, header: twilioSigned(c.path, c.form)}, c.status)
+	}
+	events := []byte(`[{"email":"x@example.org","event":"bounce","sg_event_id":"ev\u0000nul","sg_message_id":"m\u0000nul.filter1"}]`)
+	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events, header: h.sendgridSigned(time.Now(), events)}, 200)
 }
