@@ -124,6 +124,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 const (
 	operatorToken = "pat_openapi_test_operator"
+	metricsToken  = "metrics-scrape-token"
 	twilioToken   = "twilio-auth-token"
 	inboundToken  = "inbound-parse-token"
 	inboundDomain = "reply.nordlicht.example"
@@ -215,6 +216,7 @@ func newAPIHarness(t *testing.T, configure ...func(*server.Config)) *apiHarness 
 		SendGridInboundToken: inboundToken,
 		InboundEmailDomain:   inboundDomain,
 	}
+	cfg.MetricsTokenHash = keyring.SecretHash(metricsToken)
 	for _, f := range configure {
 		f(&cfg)
 	}
@@ -448,7 +450,8 @@ func TestOpenAPIConformance(t *testing.T) {
 	// Operators.
 	h.do(call{method: "GET", path: "/healthz"}, 200)
 	h.do(call{method: "GET", path: "/readyz"}, 200)
-	h.do(call{method: "GET", path: "/metrics"}, 200)
+	h.do(call{method: "GET", path: "/metrics"}, 401)
+	h.do(call{method: "GET", path: "/metrics", key: metricsToken}, 200)
 	h.do(call{method: "GET", path: "/api/openapi.json"}, 200)
 
 	// Tenants: only the operator token creates them.

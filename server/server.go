@@ -48,9 +48,12 @@ type Config struct {
 	PublicURL string
 	// AdminTokenHash is keyring.SecretHash of the operator token.
 	AdminTokenHash []byte
+	// MetricsTokenHash is keyring.SecretHash of PLAUDIT_METRICS_TOKEN;
+	// without it /metrics answers loopback only.
+	MetricsTokenHash []byte
 	// Outbox holds the messages kept instead of sent when a provider is
 	// missing; erasure and tenant deletion purge it. OutboxPage serves it
-	// at /dev/outbox (only where nothing real is sent at all).
+	// at /dev/outbox (PLAUDIT_OUTBOX), to loopback and the operator token.
 	Outbox     *outbox.Outbox
 	OutboxPage bool
 	// Ready reports whether the store and Redis answer (/readyz).
@@ -138,7 +141,7 @@ func (s *Server) routes() {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
+	app.Get("/metrics", s.localOrMetricsToken, s.metricsHandler())
 	app.Get("/api/openapi.json", s.openapi)
 
 	api := app.Group("/api/v1")
@@ -188,8 +191,8 @@ func (s *Server) routes() {
 	app.Get("/static/*", s.static)
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
-		app.Get("/dev/outbox", s.outboxList)
-		app.Get("/dev/outbox/:id", s.outboxShow)
+		app.Get("/dev/outbox", s.localOrOperator, s.outboxList)
+		app.Get("/dev/outbox/:id", s.localOrOperator, s.outboxShow)
 	}
 }
 
