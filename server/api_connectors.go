@@ -30,7 +30,7 @@ func (s *Server) viewConnector(c plaudit.Connector) connectorView {
 	if c.Config == nil {
 		c.Config = json.RawMessage("{}")
 	}
-	return connectorView{Connector: c, WebhookURL: s.cfg.PublicURL + "/hooks/" + c.ID, SecretsSet: set}
+	return connectorView{Connector: c, WebhookURL: s.cfg.PublicURL + s.cfg.Kinds.WebhookPath(c), SecretsSet: set}
 }
 
 func (s *Server) createConnector(c *fiber.Ctx) error {
@@ -62,6 +62,9 @@ func (s *Server) createConnector(c *fiber.Ctx) error {
 	}
 	if len(name) > 200 {
 		return plaudit.Errorf(plaudit.EInvalid, "name must be at most 200 characters")
+	}
+	if kind.URLSecret {
+		secrets[plaudit.WebhookURLSecret] = connectors.NewURLSecret()
 	}
 	con := plaudit.Connector{TenantID: tenantID(c), Kind: b.Kind, Name: name, Config: public, Secrets: secrets}
 	if err := s.cfg.Store.CreateConnector(c.UserContext(), &con); err != nil {

@@ -160,6 +160,7 @@ func (s *Server) routes() {
 	api.Patch("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.patchConnector)
 	api.Delete("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.deleteConnector)
 	api.Get("/connectors/:id/deliveries", s.requireKey(plaudit.RoleAdmin), s.listDeliveries)
+	api.Post("/connectors/:id/webhook-secret", s.requireKey(plaudit.RoleAdmin), s.rotateWebhookSecret)
 
 	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
 	api.Get("/agents", s.requireKey(plaudit.RoleAdmin), s.listAgents)
@@ -181,7 +182,9 @@ func (s *Server) routes() {
 	app.Post("/hooks/twilio/status", providers, s.twilioStatus)
 	app.Post("/hooks/sendgrid/inbound", providers, s.sendgridInbound)
 	app.Post("/hooks/sendgrid/events", providers, s.sendgridEvents)
-	app.Post("/hooks/:connector", s.limit("hook", s.cfg.Limits.HookPerConnector, byConnector), s.hook)
+	hooks := s.limit("hook", s.cfg.Limits.HookPerConnector, byConnector)
+	app.Post("/hooks/:connector", hooks, s.hook)
+	app.Post("/hooks/:connector/:secret", hooks, s.hook) // kinds without a signature of their own
 
 	page := s.limit("page", s.cfg.Limits.PagePerClient, byClient)
 	app.Get("/f/:token", page, s.pageShow)
