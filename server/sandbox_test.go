@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -58,18 +59,12 @@ func (h *apiHarness) checkTestKey(key string) {
 	}
 }
 
-// TestTestKeysAreASandbox: a pk_test key acts on test data only. It
-// cannot make a live key, read live requests or responses, erase live
-// data, or reach the connectors (whose webhook URLs carry secrets).
-func TestTestKeysAreASandbox(t *testing.T) {
-	h := newAPIHarness(t)
-	ctx := context.Background()
-	w := h.tenantWorld("Nordlicht Reisen", "nordlicht") // live: an answered request
-	_, testAdmin := h.newKey(w.admin, "admin", "test", 201)
-
-	// Test data: a test interaction, its request (to the test recipient)
-	// and the answer.
-	r := h.do(call{method: "POST", path: "/api/v1/interactions", key: testAdmin, valid: true, json: map[string]any{
+// testAnswer makes test data as a test key makes it: a test interaction,
+// its request (to the test recipient), answered with score.
+func (h *apiHarness) testAnswer(w tenantWorld, testKey string, score int) {
+	t := h.t
+	t.Helper()
+	r := h.do(call{method: "POST", path: "/api/v1/interactions", key: testKey, valid: true, json: map[string]any{
 		"ext_interaction_id": "TRY-1", "customer": map[string]any{"email": "try@example.org"},
 		"employee": map[string]any{"email": "jonas.weber@agents.example"}}}, 202)
 	var in struct {
@@ -81,10 +76,21 @@ func TestTestKeysAreASandbox(t *testing.T) {
 	fr := plaudit.FeedbackRequest{TenantID: w.id, InteractionID: in.ID, AgentID: w.agent, TicketID: "TRY-1",
 		Channel: plaudit.ChannelEmail, Recipient: "qa-nordlicht@example.org", Language: "en", Test: true,
 		Status: plaudit.RequestSent, DueAt: sent, SentAt: &sent, Attempts: 1}
-	if _, err := h.store.CreateRequest(ctx, &fr); err != nil || !in.Test {
+	if _, err := h.store.CreateRequest(context.Background(), &fr); err != nil || !in.Test {
 		t.Fatalf("test request: %v (interaction test=%v)", err, in.Test)
 	}
-	h.do(call{method: "POST", path: "/f/" + fr.Token, form: url.Values{"score": {"3"}}}, 303)
+	h.do(call{method: "POST", path: "/f/" + fr.Token, form: url.Values{"score": {fmt.Sprint(score)}}}, 303)
+}
+
+// TestTestKeysAreASandbox: a pk_test key acts on test data only. It
+// cannot make a live key, read live requests or responses, erase live
+// data, or reach the connectors (whose webhook URLs carry secrets).
+func TestTestKeysAreASandbox(t *testing.T) {
+	h := newAPIHarness(t)
+	ctx := context.Background()
+	w := h.tenantWorld("Nordlicht Reisen", "nordlicht") // live: an answered request
+	_, testAdmin := h.newKey(w.admin, "admin", "test", 201)
+	h.testAnswer(w, testAdmin, 3)
 
 	h.checkTestKey(testAdmin)
 
@@ -95,7 +101,7 @@ func TestTestKeysAreASandbox(t *testing.T) {
 		return len(l.Data)
 	}
 	before := liveKeys()
-	r = h.do(call{method: "POST", path: "/api/v1/api-keys", key: testAdmin, json: map[string]any{"role": "admin", "mode": "live"}}, 403)
+	r := h.do(call{method: "POST", path: "/api/v1/api-keys", key: testAdmin, json: map[string]any{"role": "admin", "mode": "live"}}, 403)
 	wantMessage(t, r, "test key")
 	_, made := h.newKey(testAdmin, "read", "", 201)
 	if !strings.HasPrefix(made, "pk_test_") || liveKeys() != before+1 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"unicode/utf8"
 )
 
@@ -32,4 +33,12 @@ func checkExposure(c Config) error {
 			"configure Inbound Parse with https://parse:TOKEN@your-host/hooks/sendgrid/inbound")
 	}
 	return nil
+}
+
+// warnExposure says at start what embedded defaults leave open (only they
+// get past checkExposure with it).
+func warnExposure(c Config, log *slog.Logger) {
+	if c.InboundEmailDomain != "" && c.SendGridInboundToken == "" {
+		log.Warn("PLAUDIT_INBOUND_EMAIL_DOMAIN is set without SENDGRID_INBOUND_TOKEN: /hooks/sendgrid/inbound takes replies from anyone")
+	}
 }

@@ -31,10 +31,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 		return err
 	}
 	defer a.Close()
-	if cfg.InboundEmailDomain != "" && cfg.SendGridInboundToken == "" {
-		// Only embedded defaults get this far (checkExposure).
-		a.log.Warn("PLAUDIT_INBOUND_EMAIL_DOMAIN is set without SENDGRID_INBOUND_TOKEN: /hooks/sendgrid/inbound takes replies from anyone")
-	}
+	warnExposure(cfg, a.log)
 
 	errc := make(chan error, 2)
 	var srv *server.Server
