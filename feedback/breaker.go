@@ -54,9 +54,13 @@ func (b *breaker) record(err error, now time.Time) {
 	default:
 		b.failures++
 		if b.failures >= BreakerThreshold {
+			// It may open again after a cooldown without a success in
+			// between: the gauge counts it once.
+			if b.openUntil.IsZero() {
+				b.gauge(true)
+			}
 			b.openUntil = now.Add(BreakerCooldown)
 			b.failures = 0
-			b.gauge(true)
 		}
 	}
 }
@@ -67,7 +71,10 @@ type breakers struct {
 	m  map[string]*breaker
 }
 
-func (bs *breakers) get(name string, m *metrics.Metrics) *breaker {
+// get returns the breaker of name. Its gauge is counted under label, which
+// several breakers may share: plaudit_circuit_open then counts how many
+// of them are open.
+func (bs *breakers) get(name, label string, m *metrics.Metrics) *breaker {
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	if bs.m == nil {
@@ -79,11 +86,11 @@ func (bs *breakers) get(name string, m *metrics.Metrics) *breaker {
 			if m == nil {
 				return
 			}
-			v := 0.0
 			if open {
-				v = 1
+				m.CircuitOpen.WithLabelValues(label).Inc()
+			} else {
+				m.CircuitOpen.WithLabelValues(label).Dec()
 			}
-			m.CircuitOpen.WithLabelValues(name).Set(v)
 		}}
 		bs.m[name] = b
 	}
@@ -93,7 +100,14 @@ func (bs *breakers) get(name string, m *metrics.Metrics) *breaker {
 // call runs f unless the named provider's circuit is open, and records
 // the outcome.
 func (s *Service) call(name string, f func() error) error {
-	b := s.circuits.get(name, s.Metrics)
+	return s.callAs(name, name, f)
+}
+
+// callAs is call with a breaker of its own per name, shown in the metrics
+// under label: one circuit per connector, counted by kind, since metric
+// labels never carry tenant or connector ids.
+func (s *Service) callAs(name, label string, f func() error) error {
+	b := s.circuits.get(name, label, s.Metrics)
 	if err := b.allow(s.now()); err != nil {
 		return err
 	}

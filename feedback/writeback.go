@@ -121,7 +121,7 @@ func (s *Service) writebackOf(ctx context.Context, resp plaudit.Response) (plaud
 // without callback_url sends nothing).
 func (s *Service) post(ctx context.Context, con plaudit.Connector, d plaudit.Driver, wb plaudit.Writeback) (status int, sent bool, err error) {
 	sent = true
-	err = s.call("writeback:"+con.ID, func() error {
+	err = s.callAs("writeback:"+con.ID, "writeback:"+con.Kind, func() error {
 		sw, ok := d.(statusWriter)
 		if !ok {
 			return d.Writeback(ctx, wb)

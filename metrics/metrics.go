@@ -53,7 +53,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "plaudit_reconciled_total", Help: "Work re-enqueued by the reconciler because the queue had lost it.",
 		}, []string{"what"}),
 		CircuitOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "plaudit_circuit_open", Help: "1 while calls to a provider are paused after repeated failures.",
+			Name: "plaudit_circuit_open", Help: "Circuits open (calls paused after repeated failures) by provider: a channel (1 while paused), or writeback:<kind> (how many connectors of that kind are paused).",
 		}, []string{"provider"}),
 	}
 	reg.MustRegister(m.Webhooks, m.WebhookDuration, m.Tasks, m.TaskDuration, m.Sends, m.Writebacks,

@@ -30,7 +30,7 @@ func (s *Server) viewConnector(c plaudit.Connector) connectorView {
 	if c.Config == nil {
 		c.Config = json.RawMessage("{}")
 	}
-	return connectorView{Connector: c, WebhookURL: s.cfg.PublicURL + "/hooks/" + c.ID, SecretsSet: set}
+	return connectorView{Connector: c, WebhookURL: s.cfg.PublicURL + s.cfg.Kinds.WebhookPath(c), SecretsSet: set}
 }
 
 func (s *Server) createConnector(c *fiber.Ctx) error {
@@ -65,6 +65,9 @@ func (s *Server) createConnector(c *fiber.Ctx) error {
 	}
 	if err := plaudit.CheckText("name", name); err != nil {
 		return err
+	}
+	if kind.URLSecret {
+		secrets[plaudit.WebhookURLSecret] = connectors.NewURLSecret()
 	}
 	con := plaudit.Connector{TenantID: tenantID(c), Kind: b.Kind, Name: name, Config: public, Secrets: secrets}
 	if err := s.cfg.Store.CreateConnector(c.UserContext(), &con); err != nil {

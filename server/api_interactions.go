@@ -87,6 +87,7 @@ func (s *Server) listRequests(c *fiber.Ctx) error {
 	}
 	reqs, err := s.cfg.Store.ListRequests(c.UserContext(), tenantID(c), store.RequestFilter{
 		AgentID: c.Query("agent"), Status: status, TicketID: c.Query("ticket"), Since: since, Limit: limit,
+		TestOnly: testKey(c),
 	})
 	if err != nil {
 		return err
@@ -104,7 +105,7 @@ func (s *Server) listResponses(c *fiber.Ctx) error {
 	}
 	resps, err := s.cfg.Store.ListResponses(c.UserContext(), tenantID(c), store.ResponseFilter{
 		AgentID: c.Query("agent"), TicketID: c.Query("ticket"), Since: since, Limit: limit,
-		IncludeTest: c.QueryBool("include_test", false),
+		IncludeTest: c.QueryBool("include_test", false), TestOnly: testKey(c),
 	})
 	if err != nil {
 		return err

@@ -28,7 +28,8 @@ type scoreDay struct {
 
 // reportScores is GET /api/v1/reports/scores: per agent and day, counts and
 // average scores since a day (30 days back by default). Test answers are
-// left out unless include_test is true; agent narrows to one agent.
+// left out unless include_test is true, and are all a test key sees; agent
+// narrows to one agent.
 func (s *Server) reportScores(c *fiber.Ctx) error {
 	since, err := parseSince(c)
 	if err != nil {
@@ -37,7 +38,7 @@ func (s *Server) reportScores(c *fiber.Ctx) error {
 	if since.IsZero() {
 		since = s.cfg.Now().AddDate(0, 0, -reportDays)
 	}
-	agent, includeTest := c.Query("agent"), c.QueryBool("include_test", false)
+	agent, includeTest, testOnly := c.Query("agent"), c.QueryBool("include_test", false), testKey(c)
 	rows, err := s.cfg.Store.AggregateScores(c.UserContext(), tenantID(c), since)
 	if err != nil {
 		return err
@@ -46,7 +47,7 @@ func (s *Server) reportScores(c *fiber.Ctx) error {
 	byKey := map[[2]string]*scoreDay{}
 	sums := map[*scoreDay]int{}
 	for _, r := range rows {
-		if (r.Test && !includeTest) || (agent != "" && r.AgentID != agent) || r.Score < 1 || r.Score > 5 {
+		if (r.Test && !includeTest && !testOnly) || (!r.Test && testOnly) || (agent != "" && r.AgentID != agent) || r.Score < 1 || r.Score > 5 {
 			continue
 		}
 		k := [2]string{r.Day, r.AgentID}

@@ -179,10 +179,13 @@ func (s *Server) createAPIKey(c *fiber.Ctx) error {
 		return plaudit.Errorf(plaudit.EInvalid, "role must be admin, trigger or read")
 	}
 	if b.Mode == "" {
-		b.Mode = plaudit.ModeLive
+		b.Mode = apiKey(c).Mode // a test key makes test keys
 	}
 	if b.Mode != plaudit.ModeLive && b.Mode != plaudit.ModeTest {
 		return plaudit.Errorf(plaudit.EInvalid, "mode must be live or test")
+	}
+	if b.Mode == plaudit.ModeLive && testKey(c) {
+		return plaudit.Errorf(plaudit.EForbidden, "a test key can create test keys only (mode test)")
 	}
 	if len(b.Name) > 100 {
 		return plaudit.Errorf(plaudit.EInvalid, "name must be at most 100 characters")
@@ -202,28 +205,48 @@ func (s *Server) createAPIKey(c *fiber.Ctx) error {
 }
 
 func (s *Server) listAPIKeys(c *fiber.Ctx) error {
-	keys, err := s.cfg.Store.ListAPIKeys(c.UserContext(), tenantID(c))
+	keys, err := s.visibleKeys(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"data": keys})
 }
 
+// visibleKeys lists the keys the caller may see and delete: all of the
+// tenant's, or for a test key the test keys only.
+func (s *Server) visibleKeys(c *fiber.Ctx) ([]plaudit.APIKey, error) {
+	keys, err := s.cfg.Store.ListAPIKeys(c.UserContext(), tenantID(c))
+	if err != nil || !testKey(c) {
+		return keys, err
+	}
+	out := make([]plaudit.APIKey, 0, len(keys))
+	for _, k := range keys {
+		if k.Mode == plaudit.ModeTest {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
 func (s *Server) deleteAPIKey(c *fiber.Ctx) error {
 	id := c.Params("id")
 	ctx := c.UserContext()
-	keys, err := s.cfg.Store.ListAPIKeys(ctx, tenantID(c))
+	keys, err := s.visibleKeys(c)
 	if err != nil {
 		return err
 	}
 	// Only the operator can create tenants, not keys: a tenant without an
 	// admin key could never be configured again.
-	admins, target := 0, false
+	admins, target, visible := 0, false, false
 	for _, k := range keys {
+		visible = visible || k.ID == id
 		if k.Role == plaudit.RoleAdmin && k.Mode == plaudit.ModeLive {
 			admins++
 			target = target || k.ID == id
 		}
+	}
+	if !visible {
+		return plaudit.Errorf(plaudit.ENotFound, "API key not found")
 	}
 	if target && admins == 1 {
 		return plaudit.Errorf(plaudit.EConflict, "this is the tenant's last live admin key: create another admin key first")

@@ -35,9 +35,17 @@ func (s *Server) operatorOnly(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// requireKey admits a tenant API key whose role allows role. Keys are
-// looked up by their hash, so the secret is never stored.
-func (s *Server) requireKey(role string) fiber.Handler {
+// requireKey admits a live tenant API key whose role allows role. Keys
+// are looked up by their hash, so the secret is never stored. Test keys
+// are a sandbox: they are admitted only where requireKeyOrTest routes
+// them, to handlers that keep them to test data.
+func (s *Server) requireKey(role string) fiber.Handler { return s.keyAuth(role, false) }
+
+// requireKeyOrTest admits live and test keys whose role allows role; the
+// handler shows and changes only test data for a test key (testKey).
+func (s *Server) requireKeyOrTest(role string) fiber.Handler { return s.keyAuth(role, true) }
+
+func (s *Server) keyAuth(role string, testKeys bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		tok := bearer(c)
 		if tok == "" {
@@ -53,10 +61,17 @@ func (s *Server) requireKey(role string) fiber.Handler {
 		if !k.Allows(role) {
 			return plaudit.Errorf(plaudit.EForbidden, "this key's role (%s) does not allow this", k.Role)
 		}
+		if k.Mode == plaudit.ModeTest && !testKeys {
+			return plaudit.Errorf(plaudit.EForbidden, "a test key acts on test data only: this needs a live key")
+		}
 		c.Locals(localKey, k)
 		return c.Next()
 	}
 }
+
+// testKey reports whether the caller is a test key, whose view is test
+// data only.
+func testKey(c *fiber.Ctx) bool { return apiKey(c).Mode == plaudit.ModeTest }
 
 func apiKey(c *fiber.Ctx) plaudit.APIKey {
 	k, _ := c.Locals(localKey).(plaudit.APIKey)

@@ -13,9 +13,10 @@ type outboxItem struct {
 	CreatedAt            time.Time
 }
 
-// outboxList is /dev/outbox: the messages that would have been sent, in
-// embedded mode only. It is for the operator's own machine and shows
-// personal data, so it is never routed when a provider is configured.
+// outboxList is /dev/outbox: the messages kept instead of sent. It shows
+// every tenant's recipients and live page links, so it is routed only
+// while the outbox is on (PLAUDIT_OUTBOX) and answers only loopback or
+// the operator token.
 func (s *Server) outboxList(c *fiber.Ctx) error {
 	msgs := s.cfg.Outbox.List()
 	items := make([]outboxItem, 0, len(msgs))

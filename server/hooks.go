@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -17,22 +18,10 @@ import (
 func (s *Server) hook(c *fiber.Ctx) error {
 	start := time.Now()
 	ctx := c.UserContext()
-	// Fiber's params point into a buffer it reuses: the cache keeps a copy.
-	con, driver, err := s.conns.Get(ctx, strings.Clone(c.Params("connector")))
-	switch {
-	case plaudit.IsNotFound(err):
-		s.countHook("unknown", "not_found", start)
-		return plaudit.Errorf(plaudit.ENotFound, "unknown connector")
-	case err != nil && con.ID != "":
-		s.countHook(con.Kind, "error", start)
-		return plaudit.Errorf(plaudit.EInternal, "connector cannot be used: %s", plaudit.ErrorMessage(err))
-	case err != nil:
-		s.countHook("unknown", "error", start)
-		return err
-	}
+	con, driver, err := s.hookConnector(c)
 	answerer, _ := driver.(plaudit.Answerer)
 	fail := func(outcome string, err error) error {
-		s.countHook(con.Kind, outcome, start)
+		s.countHook(cmp.Or(con.Kind, "unknown"), outcome, start)
 		if answerer != nil {
 			ct, body := answerer.Fault(err)
 			status := statusFor(plaudit.ErrorCode(err))
@@ -47,6 +36,9 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	if err != nil {
+		return fail(hookOutcome(err), err)
+	}
 
 	events, err := driver.Receive(ctx, plaudit.Delivery{
 		Header: requestHeader(c),
@@ -55,11 +47,7 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		Now:    s.cfg.Now(),
 	})
 	if err != nil {
-		outcome := "invalid"
-		if plaudit.ErrorCode(err) == plaudit.EUnauthorized {
-			outcome = "unauthorized"
-		}
-		return fail(outcome, err)
+		return fail(hookOutcome(err), err)
 	}
 	// Only now, verified, does the delivery count against the
 	// connector's own rate; a forgery counted against its sender.
@@ -94,6 +82,40 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusOK).Send(body)
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"accepted": accepted, "duplicates": duplicates})
+}
+
+// hookConnector finds the connector a delivery is for, and checks the
+// secret in the path of kinds that have no signature of their own: before
+// anything else, so that a connector id alone forges nothing.
+func (s *Server) hookConnector(c *fiber.Ctx) (plaudit.Connector, plaudit.Driver, error) {
+	// Fiber's params point into a buffer it reuses: the cache keeps a copy.
+	con, driver, err := s.conns.Get(c.UserContext(), strings.Clone(c.Params("connector")))
+	switch {
+	case plaudit.IsNotFound(err):
+		return plaudit.Connector{}, nil, plaudit.Errorf(plaudit.ENotFound, "unknown connector")
+	case err != nil && con.ID == "":
+		return con, nil, err
+	}
+	if serr := s.cfg.Kinds.CheckURLSecret(con, c.Params("secret")); serr != nil {
+		return con, driver, serr
+	}
+	if err != nil {
+		return con, nil, plaudit.Errorf(plaudit.EInternal, "connector cannot be used: %s", plaudit.ErrorMessage(err))
+	}
+	return con, driver, nil
+}
+
+// hookOutcome is a refused delivery's outcome in the webhook metrics.
+func hookOutcome(err error) string {
+	switch plaudit.ErrorCode(err) {
+	case plaudit.ENotFound:
+		return "not_found"
+	case plaudit.EUnauthorized:
+		return "unauthorized"
+	case plaudit.EInvalid, plaudit.ETooLarge:
+		return "invalid"
+	}
+	return "error"
 }
 
 func (s *Server) countHook(kind, outcome string, start time.Time) {

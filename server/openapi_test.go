@@ -124,6 +124,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 const (
 	operatorToken = "pat_openapi_test_operator"
+	metricsToken  = "metrics-scrape-token"
 	twilioToken   = "twilio-auth-token"
 	inboundToken  = "inbound-parse-token"
 	inboundDomain = "reply.nordlicht.example"
@@ -222,6 +223,7 @@ func newAPIHarnessOn(t *testing.T, databaseURL string, configure ...func(*server
 		SendGridInboundToken: inboundToken,
 		InboundEmailDomain:   inboundDomain,
 	}
+	cfg.MetricsTokenHash = keyring.SecretHash(metricsToken)
 	for _, f := range configure {
 		f(&cfg)
 	}
@@ -462,7 +464,8 @@ func TestOpenAPIConformance(t *testing.T) {
 	// Operators.
 	h.do(call{method: "GET", path: "/healthz"}, 200)
 	h.do(call{method: "GET", path: "/readyz"}, 200)
-	h.do(call{method: "GET", path: "/metrics"}, 200)
+	h.do(call{method: "GET", path: "/metrics"}, 401)
+	h.do(call{method: "GET", path: "/metrics", key: metricsToken}, 200)
 	h.do(call{method: "GET", path: "/api/openapi.json"}, 200)
 
 	// Tenants: only the operator token creates them.
@@ -720,18 +723,34 @@ func TestOpenAPIConformance(t *testing.T) {
 			"field_map": map[string]any{"language": "Language__c"}, "rating_field": "Rating__c"},
 	}}, 201)
 	var sf struct {
-		ID string `json:"id"`
+		ID         string `json:"id"`
+		WebhookURL string `json:"webhook_url"`
 	}
 	r.decode(t, &sf)
-	r = h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: soap, valid: true}, 200)
+	sfHook := strings.TrimPrefix(sf.WebhookURL, publicURL)
+	r = h.do(call{method: "POST", path: sfHook, xml: soap, valid: true}, 200)
 	if !bytes.Contains(r.body, []byte("<Ack>true</Ack>")) {
 		t.Errorf("salesforce answer %s", r.body)
 	}
-	r = h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: bytes.ReplaceAll(soap, []byte("00D8a000000XyZwEAK"), []byte("00D000000000001AAA"))}, 401)
+	r = h.do(call{method: "POST", path: sfHook, xml: bytes.ReplaceAll(soap, []byte("00D8a000000XyZwEAK"), []byte("00D000000000001AAA"))}, 401)
 	if !bytes.Contains(r.body, []byte("soapenv:Fault")) {
 		t.Errorf("salesforce fault %s", r.body)
 	}
-	h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: []byte("<notxml")}, 400)
+	h.do(call{method: "POST", path: sfHook, xml: []byte("<notxml")}, 400)
+	h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: soap}, 401)
+	h.do(call{method: "POST", path: "/hooks/" + sf.ID + "/not-the-secret", xml: soap}, 401)
+	h.do(call{method: "POST", path: "/hooks/" + con.ID + "/any", json: hook, header: signed(hook)}, 404)
+	r = h.do(call{method: "POST", path: "/api/v1/connectors/" + con.ID + "/webhook-secret", key: admin}, 400)
+	wantMessage(t, r, "zendesk")
+	h.do(call{method: "POST", path: "/api/v1/connectors/con_nosuch/webhook-secret", key: admin}, 404)
+	r = h.do(call{method: "POST", path: "/api/v1/connectors/" + sf.ID + "/webhook-secret", key: admin}, 200)
+	var rotated struct {
+		WebhookURL string `json:"webhook_url"`
+	}
+	r.decode(t, &rotated)
+	h.do(call{method: "POST", path: sfHook, xml: soap}, 401)
+	sfHook = strings.TrimPrefix(rotated.WebhookURL, publicURL)
+	h.do(call{method: "POST", path: sfHook, xml: soap, valid: true}, 200)
 
 	// A Standard Webhook carrying the trigger body.
 	whsec := "whsec_" + base64.StdEncoding.EncodeToString(keyring.RandomBytes(32))
@@ -927,7 +946,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	}
 	wantMessage(t, r, "retry later")
 	// Salesforce gets its SOAP fault with 500, as SOAP 1.1 sends faults.
-	h.do(call{method: "POST", path: "/hooks/" + sf.ID, xml: bytes.ReplaceAll(soap, []byte("04l8a00000QwEr"), []byte("04l8a00000QwXx"))}, 500)
+	h.do(call{method: "POST", path: sfHook, xml: bytes.ReplaceAll(soap, []byte("04l8a00000QwEr"), []byte("04l8a00000QwXx"))}, 500)
 
 	h.reportCoverage()
 }

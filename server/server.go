@@ -50,9 +50,12 @@ type Config struct {
 	PublicURL string
 	// AdminTokenHash is keyring.SecretHash of the operator token.
 	AdminTokenHash []byte
+	// MetricsTokenHash is keyring.SecretHash of PLAUDIT_METRICS_TOKEN;
+	// without it /metrics answers loopback only.
+	MetricsTokenHash []byte
 	// Outbox holds the messages kept instead of sent when a provider is
 	// missing; erasure and tenant deletion purge it. OutboxPage serves it
-	// at /dev/outbox (only where nothing real is sent at all).
+	// at /dev/outbox (PLAUDIT_OUTBOX), to loopback and the operator token.
 	Outbox     *outbox.Outbox
 	OutboxPage bool
 	// Ready reports whether the store and Redis answer (/readyz).
@@ -154,18 +157,18 @@ func (s *Server) routes() {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
+	app.Get("/metrics", s.localOrMetricsToken, s.metricsHandler())
 	app.Get("/api/openapi.json", s.openapi)
 
 	api := app.Group("/api/v1", s.failures("auth", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication), checkQuery)
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
-	api.Get("/tenant", s.requireKey(plaudit.RoleAdmin), s.getTenant)
+	api.Get("/tenant", s.requireKeyOrTest(plaudit.RoleAdmin), s.getTenant)
 	api.Patch("/tenant", s.requireKey(plaudit.RoleAdmin), s.patchTenant)
 
-	api.Post("/api-keys", s.requireKey(plaudit.RoleAdmin), s.createAPIKey)
-	api.Get("/api-keys", s.requireKey(plaudit.RoleAdmin), s.listAPIKeys)
-	api.Delete("/api-keys/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAPIKey)
+	api.Post("/api-keys", s.requireKeyOrTest(plaudit.RoleAdmin), s.createAPIKey)
+	api.Get("/api-keys", s.requireKeyOrTest(plaudit.RoleAdmin), s.listAPIKeys)
+	api.Delete("/api-keys/:id", s.requireKeyOrTest(plaudit.RoleAdmin), s.deleteAPIKey)
 
 	api.Post("/connectors", s.requireKey(plaudit.RoleAdmin), s.createConnector)
 	api.Get("/connectors", s.requireKey(plaudit.RoleAdmin), s.listConnectors)
@@ -173,6 +176,7 @@ func (s *Server) routes() {
 	api.Patch("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.patchConnector)
 	api.Delete("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.deleteConnector)
 	api.Get("/connectors/:id/deliveries", s.requireKey(plaudit.RoleAdmin), s.listDeliveries)
+	api.Post("/connectors/:id/webhook-secret", s.requireKey(plaudit.RoleAdmin), s.rotateWebhookSecret)
 
 	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
 	api.Get("/agents", s.requireKey(plaudit.RoleAdmin), s.listAgents)
@@ -180,20 +184,21 @@ func (s *Server) routes() {
 	api.Patch("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.patchAgent)
 	api.Delete("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAgent)
 
-	api.Post("/interactions", s.requireKey(plaudit.RoleTrigger), s.createInteraction)
-	api.Get("/feedback-requests", s.requireKey(plaudit.RoleRead), s.listRequests)
-	api.Get("/responses", s.requireKey(plaudit.RoleRead), s.listResponses)
+	api.Post("/interactions", s.requireKeyOrTest(plaudit.RoleTrigger), s.createInteraction)
+	api.Get("/feedback-requests", s.requireKeyOrTest(plaudit.RoleRead), s.listRequests)
+	api.Get("/responses", s.requireKeyOrTest(plaudit.RoleRead), s.listResponses)
 
 	api.Get("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.exportSubject)
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
-	api.Get("/reports/scores", s.requireKey(plaudit.RoleRead), s.reportScores)
+	api.Get("/reports/scores", s.requireKeyOrTest(plaudit.RoleRead), s.reportScores)
 
 	app.Post("/hooks/twilio/sms", s.providerHook("twilio-sms", s.twilioSMS)...)
 	app.Post("/hooks/twilio/status", s.providerHook("twilio-status", s.twilioStatus)...)
 	app.Post("/hooks/sendgrid/inbound", s.providerHook("sendgrid-inbound", s.sendgridInbound)...)
 	app.Post("/hooks/sendgrid/events", s.providerHook("sendgrid-events", s.sendgridEvents)...)
 	app.Post("/hooks/:connector", s.hookFailures("hook"), s.hook)
+	app.Post("/hooks/:connector/:secret", s.hookFailures("hook"), s.hook) // kinds without a signature of their own
 
 	page := s.limit("page", s.cfg.Limits.PagePerClient, s.clientIP)
 	app.Get("/f/:token", page, s.pageShow)
@@ -203,8 +208,8 @@ func (s *Server) routes() {
 	app.Get("/static/*", s.static)
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
-		app.Get("/dev/outbox", s.outboxList)
-		app.Get("/dev/outbox/:id", s.outboxShow)
+		app.Get("/dev/outbox", s.localOrOperator, s.outboxList)
+		app.Get("/dev/outbox/:id", s.localOrOperator, s.outboxShow)
 	}
 }
 

@@ -41,6 +41,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"InteractionBatches", testInteractionBatches, false},
 		{"Requests", testRequests, false},
 		{"RequestQueries", testRequestQueries, false},
+		{"TestOnlyLists", testTestOnlyLists, false},
 		{"ClaimRequest", testClaimRequest, false},
 		{"ClaimRequestConcurrent", testClaimRequestConcurrent, false},
 		{"ClaimTimeout", testClaimTimeout, false},

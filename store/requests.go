@@ -66,6 +66,8 @@ type RequestFilter struct {
 	// Since keeps requests created at or after it.
 	Since time.Time
 	Limit int
+	// TestOnly keeps test requests only: what a test key may see.
+	TestOnly bool
 }
 
 // CreateRequest stores the one request (or skip record) an interaction
@@ -199,6 +201,9 @@ func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilt
 	}
 	if !f.Since.IsZero() {
 		w.add("created_at >= ?", s.ts(f.Since))
+	}
+	if f.TestOnly {
+		w.add("test = ?", true)
 	}
 	q := `SELECT ` + requestCols + ` FROM feedback_requests WHERE ` + w.sql() +
 		` ORDER BY created_at DESC, id DESC LIMIT ` + w.next(clampLimit(f.Limit))

@@ -24,6 +24,8 @@ type ResponseFilter struct {
 	Since       time.Time
 	Limit       int
 	IncludeTest bool
+	// TestOnly keeps test responses only: what a test key may see.
+	TestOnly bool
 }
 
 // CreateResponse stores the one response a request gets, at version 1 and
@@ -158,7 +160,10 @@ func (s *Store) ListResponses(ctx context.Context, tenantID string, f ResponseFi
 	if !f.Since.IsZero() {
 		w.add("created_at >= ?", s.ts(f.Since))
 	}
-	if !f.IncludeTest {
+	switch {
+	case f.TestOnly:
+		w.add("test = ?", true)
+	case !f.IncludeTest:
 		w.add("test = ?", false)
 	}
 	q := `SELECT ` + responseCols + ` FROM responses WHERE ` + w.sql() +

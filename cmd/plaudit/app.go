@@ -48,9 +48,7 @@ type app struct {
 	metrics  *metrics.Metrics
 	http     *http.Client
 	outbox   *outbox.Outbox
-	// outboxPage enables /dev/outbox.
-	outboxPage bool
-	kinds      *connectors.Registry
+	kinds    *connectors.Registry
 	// conns is the one connector cache of the process (api and worker):
 	// its entries, credentials included, leave memory within seconds of
 	// a connector's change or deletion on any replica.
@@ -278,9 +276,6 @@ func (a *app) providers() error {
 		a.sms = a.outbox
 		a.log.Info("no SMS provider configured: SMS go to the outbox", "url", c.PublicURL+"/dev/outbox")
 	}
-	// The outbox page shows personal data, so it is served only where
-	// nothing real is sent at all (a developer's machine).
-	a.outboxPage = c.SendGridAPIKey == "" && c.SMTPURL == "" && c.TwilioAccountSID == ""
 	return nil
 }
 
@@ -329,11 +324,20 @@ func (a *app) server() *server.Server {
 		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Ready: a.ready,
 		// The outbox holds what a missing provider did not send (also when
 		// only one of them is missing): erasure purges it either way.
-		Outbox: a.outbox, OutboxPage: a.outboxPage,
+		Outbox: a.outbox, OutboxPage: a.cfg.Outbox, MetricsTokenHash: a.metricsToken(),
 		TwilioAuthToken: a.cfg.TwilioAuthToken, SendGridEventKey: a.cfg.SendGridEventKey,
 		SendGridInboundToken: a.cfg.SendGridInboundToken, InboundEmailDomain: a.cfg.InboundEmailDomain,
 		RateLimiter: a.limiter(), TrustedProxies: a.cfg.TrustedProxies,
 	})
+}
+
+// metricsToken is the hash of PLAUDIT_METRICS_TOKEN, or nil: /metrics
+// then answers loopback only.
+func (a *app) metricsToken() []byte {
+	if a.cfg.MetricsToken == "" {
+		return nil
+	}
+	return keyring.SecretHash(a.cfg.MetricsToken)
 }
 
 // limiter keeps the public endpoints' counters in the queue's Redis, so

@@ -26,6 +26,10 @@ type Config struct {
 	SecretKey         string
 	SecretKeyPrevious string
 	AdminToken        string
+	// MetricsToken opens /metrics to other hosts than this one.
+	MetricsToken string
+	// Outbox keeps messages in the outbox and serves /dev/outbox.
+	Outbox bool
 
 	SendGridAPIKey       string
 	SendGridAPIURL       string
@@ -64,6 +68,7 @@ var Env = []string{
 	"TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL",
 	"SMTP_URL", "PLAUDIT_FROM_EMAIL", "PLAUDIT_ALLOW_PRIVATE_EGRESS", "PLAUDIT_WORKER_CONCURRENCY",
 	"PLAUDIT_CLAIM_TIMEOUT", "PLAUDIT_TRUSTED_PROXIES",
+	"PLAUDIT_METRICS_TOKEN", "PLAUDIT_METRICS_TOKEN_FILE", "PLAUDIT_OUTBOX",
 }
 
 // LoadConfig reads the environment through getenv (os.Getenv in main).
@@ -92,6 +97,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SecretKey:                 secret("PLAUDIT_SECRET_KEY"),
 		SecretKeyPrevious:         secret("PLAUDIT_SECRET_KEY_PREVIOUS"),
 		AdminToken:                secret("PLAUDIT_ADMIN_TOKEN"),
+		MetricsToken:              secret("PLAUDIT_METRICS_TOKEN"),
 		SendGridAPIKey:            secret("SENDGRID_API_KEY"),
 		SendGridAPIURL:            get("SENDGRID_API_URL", ""),
 		SendGridEventKey:          get("SENDGRID_EVENT_PUBLIC_KEY", ""),
@@ -130,7 +136,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.TwilioAccountSID != "" && c.TwilioAuthToken == "" {
 		return c, fmt.Errorf("TWILIO_ACCOUNT_SID is set: set TWILIO_AUTH_TOKEN too")
 	}
-	return c, nil
+	if c.Outbox, err = strconv.ParseBool(get("PLAUDIT_OUTBOX", strconv.FormatBool(c.embeddedDefaults()))); err != nil {
+		return c, fmt.Errorf("PLAUDIT_OUTBOX must be true or false")
+	}
+	return c, checkExposure(c)
 }
 
 // secretFrom reads NAME, or the file named by NAME_FILE (Docker and

@@ -91,7 +91,7 @@ func TestKilledAfterTheAckLosesNothing(t *testing.T) {
 	addr := freeAddr(t)
 	env := map[string]string{
 		"PLAUDIT_ADDR": addr, "PLAUDIT_PUBLIC_URL": "http://" + addr, "PLAUDIT_DATA_DIR": t.TempDir(),
-		"PLAUDIT_ADMIN_TOKEN": "operator-secret", "PLAUDIT_ALLOW_PRIVATE_EGRESS": "true",
+		"PLAUDIT_ADMIN_TOKEN": operatorToken, "PLAUDIT_ALLOW_PRIVATE_EGRESS": "true",
 		"PLAUDIT_SECRET_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 		"REDIS_URL":          redisURL, "SENDGRID_API_KEY": "SG.test-key", "SENDGRID_API_URL": sg.URL,
 		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"),
@@ -101,7 +101,7 @@ func TestKilledAfterTheAckLosesNothing(t *testing.T) {
 	}
 	p := startProcess(t, env)
 	g := &gateway{t: t, URL: "http://" + addr, stopped: true}
-	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{
+	tenant := g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{
 		"name": "Crashy", "settings": map[string]any{"delay_seconds": 1}})
 	key := str(tenant["api_key"])
 	con := str(g.must(201, "POST", "/api/v1/connectors", key, map[string]any{"kind": "zendesk",
@@ -149,7 +149,7 @@ func setUpCrash(t *testing.T, extra map[string]string) *crashSetup {
 	addr := freeAddr(t)
 	c.env = map[string]string{
 		"PLAUDIT_ADDR": addr, "PLAUDIT_PUBLIC_URL": "http://" + addr, "PLAUDIT_DATA_DIR": t.TempDir(),
-		"PLAUDIT_ADMIN_TOKEN": "operator-secret", "PLAUDIT_ALLOW_PRIVATE_EGRESS": "true",
+		"PLAUDIT_ADMIN_TOKEN": operatorToken, "PLAUDIT_ALLOW_PRIVATE_EGRESS": "true",
 		"PLAUDIT_SECRET_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 		"REDIS_URL":          redisURL, "SENDGRID_API_KEY": "SG.test-key", "SENDGRID_API_URL": c.sg.URL,
 		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"),
@@ -171,7 +171,7 @@ func (c *crashSetup) start(t *testing.T) *process {
 	if c.key != "" {
 		return p
 	}
-	tenant := c.g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{
+	tenant := c.g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{
 		"name": "Crashy", "settings": map[string]any{"delay_seconds": 0}})
 	c.key = str(tenant["api_key"])
 	c.connector = str(c.g.must(201, "POST", "/api/v1/connectors", c.key, map[string]any{"kind": "zendesk",

@@ -315,7 +315,7 @@ func (w *dupWorld) salesforce(t *testing.T) {
 		"email": "lena.berg@nordlicht.example", "name": "Lena Berg", "approved": true,
 		"external_ids": map[string]string{"salesforce": sfOwner},
 	})
-	hook := "/hooks/" + str(con["id"])
+	hook := webhookPath(t, g, con)
 	body := fixture(t, "salesforce-outbound-message.xml")
 	rs := burst(func() apiResult { return g.postSOAP(hook, body) })
 	check := func(rs []apiResult) {

@@ -39,7 +39,7 @@ func setUpSpine(t *testing.T, env map[string]string) *spine {
 	g := startGateway(t, "serve", env)
 	s := &spine{g: g, sg: sg, zd: zd}
 
-	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{
+	tenant := g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{
 		"name": "Nordlicht Reisen",
 		"settings": map[string]any{"delay_seconds": 0, "brand_name": "Nordlicht Reisen",
 			"privacy_url": "https://nordlicht.example/privacy", "from_email": "feedback@nordlicht.example"},
@@ -318,7 +318,7 @@ func TestZendeskEventSubscription(t *testing.T) {
 // kept in the outbox and shown at /dev/outbox, rendered as sent.
 func TestOutboxInEmbeddedMode(t *testing.T) {
 	g := startGateway(t, "serve", nil)
-	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{
+	tenant := g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{
 		"name": "Local", "settings": map[string]any{"delay_seconds": 0}})
 	key := str(tenant["api_key"])
 	g.must(201, "POST", "/api/v1/agents", key, map[string]any{"email": "max@example.com", "name": "Max Mustermann"})

@@ -38,6 +38,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// operatorToken is the tests' PLAUDIT_ADMIN_TOKEN (at least
+// MinAdminTokenLength characters, or the binary refuses to start).
+const operatorToken = "operator-secret-for-the-tests"
+
 // gateway is a plaudit process run in this test binary through run(), as
 // an operator would start it: configured by environment variables only.
 type gateway struct {
@@ -69,7 +73,7 @@ func startGateway(t *testing.T, mode string, env map[string]string) *gateway {
 		"PLAUDIT_ADDR":                 addr,
 		"PLAUDIT_PUBLIC_URL":           "http://" + addr,
 		"PLAUDIT_DATA_DIR":             t.TempDir(),
-		"PLAUDIT_ADMIN_TOKEN":          "operator-secret",
+		"PLAUDIT_ADMIN_TOKEN":          operatorToken,
 		"PLAUDIT_ALLOW_PRIVATE_EGRESS": "true",
 	}
 	for k, v := range env {

@@ -244,7 +244,7 @@ func runPrivacy(t *testing.T, env map[string]string) {
 	noPerson(t, "Redis", dumpRedis(t, redisAddr(t, env, g)), anna, bert)
 
 	// The client company leaves; the operator sees it in the log.
-	g.must(200, "DELETE", "/api/v1/tenants/"+tenantID+"?keep_aggregates=true", "operator-secret", nil)
+	g.must(200, "DELETE", "/api/v1/tenants/"+tenantID+"?keep_aggregates=true", operatorToken, nil)
 	line := regexp.MustCompile(`(?m)^.*audit: tenant deleted.*$`).FindString(g.Logs.String())
 	if !strings.Contains(line, "tenant_id="+tenantID) || strings.Contains(line, "Nordlicht") {
 		t.Errorf("tenant deletion log line %q, want the tenant id and no name", line)

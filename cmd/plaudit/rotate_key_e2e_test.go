@@ -59,7 +59,7 @@ func runRotateKey(t *testing.T, base map[string]string) {
 
 	// Key A: a tenant and a Zendesk connector with secrets.
 	g := startGateway(t, "serve", env("PLAUDIT_SECRET_KEY", keyA))
-	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{"name": "Nordlicht Reisen"})
+	tenant := g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{"name": "Nordlicht Reisen"})
 	key := str(tenant["api_key"])
 	con := g.must(201, "POST", "/api/v1/connectors", key, map[string]any{
 		"kind": "zendesk", "config": map[string]any{"subdomain": "nordlicht", "base_url": zd.URL, "email": "admin@nordlicht.example",

@@ -227,6 +227,17 @@ func caseMessage(org, notificationID string, fields [][2]string) []byte {
 	return []byte(b.String())
 }
 
+// webhookPath is the path of a connector's webhook_url, as the API gave
+// it: what the helpdesk is told to post to.
+func webhookPath(t *testing.T, g *gateway, con map[string]any) string {
+	t.Helper()
+	p, ok := strings.CutPrefix(str(con["webhook_url"]), g.URL)
+	if !ok || !strings.HasPrefix(p, "/hooks/"+str(con["id"])) {
+		t.Fatalf("webhook_url %v is not under %s/hooks/{id}", con["webhook_url"], g.URL)
+	}
+	return p
+}
+
 func (g *gateway) postSOAP(path string, body []byte) apiResult {
 	g.t.Helper()
 	return g.do("POST", path, "", body, map[string]string{"Content-Type": "text/xml; charset=utf-8", "SOAPAction": `""`})
@@ -269,7 +280,19 @@ func runSalesforce(t *testing.T, env map[string]string) {
 		"email": "jonas.weber@nordlicht.example", "name": "Jonas Weber", "approved": true,
 		"external_ids": map[string]string{"salesforce": sfOwner},
 	})
-	hook := "/hooks/" + conID
+	hook := webhookPath(t, g, con)
+
+	// Refused before it is read: the org's own message (the org id is no
+	// secret) to a URL without the webhook secret or with a wrong one. Its
+	// cases must leave no trace and send no email.
+	forged := outboundMessage(t, sfOrg18, "Fg", "AbCdEAAV", "AbCdVAAV", "AbCdFAAV", "AbCdWAAV",
+		"lukas.fischer@example.net", "victim.one@example.org", "marie.wagner@example.com", "victim.two@example.org")
+	for _, path := range []string{"/hooks/" + conID, "/hooks/" + conID + "/guessed", hook + "x"} {
+		r := g.postSOAP(path, forged)
+		if a := readSOAP(t, r); r.Status != 401 || a.Body.Fault == nil || a.Body.Ack != "" {
+			t.Errorf("forged message to %s: %d %s, want 401 with a fault", strings.Replace(path, hook, "{webhook_url}", 1), r.Status, r.Body)
+		}
+	}
 
 	// Refused, with nothing stored: another org's message (its cases are
 	// new ones), a broken envelope, something that is not SOAP at all.
@@ -313,9 +336,9 @@ func runSalesforce(t *testing.T, env map[string]string) {
 			t.Errorf("request for case %s: %v, want sent, for the agent matched by OwnerId", c, req)
 		}
 	}
-	for _, c := range []string{"5008a00001AbCdXAAV", "5008a00001AbCdYAAV"} {
+	for _, c := range []string{"5008a00001AbCdXAAV", "5008a00001AbCdYAAV", "5008a00001AbCdVAAV", "5008a00001AbCdWAAV"} {
 		if reqs := list(t, g.must(200, "GET", "/api/v1/feedback-requests?ticket="+c, admin, nil)); len(reqs) != 0 {
-			t.Errorf("the foreign org's case %s left a trace: %v", c, reqs)
+			t.Errorf("the foreign org's or the forged case %s left a trace: %v", c, reqs)
 		}
 	}
 
@@ -489,7 +512,7 @@ func TestSalesforceQueueDownGetsAFault(t *testing.T) {
 		"email": "jonas.weber@nordlicht.example", "name": "Jonas Weber", "approved": true,
 		"external_ids": map[string]string{"salesforce": sfOwner},
 	})
-	hook := "/hooks/" + str(con["id"])
+	hook := webhookPath(t, g, con)
 	good := fixture(t, "salesforce-outbound-message.xml")
 
 	mr.Close()

@@ -31,6 +31,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 		return err
 	}
 	defer a.Close()
+	warnExposure(cfg, a.log)
 
 	errc := make(chan error, 2)
 	var srv *server.Server

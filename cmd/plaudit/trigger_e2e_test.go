@@ -22,7 +22,7 @@ func newTenant(t *testing.T, g *gateway, name string, settings map[string]any) s
 	for k, v := range settings {
 		base[k] = v
 	}
-	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{"name": name, "settings": base})
+	tenant := g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{"name": name, "settings": base})
 	return str(tenant["api_key"])
 }
 
@@ -323,7 +323,7 @@ func keyName(key, trigger, reader, admin string) string {
 // operator creates tenants, so a tenant without an admin key would be lost.
 func TestLastAdminKeyCannotBeDeleted(t *testing.T) {
 	g := startGateway(t, "serve", nil)
-	tenant := g.must(201, "POST", "/api/v1/tenants", "operator-secret", map[string]any{"name": "Solo"})
+	tenant := g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{"name": "Solo"})
 	key, keyID := str(tenant["api_key"]), str(tenant["api_key_id"])
 	r := g.do("DELETE", "/api/v1/api-keys/"+keyID, key, nil, nil)
 	if r.Status != 409 || r.ErrorCode(t) != "conflict" {

@@ -91,6 +91,9 @@ func Kind() plaudit.Kind {
 	return plaudit.Kind{
 		Name:         Name,
 		SecretFields: []string{SecretClientSecret, SecretPrivateKey},
+		// An Outbound Message is not signed; its OrganizationId is no
+		// secret.
+		URLSecret: true,
 		Validate: func(raw json.RawMessage, secrets map[string]string) error {
 			_, _, err := parseConfig(raw, secrets)
 			return err
