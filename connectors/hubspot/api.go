@@ -48,39 +48,12 @@ func (e apiError) missingScopes() []string {
 	return out
 }
 
-// call makes one API call with the private app's token and decodes a 2xx
-// JSON answer into out (when not nil). op names the call in errors; what
-// names the object a 404 is about ("ticket", "contact"). It returns the
-// answer's status (0 when none came), so that a caller can tell a 404 of
-// an optional read.
+// call makes one API call with the private app's token. what names the
+// object a 404 is about ("ticket", "contact"); see httpx.JSONAPI.Call.
 func (c *Client) call(ctx context.Context, method, path string, payload, out any, op, what string) (int, error) {
-	resp, answer, err := c.do(ctx, method, path, payload)
-	if err != nil {
-		return 0, httpx.TransportError("hubspot", op, err)
-	}
-	if err := classify(op, what, resp, answer); err != nil {
-		return resp.StatusCode, err
-	}
-	if out != nil {
-		if err := json.Unmarshal(answer, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("hubspot: %s: answer is not the expected JSON: %w", op, err)
-		}
-	}
-	return resp.StatusCode, nil
-}
-
-// do sends one request and reads its answer.
-func (c *Client) do(ctx context.Context, method, path string, payload any) (*http.Response, []byte, error) {
-	req, err := httpx.NewJSONRequest(ctx, method, c.cfg.BaseURL+path, payload)
-	if err != nil {
-		return nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	return resp, httpx.ReadBody(resp), nil
+	return c.api.Call(ctx, method, path, payload, out, op, func(resp *http.Response, answer []byte) error {
+		return classify(op, what, resp, answer)
+	})
 }
 
 // classify turns a HubSpot answer into Plaudit's error contract (see

@@ -24,7 +24,7 @@ var probes = []struct{ path, scope string }{
 // scope the private app lacks, a base_url where no HubSpot answers.
 func (c *Client) Test(ctx context.Context) error {
 	for _, p := range probes {
-		resp, answer, err := c.do(ctx, http.MethodGet, p.path, nil)
+		resp, answer, err := c.api.Do(ctx, http.MethodGet, p.path, nil)
 		if err != nil {
 			if errors.Is(err, egress.ErrForbiddenAddress) {
 				return plaudit.Errorf(plaudit.EInvalid, "base_url points to an address Plaudit may not call")

@@ -3,14 +3,13 @@ package hubspot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/connectors/internal/conntest"
 )
 
 func TestTest(t *testing.T) {
@@ -49,20 +48,20 @@ func TestTest(t *testing.T) {
 			"HubSpot is not answering properly (502): try again later"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeHubSpot{t: t, answer: func(w http.ResponseWriter, r *http.Request) bool { tc.answer(w, r); return true }}
-			c := newClient(t, f.start(t), nil)
+			f := &conntest.API{Answer: tc.answer}
+			c := newClient(t, f.Start(t), nil)
 			err := c.Test(context.Background())
 			if tc.code == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
 				want := "GET /crm/v3/objects/tickets?limit=1,GET /crm/v3/objects/contacts?limit=1,GET /crm/v3/owners?limit=1"
-				if strings.Join(f.reqs, ",") != want || f.auth[0] != "Bearer "+testToken {
-					t.Errorf("requests %q, auth %q", f.reqs, f.auth)
+				if strings.Join(f.Reqs, ",") != want || f.Auth[0] != "Bearer "+testToken {
+					t.Errorf("requests %q, auth %q", f.Reqs, f.Auth)
 				}
 				return
 			}
-			wantError(t, err, tc.code, tc.msg)
+			conntest.WantError(t, err, tc.code, tc.msg)
 			if strings.Contains(err.Error(), testToken) {
 				t.Errorf("error %q carries the token", err)
 			}
@@ -71,59 +70,38 @@ func TestTest(t *testing.T) {
 }
 
 func TestTestUnreachable(t *testing.T) {
-	raw, _ := json.Marshal(map[string]any{"base_url": "http://127.0.0.1:1"})
-	c, err := NewClient(plaudit.Connector{Config: raw, Secrets: map[string]string{SecretAccessToken: "t", SecretAppSecret: "s"}},
-		plaudit.DriverDeps{HTTP: egress.NewClient(egress.Options{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantError(t, c.Test(context.Background()), plaudit.EInvalid, "base_url points to an address Plaudit may not call")
-	c.http = testHTTP()
-	wantError(t, c.Test(context.Background()), plaudit.EUnavailable, "HubSpot could not be reached: check base_url, or try again later")
+	conntest.CheckUnreachable(t, func(client *http.Client) error {
+		return build(t, "http://127.0.0.1:1", nil, client).Test(context.Background())
+	}, "HubSpot could not be reached: check base_url, or try again later")
 }
 
 func TestValidate(t *testing.T) {
 	k := Kind()
 	good := map[string]string{SecretAccessToken: testToken, SecretAppSecret: testSecret}
-	for _, tc := range []struct {
-		config  string
-		secrets map[string]string
-		msg     string
-	}{
-		{`{}`, good, ""},
-		{``, good, ""},
-		{`{"closed_stages":["4","88012345"],"rating_property":"plaudit_score","comment_property":"plaudit_comment","tags":["plaudit"]}`, good, ""},
-		{`{"base_url":"https://proxy.example/hubspot/"}`, good, ""},
-		{`{"base_url":"http://127.0.0.1:8080"}`, good, ""},
-		{`{"base_url":"http://api.hubapi.com"}`, good, "config.base_url must be an https URL"},
-		{`{"closed_stages":"4"}`, good, "config.closed_stages must be an array"},
-		{`{"closed_stages":[]}`, good, "config.closed_stages must name at least one pipeline stage"},
-		{`{"closed_stages":["Closed won"]}`, good, "config.closed_stages must hold pipeline stage ids (such as \"4\")"},
-		{`{"closed_stages":[4]}`, good, "config.closed_stages must be a string"},
-		{`{"rating_property":"Plaudit Score"}`, good, "config.rating_property must be a ticket property's internal name (lower case, digits, underscores)"},
-		{`{"comment_property":"x-y"}`, good, "config.comment_property must be a ticket property's internal name (lower case, digits, underscores)"},
-		{`{"rating_property":"p","comment_property":"p"}`, good, "config.comment_property must differ from config.rating_property"},
-		{`{"tags":["two words"]}`, good, "config.tags must be words without spaces, at most 80 characters each"},
-		{`{"portal_id":"1"}`, good, "config.portal_id is not a known setting"},
-		{`[]`, good, "config must be a JSON object"},
-		{`{}`, map[string]string{SecretAppSecret: "s"}, "config.access_token is required"},
-		{`{}`, map[string]string{SecretAccessToken: "t"}, "config.app_secret is required"},
-		{`{}`, map[string]string{SecretAccessToken: "pat na1", SecretAppSecret: "s"}, "config.access_token must not contain spaces"},
-		{`{}`, map[string]string{SecretAccessToken: strings.Repeat("t", 513), SecretAppSecret: "s"}, "config.access_token is too long"},
+	conntest.CheckValidate(t, k, []conntest.ValidateCase{
+		{Config: `{}`, Secrets: good},
+		{Config: ``, Secrets: good},
+		{Config: `{"closed_stages":["4","88012345"],"rating_property":"plaudit_score","comment_property":"plaudit_comment","tags":["plaudit"]}`, Secrets: good},
+		{Config: `{"base_url":"https://proxy.example/hubspot/"}`, Secrets: good},
+		{Config: `{"base_url":"http://127.0.0.1:8080"}`, Secrets: good},
+		{Config: `{"base_url":"http://api.hubapi.com"}`, Secrets: good, Msg: "config.base_url must be an https URL"},
+		{Config: `{"closed_stages":"4"}`, Secrets: good, Msg: "config.closed_stages must be an array"},
+		{Config: `{"closed_stages":[]}`, Secrets: good, Msg: "config.closed_stages must name at least one pipeline stage"},
+		{Config: `{"closed_stages":["Closed won"]}`, Secrets: good, Msg: "config.closed_stages must hold pipeline stage ids (such as \"4\")"},
+		{Config: `{"closed_stages":[4]}`, Secrets: good, Msg: "config.closed_stages must be a string"},
+		{Config: `{"rating_property":"Plaudit Score"}`, Secrets: good, Msg: "config.rating_property must be a ticket property's internal name (lower case, digits, underscores)"},
+		{Config: `{"comment_property":"x-y"}`, Secrets: good, Msg: "config.comment_property must be a ticket property's internal name (lower case, digits, underscores)"},
+		{Config: `{"rating_property":"p","comment_property":"p"}`, Secrets: good, Msg: "config.comment_property must differ from config.rating_property"},
+		{Config: `{"tags":["two words"]}`, Secrets: good, Msg: "config.tags must be words without spaces, at most 80 characters each"},
+		{Config: `{"portal_id":"1"}`, Secrets: good, Msg: "config.portal_id is not a known setting"},
+		{Config: `[]`, Secrets: good, Msg: "config must be a JSON object"},
+		{Config: `{}`, Secrets: map[string]string{SecretAppSecret: "s"}, Msg: "config.access_token is required"},
+		{Config: `{}`, Secrets: map[string]string{SecretAccessToken: "t"}, Msg: "config.app_secret is required"},
+		{Config: `{}`, Secrets: map[string]string{SecretAccessToken: "pat na1", SecretAppSecret: "s"}, Msg: "config.access_token must not contain spaces"},
+		{Config: `{}`, Secrets: map[string]string{SecretAccessToken: strings.Repeat("t", 513), SecretAppSecret: "s"}, Msg: "config.access_token is too long"},
 		// Secrets still in the config (not yet split) are not unknown keys.
-		{`{"access_token":"t"}`, good, ""},
-	} {
-		err := k.Validate(json.RawMessage(tc.config), tc.secrets)
-		if tc.msg == "" {
-			if err != nil {
-				t.Errorf("Validate(%s) = %v", tc.config, err)
-			}
-			continue
-		}
-		if e := (*plaudit.Error)(nil); !errors.As(err, &e) || e.Code != plaudit.EInvalid || e.Message != tc.msg {
-			t.Errorf("Validate(%s) = %v, want %q", tc.config, err, tc.msg)
-		}
-	}
+		{Config: `{"access_token":"t"}`, Secrets: good},
+	})
 	if _, err := NewClient(plaudit.Connector{Config: json.RawMessage(`{}`), Secrets: good}, plaudit.DriverDeps{}); err == nil {
 		t.Error("NewClient without an HTTP client succeeded")
 	}

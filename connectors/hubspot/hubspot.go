@@ -16,6 +16,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -84,10 +85,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := connconfig.Decode(raw, &cfg, []string{SecretAccessToken, SecretAppSecret}); err != nil {
 		return cfg, err
 	}
-	if strings.TrimSpace(cfg.BaseURL) == "" {
-		cfg.BaseURL = DefaultBaseURL
-	}
-	base, err := connconfig.APIURL("base_url", cfg.BaseURL)
+	base, err := connconfig.BaseURL("base_url", cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return cfg, err
 	}
@@ -104,18 +102,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := checkTags(cfg.Tags); err != nil {
 		return cfg, err
 	}
-	for _, f := range []string{SecretAccessToken, SecretAppSecret} {
-		v := secrets[f]
-		switch {
-		case strings.TrimSpace(v) == "":
-			return cfg, plaudit.Errorf(plaudit.EInvalid, "config.%s is required", f)
-		case len(v) > 512:
-			return cfg, plaudit.Errorf(plaudit.EInvalid, "config.%s is too long", f)
-		case strings.IndexFunc(v, unicode.IsSpace) >= 0:
-			return cfg, plaudit.Errorf(plaudit.EInvalid, "config.%s must not contain spaces", f)
-		}
-	}
-	return cfg, nil
+	return cfg, connconfig.Secrets(secrets, 512, SecretAccessToken, SecretAppSecret)
 }
 
 func checkStages(stages []string) error {
@@ -163,9 +150,8 @@ func checkTags(tags []string) error {
 type Client struct {
 	cfg       config
 	closed    map[string]bool
-	token     string
 	appSecret []byte
-	http      *http.Client
+	api       httpx.JSONAPI
 }
 
 // NewClient builds the driver for a configured HubSpot connector. Calls to
@@ -182,12 +168,13 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 	for _, s := range cfg.ClosedStages {
 		closed[s] = true
 	}
+	token := c.Secrets[SecretAccessToken]
 	return &Client{
 		cfg:       cfg,
 		closed:    closed,
-		token:     c.Secrets[SecretAccessToken],
 		appSecret: []byte(c.Secrets[SecretAppSecret]),
-		http:      deps.HTTP,
+		api: httpx.JSONAPI{System: "hubspot", BaseURL: cfg.BaseURL, HTTP: deps.HTTP,
+			Authorize: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }},
 	}, nil
 }
 

@@ -2,21 +2,17 @@ package hubspot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/connectors/internal/conntest"
 )
 
 const (
@@ -27,33 +23,16 @@ const (
 
 var testNow = time.Date(2026, 11, 28, 18, 0, 0, 0, time.UTC)
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func testHTTP() *http.Client {
-	return egress.NewClient(egress.Options{AllowPrivate: true, Timeout: 5 * time.Second})
-}
+func fixture(t testing.TB, name string) []byte { return conntest.Fixture(t, name) }
 
 func newClient(t testing.TB, baseURL string, extra map[string]any) *Client {
+	return build(t, baseURL, extra, conntest.HTTP())
+}
+
+// build makes the driver of a connector with the test secrets.
+func build(t testing.TB, baseURL string, extra map[string]any, client *http.Client) *Client {
 	t.Helper()
-	cfg := map[string]any{}
-	if baseURL != "" {
-		cfg["base_url"] = baseURL
-	}
-	for k, v := range extra {
-		cfg[k] = v
-	}
-	raw, _ := json.Marshal(cfg)
-	c, err := NewClient(plaudit.Connector{
-		ID: "con_1", Kind: Name, Config: raw,
-		Secrets: map[string]string{SecretAccessToken: testToken, SecretAppSecret: testSecret},
-	}, plaudit.DriverDeps{HTTP: testHTTP()})
+	c, err := NewClient(conntest.Connector(Name, baseURL, extra, map[string]string{SecretAccessToken: testToken, SecretAppSecret: testSecret}), plaudit.DriverDeps{HTTP: client})
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -70,72 +49,33 @@ func signed(body []byte, ts time.Time, secret string) plaudit.Delivery {
 	return plaudit.Delivery{Header: h, Body: body, URL: testURL, Now: testNow}
 }
 
-func wantError(t *testing.T, err error, code, msg string) {
-	t.Helper()
-	var e *plaudit.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v, want *plaudit.Error %s", err, code)
-	}
-	if e.Code != code || (msg != "" && e.Message != msg) {
-		t.Fatalf("err = %s %q, want %s %q", e.Code, e.Message, code, msg)
-	}
-}
-
-func wantPermanent(t *testing.T, err error, reason string) {
-	t.Helper()
-	var p *plaudit.PermanentError
-	if !errors.As(err, &p) || p.Reason != reason {
-		t.Fatalf("err = %v, want permanent %q", err, reason)
-	}
-}
-
-// fakeHubSpot speaks the part of HubSpot's CRM v3 API the driver uses, and
-// records what it was asked.
-type fakeHubSpot struct {
-	t      *testing.T
-	mu     sync.Mutex
-	reqs   []string // "METHOD /path?query"
-	bodies [][]byte
-	auth   []string
-	// answer, when set, may answer a request itself (returns true).
-	answer func(w http.ResponseWriter, r *http.Request) bool
-}
-
-func (f *fakeHubSpot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	f.mu.Lock()
-	f.reqs = append(f.reqs, r.Method+" "+r.URL.RequestURI())
-	f.bodies = append(f.bodies, body)
-	f.auth = append(f.auth, r.Header.Get("Authorization"))
-	f.mu.Unlock()
-	if f.answer != nil && f.answer(w, r) {
-		return
-	}
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.Header().Set("X-HubSpot-RateLimit-Max", "190")
-	w.Header().Set("X-HubSpot-RateLimit-Remaining", "187")
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/crm/v3/objects/tickets/1874021563":
-		w.Write(fixture(f.t, "api-ticket.json"))
-	case r.Method == http.MethodGet && r.URL.Path == "/crm/v3/objects/contacts/90517":
-		w.Write(fixture(f.t, "api-contact.json"))
-	case r.Method == http.MethodGet && r.URL.Path == "/crm/v3/owners/73500512":
-		w.Write(fixture(f.t, "api-owner.json"))
-	case r.Method == http.MethodPatch && r.URL.Path == "/crm/v3/objects/tickets/1874021563":
-		w.Write(fixture(f.t, "api-ticket.json"))
-	case r.Method == http.MethodPost && r.URL.Path == "/crm/v3/objects/notes":
-		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, `{"id":"52671190348","properties":{"hs_object_id":"52671190348"},"archived":false}`)
-	default:
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"status":"error","message":"resource not found","correlationId":"8d1c2b4a-0f3e-4b6a-9c7d-2e1f0a9b8c7d","category":"OBJECT_NOT_FOUND"}`)
-	}
-}
-
-func (f *fakeHubSpot) start(t *testing.T) string {
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return srv.URL
+// fakeHubSpot speaks the part of HubSpot's CRM v3 API the driver uses,
+// from the fixtures; answer, when not nil, may answer a request itself
+// (it returns true then).
+func fakeHubSpot(t *testing.T, answer func(w http.ResponseWriter, r *http.Request) bool) *conntest.API {
+	return &conntest.API{Answer: func(w http.ResponseWriter, r *http.Request) {
+		if answer != nil && answer(w, r) {
+			return
+		}
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		w.Header().Set("X-HubSpot-RateLimit-Max", "190")
+		w.Header().Set("X-HubSpot-RateLimit-Remaining", "187")
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/crm/v3/objects/tickets/1874021563",
+			r.Method == http.MethodPatch && r.URL.Path == "/crm/v3/objects/tickets/1874021563":
+			w.Write(fixture(t, "api-ticket.json"))
+		case r.Method == http.MethodGet && r.URL.Path == "/crm/v3/objects/contacts/90517":
+			w.Write(fixture(t, "api-contact.json"))
+		case r.Method == http.MethodGet && r.URL.Path == "/crm/v3/owners/73500512":
+			w.Write(fixture(t, "api-owner.json"))
+		case r.Method == http.MethodPost && r.URL.Path == "/crm/v3/objects/notes":
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"id":"52671190348","properties":{"hs_object_id":"52671190348"},"archived":false}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"status":"error","message":"resource not found","correlationId":"8d1c2b4a-0f3e-4b6a-9c7d-2e1f0a9b8c7d","category":"OBJECT_NOT_FOUND"}`)
+		}
+	}}
 }
 
 // TestSignatureKnownAnswer checks Sign against a signature computed
@@ -198,15 +138,15 @@ func TestReceiveSignature(t *testing.T) {
 	}
 
 	_, err := c.Receive(ctx, signed(body, testNow.Add(-6*time.Minute), testSecret))
-	wantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
+	conntest.WantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
 	_, err = c.Receive(ctx, signed(body, testNow.Add(6*time.Minute), testSecret))
-	wantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
+	conntest.WantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
 
 	for _, h := range []string{HeaderSignature, HeaderTimestamp} {
 		d := signed(body, testNow, testSecret)
 		d.Header.Del(h)
 		_, err = c.Receive(ctx, d)
-		wantError(t, err, plaudit.EUnauthorized, "signature headers are missing")
+		conntest.WantError(t, err, plaudit.EUnauthorized, "signature headers are missing")
 	}
 
 	// A timestamp in seconds or as a date, correctly signed, is refused.
@@ -215,18 +155,18 @@ func TestReceiveSignature(t *testing.T) {
 		d.Header.Set(HeaderSignature, Sign([]byte(testSecret), http.MethodPost, testURL, body, stamp))
 		d.Header.Set(HeaderTimestamp, stamp)
 		_, err = c.Receive(ctx, d)
-		wantError(t, err, plaudit.EUnauthorized, "signature timestamp is not valid")
+		conntest.WantError(t, err, plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
 	d := plaudit.Delivery{Header: http.Header{}, Body: body, URL: testURL, Now: testNow}
 	stamp := strconv.FormatInt(testNow.Unix(), 10)
 	d.Header.Set(HeaderSignature, Sign([]byte(testSecret), http.MethodPost, testURL, body, stamp))
 	d.Header.Set(HeaderTimestamp, stamp)
 	_, err = c.Receive(ctx, d)
-	wantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
+	conntest.WantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
 
 	// A bad signature is refused before the body is looked at.
 	_, err = c.Receive(ctx, signed([]byte("not json"), testNow, "wrong"))
-	wantError(t, err, plaudit.EUnauthorized, "")
+	conntest.WantError(t, err, plaudit.EUnauthorized, "")
 }
 
 func TestReceiveFixture(t *testing.T) {
@@ -303,8 +243,8 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestEnrich(t *testing.T) {
-	f := &fakeHubSpot{t: t}
-	c := newClient(t, f.start(t), nil)
+	f := fakeHubSpot(t, nil)
+	c := newClient(t, f.Start(t), nil)
 	evs, err := Parse(fixture(t, "hubspot-ticket-stage-changed.json"), c.closed)
 	if err != nil {
 		t.Fatal(err)
@@ -329,10 +269,10 @@ func TestEnrich(t *testing.T) {
 		"GET /crm/v3/objects/contacts/90517?properties=firstname,lastname,email,phone,mobilephone,hs_language,hs_timezone",
 		"GET /crm/v3/owners/73500512",
 	}
-	if !reflect.DeepEqual(f.reqs, wantReqs) {
-		t.Errorf("requests\n got %q\nwant %q", f.reqs, wantReqs)
+	if !reflect.DeepEqual(f.Reqs, wantReqs) {
+		t.Errorf("requests\n got %q\nwant %q", f.Reqs, wantReqs)
 	}
-	for _, a := range f.auth {
+	for _, a := range f.Auth {
 		if a != "Bearer "+testToken {
 			t.Errorf("Authorization %q", a)
 		}
@@ -340,51 +280,51 @@ func TestEnrich(t *testing.T) {
 }
 
 func TestEnrichReopenedSinceEvent(t *testing.T) {
-	f := &fakeHubSpot{t: t, answer: func(w http.ResponseWriter, r *http.Request) bool {
+	f := fakeHubSpot(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path == "/crm/v3/objects/tickets/5" {
 			io.WriteString(w, `{"id":"5","properties":{"hs_pipeline_stage":"2","hubspot_owner_id":null,"source_type":"CHAT"},"associations":{}}`)
 			return true
 		}
 		return false
-	}}
-	c := newClient(t, f.start(t), nil)
+	})
+	c := newClient(t, f.Start(t), nil)
 	in := plaudit.Interaction{ExternalID: "5", Event: plaudit.EventSolved, NeedsEnrich: true}
 	if err := c.Enrich(context.Background(), &in); err != nil {
 		t.Fatal(err)
 	}
-	if in.Event != plaudit.EventReopened || in.NeedsEnrich || len(f.reqs) != 1 {
-		t.Errorf("interaction %+v, requests %q", in, f.reqs)
+	if in.Event != plaudit.EventReopened || in.NeedsEnrich || len(f.Reqs) != 1 {
+		t.Errorf("interaction %+v, requests %q", in, f.Reqs)
 	}
 }
 
 func TestEnrichWithoutContactOrOwner(t *testing.T) {
 	// The contact was deleted since (404) and the owner left: the ticket
 	// is still a solve, with what is known.
-	f := &fakeHubSpot{t: t, answer: func(w http.ResponseWriter, r *http.Request) bool {
+	f := fakeHubSpot(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path == "/crm/v3/objects/tickets/6" {
 			io.WriteString(w, `{"id":"6","properties":{"hs_pipeline_stage":"4","hubspot_owner_id":"999","source_type":"PHONE"},
 				"associations":{"contacts":{"results":[{"id":"404404","type":"ticket_to_contact"}]}}}`)
 			return true
 		}
 		return false
-	}}
-	c := newClient(t, f.start(t), nil)
+	})
+	c := newClient(t, f.Start(t), nil)
 	in := plaudit.Interaction{ExternalID: "6", Event: plaudit.EventSolved, NeedsEnrich: true}
 	if err := c.Enrich(context.Background(), &in); err != nil {
 		t.Fatal(err)
 	}
 	if in.Event != plaudit.EventSolved || in.Channel != "phone" || in.Customer != (plaudit.Customer{}) ||
-		in.Agent != (plaudit.AgentRef{ExternalID: "999"}) || len(f.reqs) != 3 {
-		t.Errorf("interaction %+v, requests %q", in, f.reqs)
+		in.Agent != (plaudit.AgentRef{ExternalID: "999"}) || len(f.Reqs) != 3 {
+		t.Errorf("interaction %+v, requests %q", in, f.Reqs)
 	}
 }
 
 func TestEnrichDeletedTicket(t *testing.T) {
-	c := newClient(t, (&fakeHubSpot{t: t}).start(t), nil)
+	c := newClient(t, fakeHubSpot(t, nil).Start(t), nil)
 	in := plaudit.Interaction{ExternalID: "404404", Event: plaudit.EventSolved, NeedsEnrich: true}
-	wantPermanent(t, c.Enrich(context.Background(), &in), "hubspot: ticket not found (404)")
+	conntest.WantPermanent(t, c.Enrich(context.Background(), &in), "hubspot: ticket not found (404)")
 	in.ExternalID = "../owners"
-	wantPermanent(t, c.Enrich(context.Background(), &in), "hubspot: ticket id is not valid")
+	conntest.WantPermanent(t, c.Enrich(context.Background(), &in), "hubspot: ticket id is not valid")
 }
 
 func TestTimeZone(t *testing.T) {

@@ -48,7 +48,7 @@ type associationType struct {
 // deleted ticket (404) ends the writeback before a note is made that
 // belongs to nothing.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
-	id := ticketID(w)
+	id := note.TicketID(w)
 	if !inbound.Digits(id) {
 		return plaudit.Permanent("hubspot: ticket id is not valid", fmt.Errorf("hubspot: writeback: ticket id is not a number"))
 	}
@@ -106,13 +106,4 @@ func noteTime(w plaudit.Writeback) time.Time {
 		t = time.Now()
 	}
 	return t
-}
-
-func ticketID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
 }
