@@ -11,6 +11,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/hubspot"
+	"github.com/plaudit/plaudit/connectors/kustomer"
 	"github.com/plaudit/plaudit/connectors/salesforce"
 	"github.com/plaudit/plaudit/connectors/standard"
 	"github.com/plaudit/plaudit/connectors/zendesk"
@@ -45,6 +46,7 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 func Default() *Registry {
 	return NewRegistry(
 		hubspot.Kind(),
+		kustomer.Kind(),
 		salesforce.Kind(),
 		standard.Kind(),
 		zendesk.Kind(),
