@@ -10,6 +10,8 @@ import (
 	"sort"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/hubspot"
+	"github.com/plaudit/plaudit/connectors/kustomer"
 	"github.com/plaudit/plaudit/connectors/salesforce"
 	"github.com/plaudit/plaudit/connectors/standard"
 	"github.com/plaudit/plaudit/connectors/zendesk"
@@ -39,10 +41,16 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 	return r
 }
 
-// Default returns a registry of every kind Plaudit ships: zendesk,
-// salesforce and standard.
+// Default returns a registry of every kind Plaudit ships, one a line,
+// sorted.
 func Default() *Registry {
-	return NewRegistry(zendesk.Kind(), salesforce.Kind(), standard.Kind())
+	return NewRegistry(
+		hubspot.Kind(),
+		kustomer.Kind(),
+		salesforce.Kind(),
+		standard.Kind(),
+		zendesk.Kind(),
+	)
 }
 
 // Kind returns the kind registered under name.

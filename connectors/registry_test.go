@@ -26,11 +26,13 @@ func zendeskConnector() plaudit.Connector {
 
 func TestDefaultKinds(t *testing.T) {
 	r := Default()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"salesforce", "standard", "zendesk"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"hubspot", "kustomer", "salesforce", "standard", "zendesk"}) {
 		t.Errorf("names %q", got)
 	}
 	for name, secrets := range map[string][]string{
 		"zendesk":    {"api_token", "signing_secret"},
+		"hubspot":    {"access_token", "app_secret"},
+		"kustomer":   {"api_key", "webhook_secret"},
 		"salesforce": {"client_secret", "private_key"},
 		"standard":   {"signing_secret", "signing_secret_previous", "callback_secret", "callback_secret_previous"},
 	} {
@@ -130,6 +132,8 @@ func TestEveryKindValidatesItsExample(t *testing.T) {
 	}{
 		"zendesk":    {`{"subdomain":"nordlicht","email":"a@b.example","rating_field_id":1}`, map[string]string{"api_token": "t", "signing_secret": "s"}},
 		"salesforce": {`{"org_id":"00D8a000000XyZw","client_id":"c"}`, map[string]string{"client_secret": "s"}},
+		"hubspot":    {`{"closed_stages":["4"],"rating_property":"plaudit_score"}`, map[string]string{"access_token": "t", "app_secret": "s"}},
+		"kustomer":   {`{"rating_attribute":"csatScoreNum","comment_attribute":"csatCommentTxt"}`, map[string]string{"api_key": "k", "webhook_secret": "s"}},
 		"standard":   {`{"callback_url":"https://hooks.example/x"}`, map[string]string{"signing_secret": whsec, "callback_secret": whsec}},
 	} {
 		k, _ := Default().Kind(kind)

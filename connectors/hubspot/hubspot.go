@@ -1,0 +1,185 @@
+// Package hubspot connects Plaudit to HubSpot Service Hub: it verifies
+// HubSpot's v3 webhook signatures, turns ticket.propertyChange events on
+// the pipeline stage into solved and reopened interactions, reads the
+// ticket, its contact and its owner through the CRM v3 API, and writes
+// responses back as a note on the ticket (notes are never shown to the
+// customer) plus optional ticket properties.
+package hubspot
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/internal/httpx"
+)
+
+// Name is the connector kind.
+const Name = "hubspot"
+
+// Secret config fields: write-only through the API, encrypted at rest.
+const (
+	// SecretAccessToken is the private app's access token (API calls).
+	SecretAccessToken = "access_token"
+	// SecretAppSecret is the app's client secret, the key of the webhook
+	// signature.
+	SecretAppSecret = "app_secret"
+)
+
+// Defaults of the config.
+const (
+	DefaultBaseURL = "https://api.hubapi.com"
+	// DefaultClosedStage is the "Closed" stage of HubSpot's default
+	// support pipeline.
+	DefaultClosedStage = "4"
+)
+
+// config is the public part of a HubSpot connector's config.
+type config struct {
+	// ClosedStages are the hs_pipeline_stage values that mean a ticket is
+	// closed, across every pipeline the account uses.
+	ClosedStages []string `json:"closed_stages"`
+	// BaseURL overrides the API address (proxies, tests).
+	BaseURL string `json:"base_url"`
+	// RatingProperty and CommentProperty are optional ticket properties
+	// (internal names) that receive the score and the comment.
+	RatingProperty  string `json:"rating_property"`
+	CommentProperty string `json:"comment_property"`
+	// Tags is accepted like every kind's, but HubSpot tickets have no
+	// tags to add them to.
+	Tags []string `json:"tags"`
+}
+
+var (
+	// propertyRE is a property's internal name as HubSpot makes it.
+	propertyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
+	// stageRE is a pipeline stage id: digits for stages made since 2021,
+	// words such as "closedwon" or UUIDs for older ones.
+	stageRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+)
+
+// Kind describes the hubspot connector kind for the registry.
+func Kind() plaudit.Kind {
+	return plaudit.Kind{
+		Name:         Name,
+		SecretFields: []string{SecretAccessToken, SecretAppSecret},
+		Validate: func(raw json.RawMessage, secrets map[string]string) error {
+			_, err := parseConfig(raw, secrets)
+			return err
+		},
+		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
+			return NewClient(c, deps)
+		},
+	}
+}
+
+// parseConfig decodes and checks a config, naming the first wrong field,
+// and fills the defaults.
+func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error) {
+	var cfg config
+	if err := connconfig.Decode(raw, &cfg, []string{SecretAccessToken, SecretAppSecret}); err != nil {
+		return cfg, err
+	}
+	base, err := connconfig.BaseURL("base_url", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.BaseURL = base
+	if cfg.ClosedStages == nil {
+		cfg.ClosedStages = []string{DefaultClosedStage}
+	}
+	if err := checkStages(cfg.ClosedStages); err != nil {
+		return cfg, err
+	}
+	if err := checkProperties(cfg.RatingProperty, cfg.CommentProperty); err != nil {
+		return cfg, err
+	}
+	if err := checkTags(cfg.Tags); err != nil {
+		return cfg, err
+	}
+	return cfg, connconfig.Secrets(secrets, 512, SecretAccessToken, SecretAppSecret)
+}
+
+func checkStages(stages []string) error {
+	if len(stages) == 0 {
+		return plaudit.Errorf(plaudit.EInvalid, "config.closed_stages must name at least one pipeline stage")
+	}
+	if len(stages) > 100 {
+		return plaudit.Errorf(plaudit.EInvalid, "config.closed_stages: at most 100 stages are allowed")
+	}
+	for _, s := range stages {
+		if !stageRE.MatchString(s) {
+			return plaudit.Errorf(plaudit.EInvalid, "config.closed_stages must hold pipeline stage ids (such as \"4\")")
+		}
+	}
+	return nil
+}
+
+func checkProperties(rating, comment string) error {
+	if rating != "" && !propertyRE.MatchString(rating) {
+		return plaudit.Errorf(plaudit.EInvalid, "config.rating_property must be a ticket property's internal name (lower case, digits, underscores)")
+	}
+	if comment != "" && !propertyRE.MatchString(comment) {
+		return plaudit.Errorf(plaudit.EInvalid, "config.comment_property must be a ticket property's internal name (lower case, digits, underscores)")
+	}
+	if rating != "" && rating == comment {
+		return plaudit.Errorf(plaudit.EInvalid, "config.comment_property must differ from config.rating_property")
+	}
+	return nil
+}
+
+func checkTags(tags []string) error {
+	if len(tags) > 20 {
+		return plaudit.Errorf(plaudit.EInvalid, "config.tags: at most 20 tags are allowed")
+	}
+	for _, t := range tags {
+		if t == "" || len(t) > 80 || strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+			return plaudit.Errorf(plaudit.EInvalid, "config.tags must be words without spaces, at most 80 characters each")
+		}
+	}
+	return nil
+}
+
+// Client is the driver of one HubSpot connector. It is safe for
+// concurrent use.
+type Client struct {
+	cfg       config
+	closed    map[string]bool
+	appSecret []byte
+	api       httpx.JSONAPI
+}
+
+// NewClient builds the driver for a configured HubSpot connector. Calls to
+// the HubSpot API go through deps.HTTP, the egress client.
+func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
+	cfg, err := parseConfig(c.Config, c.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	if deps.HTTP == nil {
+		return nil, errors.New("hubspot: DriverDeps.HTTP is required")
+	}
+	closed := make(map[string]bool, len(cfg.ClosedStages))
+	for _, s := range cfg.ClosedStages {
+		closed[s] = true
+	}
+	token := c.Secrets[SecretAccessToken]
+	return &Client{
+		cfg:       cfg,
+		closed:    closed,
+		appSecret: []byte(c.Secrets[SecretAppSecret]),
+		api: httpx.JSONAPI{System: "hubspot", BaseURL: cfg.BaseURL, HTTP: deps.HTTP,
+			Authorize: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }},
+	}, nil
+}
+
+var (
+	_ plaudit.Driver   = (*Client)(nil)
+	_ plaudit.Enricher = (*Client)(nil)
+	_ plaudit.Tester   = (*Client)(nil)
+)
