@@ -33,3 +33,17 @@ func TestCutUTF8(t *testing.T) {
 		}
 	}
 }
+
+func TestFields(t *testing.T) {
+	r := plaudit.Response{Score: 4, Comment: "ok"}
+	got := Fields("CSAT score", "CSAT comment", r)
+	if len(got) != 2 || got["CSAT score"] != 4 || got["CSAT comment"] != "ok" {
+		t.Errorf("Fields = %v", got)
+	}
+	if got := Fields("", "CSAT comment", plaudit.Response{Score: 4, Comment: "  "}); got != nil {
+		t.Errorf("nothing to write: %v", got)
+	}
+	if got := Fields("CSAT score", "", plaudit.Response{Comment: "only words"}); got != nil {
+		t.Errorf("no score, no comment field: %v", got)
+	}
+}

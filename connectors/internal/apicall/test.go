@@ -1,0 +1,34 @@
+package apicall
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/egress"
+)
+
+// TestResult says in plain words what a connector test's call found, for
+// the tenant admin who pressed "test": nil for a 2xx answer; for a
+// refusal, the words given for its status (what to fix), else a generic
+// sentence. vendor is the vendor's display name ("Intercom"). A vendor
+// that did not answer, throttled or failed is EUnavailable (try later);
+// everything an admin must fix is EInvalid. Nothing from the answer is
+// quoted: it may echo a credential or personal data.
+func TestResult(vendor string, a Answer, err error, words map[int]string) error {
+	switch {
+	case errors.Is(err, egress.ErrForbiddenAddress):
+		return plaudit.Errorf(plaudit.EInvalid, "config.base_url points to an address Plaudit may not call")
+	case err != nil:
+		return plaudit.Errorf(plaudit.EUnavailable, "%s did not answer; check config.base_url, or try again later", vendor)
+	case a.OK():
+		return nil
+	case a.Status == http.StatusTooManyRequests || a.Status >= 500:
+		return plaudit.Errorf(plaudit.EUnavailable, "%s answered %d; try again later", vendor, a.Status)
+	}
+	if w, ok := words[a.Status]; ok {
+		return plaudit.Errorf(plaudit.EInvalid, "%s", w)
+	}
+	return plaudit.Errorf(plaudit.EInvalid, "%s", fmt.Sprintf("%s refused the request (%d)", vendor, a.Status))
+}

@@ -1,0 +1,53 @@
+package connconfig
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/plaudit/plaudit"
+)
+
+// MaxSecret is the longest secret a connector takes: longer than any
+// vendor's token, short enough that a pasted file is noticed.
+const MaxSecret = 512
+
+// Secrets checks that each required secret is set and none is too long,
+// naming the first one that is wrong. Optional secrets may be empty.
+func Secrets(secrets map[string]string, required, optional []string) error {
+	for _, f := range required {
+		if strings.TrimSpace(secrets[f]) == "" {
+			return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", f)
+		}
+	}
+	for _, f := range append(append([]string(nil), required...), optional...) {
+		if len(secrets[f]) > MaxSecret {
+			return plaudit.Errorf(plaudit.EInvalid, "config.%s is too long", f)
+		}
+	}
+	return nil
+}
+
+// Tags checks the tags a connector adds on writeback: at most 20, each
+// 1 to 80 characters without control characters. Spaces are allowed:
+// most helpdesks name tags freely.
+func Tags(tags []string) error {
+	if len(tags) > 20 {
+		return plaudit.Errorf(plaudit.EInvalid, "config.tags: at most 20 tags are allowed")
+	}
+	for _, t := range tags {
+		if strings.TrimSpace(t) == "" || len([]rune(t)) > 80 || strings.IndexFunc(t, unicode.IsControl) >= 0 {
+			return plaudit.Errorf(plaudit.EInvalid, "config.tags must be names of 1 to 80 characters")
+		}
+	}
+	return nil
+}
+
+// Name checks an optional field, attribute or property name that a
+// connector writes to: at most 190 characters without control
+// characters.
+func Name(field, v string) error {
+	if len([]rune(v)) > 190 || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s must be a name of at most 190 characters", field)
+	}
+	return nil
+}
