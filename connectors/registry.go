@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/front"
 	"github.com/plaudit/plaudit/connectors/intercom"
 	"github.com/plaudit/plaudit/connectors/salesforce"
 	"github.com/plaudit/plaudit/connectors/standard"
@@ -44,6 +45,7 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 // sorted.
 func Default() *Registry {
 	return NewRegistry(
+		front.Kind(),
 		intercom.Kind(),
 		salesforce.Kind(),
 		standard.Kind(),

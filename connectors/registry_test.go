@@ -26,12 +26,13 @@ func zendeskConnector() plaudit.Connector {
 
 func TestDefaultKinds(t *testing.T) {
 	r := Default()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"intercom", "salesforce", "standard", "zendesk"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"front", "intercom", "salesforce", "standard", "zendesk"}) {
 		t.Errorf("names %q", got)
 	}
 	for name, secrets := range map[string][]string{
 		"zendesk":    {"api_token", "signing_secret"},
 		"intercom":   {"access_token", "client_secret", "client_secret_previous"},
+		"front":      {"api_token", "app_secret", "app_secret_previous"},
 		"salesforce": {"client_secret", "private_key"},
 		"standard":   {"signing_secret", "signing_secret_previous", "callback_secret", "callback_secret_previous"},
 	} {
@@ -133,6 +134,7 @@ func TestEveryKindValidatesItsExample(t *testing.T) {
 		"salesforce": {`{"org_id":"00D8a000000XyZw","client_id":"c"}`, map[string]string{"client_secret": "s"}},
 		"standard":   {`{"callback_url":"https://hooks.example/x"}`, map[string]string{"signing_secret": whsec, "callback_secret": whsec}},
 		"intercom":   {`{"admin_id":"7340219"}`, map[string]string{"access_token": "t", "client_secret": "s"}},
+		"front":      {`{"rating_field":"CSAT score"}`, map[string]string{"api_token": "t", "app_secret": "s"}},
 	} {
 		k, _ := Default().Kind(kind)
 		if err := k.Validate(json.RawMessage(ex.config), ex.secrets); err != nil {

@@ -121,7 +121,7 @@ func mergeContact(cu *plaudit.Customer, ct apiContact) {
 // of admin_id. The note goes last because it alone is not idempotent: a
 // retry after a failed attribute update does not leave two notes.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
-	id := conversationID(w)
+	id := note.TicketID(w)
 	if !inbound.Digits(id) {
 		return plaudit.Permanent("intercom: conversation id is not valid", fmt.Errorf("intercom: writeback: conversation id is not a number"))
 	}
@@ -172,15 +172,6 @@ func noteHTML(text string) string {
 		b.WriteString("<p>" + html.EscapeString(line) + "</p>")
 	}
 	return b.String()
-}
-
-func conversationID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
 }
 
 // Test checks the access token (GET /me) and that admin_id names an
@@ -252,18 +243,7 @@ func resetIn(reset string, now time.Time) string {
 
 // rejection says why Intercom refused a request, for tenant admins.
 func rejection(a Answer, notFound string) string {
-	switch a.Status {
-	case http.StatusUnauthorized:
-		return "authentication failed (401)"
-	case http.StatusForbidden:
-		return "permission denied (403)"
-	case http.StatusNotFound:
-		return notFound + " (404)"
-	}
-	if code := errorCode(a.Body); code != "" {
-		return fmt.Sprintf("request rejected (%d %s)", a.Status, code)
-	}
-	return ""
+	return apicall.Reason(a.Status, notFound, errorCode(a.Body))
 }
 
 // errorCode reads Intercom's {"type":"error.list","errors":[{"code":…}]}.

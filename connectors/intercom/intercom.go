@@ -55,17 +55,10 @@ type config struct {
 
 // Kind describes the intercom connector kind for the registry.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: secretFields,
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, err := parseConfig(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	return connconfig.Kind(Name, secretFields, func(raw json.RawMessage, secrets map[string]string) error {
+		_, err := parseConfig(raw, secrets)
+		return err
+	}, NewClient)
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field.
@@ -81,23 +74,14 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	case !inbound.Digits(cfg.AdminID):
 		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id must be the admin's numeric id")
 	}
-	if strings.TrimSpace(cfg.BaseURL) == "" {
-		cfg.BaseURL = DefaultBaseURL
-	}
-	base, err := connconfig.APIURL("base_url", cfg.BaseURL)
+	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return cfg, err
 	}
 	cfg.BaseURL = base
 	cfg.RatingAttribute, cfg.CommentAttribute = strings.TrimSpace(cfg.RatingAttribute), strings.TrimSpace(cfg.CommentAttribute)
-	if err := connconfig.Name("rating_attribute", cfg.RatingAttribute); err != nil {
+	if err := connconfig.FieldPair("rating_attribute", cfg.RatingAttribute, "comment_attribute", cfg.CommentAttribute); err != nil {
 		return cfg, err
-	}
-	if err := connconfig.Name("comment_attribute", cfg.CommentAttribute); err != nil {
-		return cfg, err
-	}
-	if cfg.RatingAttribute != "" && cfg.RatingAttribute == cfg.CommentAttribute {
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.comment_attribute must differ from config.rating_attribute")
 	}
 	if err := connconfig.Tags(cfg.Tags); err != nil {
 		return cfg, err

@@ -446,22 +446,7 @@ func TestWritebackErrors(t *testing.T) {
 			srv := httptest.NewServer(fi)
 			defer srv.Close()
 			err := newClient(t, srv.URL, nil).Writeback(context.Background(), testWriteback())
-			after, isRetry := plaudit.RetryAfter(err)
-			var p *plaudit.PermanentError
-			switch {
-			case tc.retryAfter > 0:
-				if !isRetry || after != tc.retryAfter {
-					t.Errorf("err = %v, want retry after %s", err, tc.retryAfter)
-				}
-			case tc.permanent != "":
-				if !errors.As(err, &p) || p.Reason != tc.permanent {
-					t.Errorf("err = %v, want permanent %q", err, tc.permanent)
-				}
-			default:
-				if err == nil || isRetry || plaudit.IsPermanent(err) {
-					t.Errorf("err = %v, want a plain retryable error", err)
-				}
-			}
+			conntest.WantWriteback(t, err, tc.retryAfter, tc.permanent)
 			for _, private := range []string{"Anna", "Schnell", testToken} {
 				if err != nil && strings.Contains(err.Error(), private) {
 					t.Errorf("error %q carries %q", err, private)
@@ -546,10 +531,7 @@ func TestValidate(t *testing.T) {
 		{`{"admin_id":"1"}`, map[string]string{SecretClientSecret: "s"}, "config.access_token is required"},
 		{`{"admin_id":"1"}`, map[string]string{SecretAccessToken: "t"}, "config.client_secret is required"},
 	} {
-		err := k.Validate(json.RawMessage(tc.config), tc.secrets)
-		if got := plaudit.ErrorMessage(err); (tc.msg == "") != (err == nil) || (err != nil && got != tc.msg) {
-			t.Errorf("Validate(%s) = %v, want %q", tc.config, err, tc.msg)
-		}
+		conntest.WantMessage(t, "Validate("+tc.config+")", k.Validate(json.RawMessage(tc.config), tc.secrets), tc.msg)
 	}
 	c := newClient(t, "", nil)
 	if c.cfg.BaseURL != DefaultBaseURL {

@@ -86,3 +86,21 @@ func TestTestResult(t *testing.T) {
 		}
 	}
 }
+
+func TestReason(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		code   string
+		want   string
+	}{
+		{401, "x", "authentication failed (401)"},
+		{403, "", "permission denied (403)"},
+		{404, "", "ticket not found (404)"},
+		{422, "RecordInvalid", "request rejected (422 RecordInvalid)"},
+		{400, "", ""},
+	} {
+		if got := Reason(tc.status, "ticket not found", tc.code); got != tc.want {
+			t.Errorf("Reason(%d, %q) = %q, want %q", tc.status, tc.code, got, tc.want)
+		}
+	}
+}

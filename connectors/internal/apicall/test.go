@@ -32,3 +32,24 @@ func TestResult(vendor string, a Answer, err error, words map[int]string) error 
 	}
 	return plaudit.Errorf(plaudit.EInvalid, "%s", fmt.Sprintf("%s refused the request (%d)", vendor, a.Status))
 }
+
+// Reason says why a vendor refused a call, for tenant admins, in the
+// words every driver uses: "authentication failed (401)", "permission
+// denied (403)", notFound with "(404)" ("conversation not found (404)"),
+// else "request rejected (400 parameter_invalid)" with the vendor's error
+// code when it has a safe one (httpx.SafeCode), or "" to let
+// httpx.Classify say the status.
+func Reason(status int, notFound, code string) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "authentication failed (401)"
+	case http.StatusForbidden:
+		return "permission denied (403)"
+	case http.StatusNotFound:
+		return notFound + " (404)"
+	}
+	if code != "" {
+		return fmt.Sprintf("request rejected (%d %s)", status, code)
+	}
+	return ""
+}

@@ -51,3 +51,28 @@ func Name(field, v string) error {
 	}
 	return nil
 }
+
+// BaseURL is a configured API base URL, or def when none is set, checked
+// as APIURL checks it.
+func BaseURL(v, def string) (string, error) {
+	if strings.TrimSpace(v) == "" {
+		v = def
+	}
+	return APIURL("base_url", v)
+}
+
+// FieldPair checks the two optional names a connector writes the score
+// and the comment to (rating_field and comment_field, or their kind's
+// names): each a Name, and not the same one.
+func FieldPair(ratingKey, rating, commentKey, comment string) error {
+	if err := Name(ratingKey, rating); err != nil {
+		return err
+	}
+	if err := Name(commentKey, comment); err != nil {
+		return err
+	}
+	if rating != "" && rating == comment {
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s must differ from config.%s", commentKey, ratingKey)
+	}
+	return nil
+}

@@ -43,3 +43,18 @@ func TestTagsAndName(t *testing.T) {
 		t.Error("a control character was accepted")
 	}
 }
+
+func TestBaseURLAndFieldPair(t *testing.T) {
+	if got, err := BaseURL("  ", "https://api.example/"); err != nil || got != "https://api.example" {
+		t.Errorf("default: %q %v", got, err)
+	}
+	if _, err := BaseURL("http://api.example", "https://x"); plaudit.ErrorMessage(err) != "config.base_url must be an https URL" {
+		t.Errorf("http: %v", err)
+	}
+	if err := FieldPair("rating_field", "CSAT", "comment_field", "CSAT"); plaudit.ErrorMessage(err) != "config.comment_field must differ from config.rating_field" {
+		t.Errorf("same field: %v", err)
+	}
+	if err := FieldPair("rating_field", "", "comment_field", ""); err != nil {
+		t.Errorf("none: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ package conntest
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/plaudit/plaudit"
 )
@@ -53,4 +54,37 @@ func FuzzOutcome(t *testing.T, signed bool, err error, allowedUnauthorized ...st
 	}
 	t.Fatalf("err = %v, want an EInvalid *plaudit.Error", err)
 	return false
+}
+
+// WantWriteback checks the error of a writeback against what the answer
+// of the vendor should make of it: a wait of retryAfter (when above 0),
+// a permanent failure with that reason (when not empty), or else a plain
+// error that the queue retries.
+func WantWriteback(t testing.TB, err error, retryAfter time.Duration, permanent string) {
+	t.Helper()
+	after, isRetry := plaudit.RetryAfter(err)
+	var p *plaudit.PermanentError
+	switch {
+	case retryAfter > 0:
+		if !isRetry || after != retryAfter || plaudit.IsPermanent(err) {
+			t.Errorf("err = %v, want retry after %s", err, retryAfter)
+		}
+	case permanent != "":
+		if !errors.As(err, &p) || p.Reason != permanent || isRetry {
+			t.Errorf("err = %v, want permanent %q", err, permanent)
+		}
+	default:
+		if err == nil || isRetry || plaudit.IsPermanent(err) {
+			t.Errorf("err = %v, want a plain retryable error", err)
+		}
+	}
+}
+
+// WantMessage checks that err is nil when msg is empty, else an *Error
+// with that message.
+func WantMessage(t testing.TB, what string, err error, msg string) {
+	t.Helper()
+	if got := plaudit.ErrorMessage(err); (msg == "") != (err == nil) || (err != nil && got != msg) {
+		t.Errorf("%s = %v, want %q", what, err, msg)
+	}
 }

@@ -24,3 +24,15 @@ func Fields(rating, comment string, r plaudit.Response) map[string]any {
 	}
 	return out
 }
+
+// TicketID is the helpdesk's id of the ticket or conversation a
+// writeback is about: the interaction's, else the request's or the
+// response's copy of it.
+func TicketID(w plaudit.Writeback) string {
+	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
+		if id = strings.TrimSpace(id); id != "" {
+			return id
+		}
+	}
+	return ""
+}

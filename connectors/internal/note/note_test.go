@@ -47,3 +47,12 @@ func TestFields(t *testing.T) {
 		t.Errorf("no score, no comment field: %v", got)
 	}
 }
+
+func TestTicketID(t *testing.T) {
+	if got := TicketID(plaudit.Writeback{Request: plaudit.FeedbackRequest{TicketID: " 7 "}, Response: plaudit.Response{TicketID: "8"}}); got != "7" {
+		t.Errorf("TicketID = %q", got)
+	}
+	if got := TicketID(plaudit.Writeback{}); got != "" {
+		t.Errorf("TicketID = %q", got)
+	}
+}
