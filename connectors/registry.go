@@ -11,6 +11,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/front"
+	"github.com/plaudit/plaudit/connectors/helpscout"
 	"github.com/plaudit/plaudit/connectors/intercom"
 	"github.com/plaudit/plaudit/connectors/salesforce"
 	"github.com/plaudit/plaudit/connectors/standard"
@@ -46,6 +47,7 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 func Default() *Registry {
 	return NewRegistry(
 		front.Kind(),
+		helpscout.Kind(),
 		intercom.Kind(),
 		salesforce.Kind(),
 		standard.Kind(),

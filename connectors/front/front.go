@@ -47,10 +47,7 @@ type config struct {
 
 // Kind describes the front connector kind for the registry.
 func Kind() plaudit.Kind {
-	return connconfig.Kind(Name, secretFields, func(raw json.RawMessage, secrets map[string]string) error {
-		_, err := parseConfig(raw, secrets)
-		return err
-	}, NewClient)
+	return connconfig.Kind(Name, secretFields, parseConfig, NewClient)
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field.

@@ -49,7 +49,7 @@ func (c *Client) Handshake(_ context.Context, method string, d plaudit.Delivery)
 	if method != http.MethodPost || challenge == "" {
 		return plaudit.HookAnswer{}, false, nil
 	}
-	if err := Verify(c.secrets, d.Header.Get(HeaderSignature), d.Header.Get(HeaderTimestamp), d.Body, now(d)); err != nil {
+	if err := Verify(c.secrets, d.Header.Get(HeaderSignature), d.Header.Get(HeaderTimestamp), d.Body, inbound.ReceivedAt(d)); err != nil {
 		return plaudit.HookAnswer{}, true, err
 	}
 	if len(challenge) > maxChallenge {
@@ -62,17 +62,10 @@ func (c *Client) Handshake(_ context.Context, method string, d plaudit.Delivery)
 // Receive verifies the signature and timestamp over the raw body and
 // parses the event.
 func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event, error) {
-	if err := Verify(c.secrets, d.Header.Get(HeaderSignature), d.Header.Get(HeaderTimestamp), d.Body, now(d)); err != nil {
+	if err := Verify(c.secrets, d.Header.Get(HeaderSignature), d.Header.Get(HeaderTimestamp), d.Body, inbound.ReceivedAt(d)); err != nil {
 		return nil, err
 	}
 	return Parse(d.Body)
-}
-
-func now(d plaudit.Delivery) time.Time {
-	if d.Now.IsZero() {
-		return time.Now()
-	}
-	return d.Now
 }
 
 // Verify checks X-Front-Signature: base64(HMAC-SHA256(secret, timestamp +

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -136,7 +135,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 			return err
 		}
 	}
-	reply := map[string]string{"message_type": "note", "type": "admin", "admin_id": c.cfg.AdminID, "body": noteHTML(note.Text(w))}
+	reply := map[string]string{"message_type": "note", "type": "admin", "admin_id": c.cfg.AdminID, "body": note.HTML(w)}
 	return c.send(ctx, http.MethodPost, "/conversations/"+id+"/reply", reply, nil, "add note", "conversation not found")
 }
 
@@ -162,16 +161,6 @@ func (c *Client) tag(ctx context.Context, conversation, name string) error {
 	}
 	return c.send(ctx, http.MethodPost, "/conversations/"+conversation+"/tags",
 		map[string]string{"id": tid, "admin_id": c.cfg.AdminID}, nil, "tag conversation", "conversation not found")
-}
-
-// noteHTML turns the note's lines into HTML paragraphs: Intercom reads a
-// note's body as HTML.
-func noteHTML(text string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(text, "\n") {
-		b.WriteString("<p>" + html.EscapeString(line) + "</p>")
-	}
-	return b.String()
 }
 
 // Test checks the access token (GET /me) and that admin_id names an

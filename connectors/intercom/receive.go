@@ -57,11 +57,7 @@ func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event
 	if err := Verify(c.secrets, d.Header.Get(HeaderSignature), d.Body); err != nil {
 		return nil, err
 	}
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	return Parse(d.Body, now)
+	return Parse(d.Body, inbound.ReceivedAt(d))
 }
 
 // Verify checks X-Hub-Signature ("sha1=" + hex HMAC-SHA1(secret, body))

@@ -7,15 +7,18 @@ import (
 )
 
 // Kind describes a connector kind for the registry from its parts: the
-// check of a config (which names the wrong field) and the constructor of
-// its driver.
-func Kind[D plaudit.Driver](name string, secretFields []string,
-	validate func(raw json.RawMessage, secrets map[string]string) error,
+// parser of a config (which names the wrong field; Validate keeps only
+// its error) and the constructor of its driver.
+func Kind[C any, D plaudit.Driver](name string, secretFields []string,
+	parse func(raw json.RawMessage, secrets map[string]string) (C, error),
 	newDriver func(c plaudit.Connector, deps plaudit.DriverDeps) (D, error)) plaudit.Kind {
 	return plaudit.Kind{
 		Name:         name,
 		SecretFields: secretFields,
-		Validate:     validate,
+		Validate: func(raw json.RawMessage, secrets map[string]string) error {
+			_, err := parse(raw, secrets)
+			return err
+		},
 		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
 			d, err := newDriver(c, deps)
 			if err != nil {

@@ -38,3 +38,11 @@ func TestCut(t *testing.T) {
 		t.Errorf("Cut = %q", got)
 	}
 }
+
+func TestToken(t *testing.T) {
+	for s, want := range map[string]bool{"abc_DEF-09": true, "": false, "a/b": false, "a b": false, "ä": false} {
+		if Token(s) != want {
+			t.Errorf("Token(%q) != %v", s, want)
+		}
+	}
+}

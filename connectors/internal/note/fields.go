@@ -1,6 +1,7 @@
 package note
 
 import (
+	"html"
 	"strings"
 
 	"github.com/plaudit/plaudit"
@@ -35,4 +36,16 @@ func TicketID(w plaudit.Writeback) string {
 		}
 	}
 	return ""
+}
+
+// HTML is Text as HTML paragraphs, one a line, escaped: for helpdesks
+// that read a note's body as HTML (Intercom, Help Scout), where the
+// text's line breaks would otherwise be lost and a comment's "<" taken
+// for markup.
+func HTML(w plaudit.Writeback) string {
+	var b strings.Builder
+	for _, line := range strings.Split(Text(w), "\n") {
+		b.WriteString("<p>" + html.EscapeString(line) + "</p>")
+	}
+	return b.String()
 }

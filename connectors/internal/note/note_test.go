@@ -56,3 +56,10 @@ func TestTicketID(t *testing.T) {
 		t.Errorf("TicketID = %q", got)
 	}
 }
+
+func TestHTML(t *testing.T) {
+	w := plaudit.Writeback{Response: plaudit.Response{Score: 3, Comment: "a <b> & c"}}
+	if got := HTML(w); got != "<p>Customer feedback via Plaudit: 3/5 ★★★☆☆</p><p>Comment: a &lt;b&gt; &amp; c</p>" {
+		t.Errorf("HTML = %q", got)
+	}
+}
