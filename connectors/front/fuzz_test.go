@@ -7,6 +7,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/conntest"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 )
 
 // FuzzReceive feeds arbitrary bodies, signed or not, through Receive: it
@@ -36,7 +37,7 @@ func FuzzReceive(f *testing.F) {
 				t.Fatalf("event %q", in.Event)
 			case in.Agent.ExternalID != "" && !idRE.MatchString(in.Agent.ExternalID):
 				t.Fatalf("agent id %q", in.Agent.ExternalID)
-			case len(in.Tags) > maxTags:
+			case len(in.Tags) > inbound.MaxTags:
 				t.Fatalf("%d tags", len(in.Tags))
 			}
 		}

@@ -31,8 +31,6 @@ const Tolerance = 5 * time.Minute
 // Limits on what is kept from an event.
 const (
 	maxText      = 200
-	maxTags      = 200
-	maxTag       = 100
 	maxChallenge = 1024
 )
 
@@ -229,9 +227,7 @@ func agentOf(a *teammate) plaudit.AgentRef {
 func tagNames(c *conversation) []string {
 	var out []string
 	for _, t := range c.Tags {
-		if n := t.Name.Trim(); n != "" && len([]rune(n)) <= maxTag && len(out) < maxTags {
-			out = append(out, n)
-		}
+		out = inbound.KeepTag(out, t.Name)
 	}
 	return out
 }

@@ -31,8 +31,6 @@ const MaxAge = 24 * time.Hour
 // Limits on what is kept from a webhook.
 const (
 	maxText = 200
-	maxTags = 200
-	maxTag  = 100
 )
 
 // Receive verifies the signature over the raw body and parses the
@@ -173,9 +171,7 @@ func interaction(c *conversation, kind string, now time.Time) (plaudit.Interacti
 	in := plaudit.Interaction{Source: Name, ExternalID: c.ID.Trim(), Event: kind,
 		Channel: inbound.Channel(inbound.Cut(c.Type.Trim(), maxText))}
 	for _, t := range c.Tags {
-		if n := t.Tag.Trim(); n != "" && len([]rune(n)) <= maxTag && len(in.Tags) < maxTags {
-			in.Tags = append(in.Tags, n)
-		}
+		in.Tags = inbound.KeepTag(in.Tags, t.Tag)
 	}
 	if kind != plaudit.EventSolved {
 		return in, nil

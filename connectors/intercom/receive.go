@@ -33,8 +33,6 @@ const Skew = 5 * time.Minute
 // Limits on what is kept from a notification.
 const (
 	maxText = 200
-	maxTags = 200
-	maxTag  = 100
 )
 
 // idRE is the shape of the Intercom ids put into API paths (contacts are
@@ -215,9 +213,7 @@ func interaction(c *conversation, event string) (plaudit.Interaction, error) {
 	}
 	if c.Tags != nil {
 		for _, t := range c.Tags.Tags {
-			if name := t.Name.Trim(); name != "" && len([]rune(name)) <= maxTag && len(in.Tags) < maxTags {
-				in.Tags = append(in.Tags, name)
-			}
+			in.Tags = inbound.KeepTag(in.Tags, t.Name)
 		}
 	}
 	if event != plaudit.EventSolved {

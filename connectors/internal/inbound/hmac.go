@@ -3,10 +3,6 @@ package inbound
 import (
 	"crypto/hmac"
 	"hash"
-	"time"
-	"unicode/utf8"
-
-	"github.com/plaudit/plaudit"
 )
 
 // MatchHMAC reports whether got is the HMAC (made with newHash) of the
@@ -31,36 +27,4 @@ func MatchHMAC(newHash func() hash.Hash, secrets [][]byte, got []byte, parts ...
 		}
 	}
 	return ok
-}
-
-// Cut shortens s to at most n characters (runes).
-func Cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
-
-// Token reports whether s is a non-empty run of ASCII letters, digits,
-// '_' and '-': the shape of vendors' client ids and resource ids.
-func Token(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// ReceivedAt is the receiving clock of a delivery, or now when the
-// delivery does not say (tools that call a driver directly).
-func ReceivedAt(d plaudit.Delivery) time.Time {
-	if d.Now.IsZero() {
-		return time.Now()
-	}
-	return d.Now
 }

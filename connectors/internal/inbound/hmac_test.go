@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +45,19 @@ func TestToken(t *testing.T) {
 		if Token(s) != want {
 			t.Errorf("Token(%q) != %v", s, want)
 		}
+	}
+}
+
+func TestKeepTag(t *testing.T) {
+	var tags []string
+	for _, s := range []String{" vip ", "", String(strings.Repeat("x", MaxTag+1)), "billing"} {
+		tags = KeepTag(tags, s)
+	}
+	if len(tags) != 2 || tags[0] != "vip" || tags[1] != "billing" {
+		t.Errorf("tags %q", tags)
+	}
+	full := make([]string, MaxTags)
+	if got := KeepTag(full, "one more"); len(got) != MaxTags {
+		t.Errorf("%d tags", len(got))
 	}
 }
