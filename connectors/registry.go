@@ -10,7 +10,10 @@ import (
 	"sort"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/front"
+	"github.com/plaudit/plaudit/connectors/helpscout"
 	"github.com/plaudit/plaudit/connectors/hubspot"
+	"github.com/plaudit/plaudit/connectors/intercom"
 	"github.com/plaudit/plaudit/connectors/kustomer"
 	"github.com/plaudit/plaudit/connectors/salesforce"
 	"github.com/plaudit/plaudit/connectors/standard"
@@ -45,7 +48,10 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 // sorted.
 func Default() *Registry {
 	return NewRegistry(
+		front.Kind(),
+		helpscout.Kind(),
 		hubspot.Kind(),
+		intercom.Kind(),
 		kustomer.Kind(),
 		salesforce.Kind(),
 		standard.Kind(),

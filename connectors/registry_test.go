@@ -26,13 +26,16 @@ func zendeskConnector() plaudit.Connector {
 
 func TestDefaultKinds(t *testing.T) {
 	r := Default()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"hubspot", "kustomer", "salesforce", "standard", "zendesk"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"front", "helpscout", "hubspot", "intercom", "kustomer", "salesforce", "standard", "zendesk"}) {
 		t.Errorf("names %q", got)
 	}
 	for name, secrets := range map[string][]string{
 		"zendesk":    {"api_token", "signing_secret"},
 		"hubspot":    {"access_token", "app_secret"},
 		"kustomer":   {"api_key", "webhook_secret"},
+		"intercom":   {"access_token", "client_secret", "client_secret_previous"},
+		"front":      {"api_token", "app_secret", "app_secret_previous"},
+		"helpscout":  {"app_secret", "webhook_secret", "webhook_secret_previous"},
 		"salesforce": {"client_secret", "private_key"},
 		"standard":   {"signing_secret", "signing_secret_previous", "callback_secret", "callback_secret_previous"},
 	} {
@@ -135,6 +138,9 @@ func TestEveryKindValidatesItsExample(t *testing.T) {
 		"hubspot":    {`{"closed_stages":["4"],"rating_property":"plaudit_score"}`, map[string]string{"access_token": "t", "app_secret": "s"}},
 		"kustomer":   {`{"rating_attribute":"csatScoreNum","comment_attribute":"csatCommentTxt"}`, map[string]string{"api_key": "k", "webhook_secret": "s"}},
 		"standard":   {`{"callback_url":"https://hooks.example/x"}`, map[string]string{"signing_secret": whsec, "callback_secret": whsec}},
+		"intercom":   {`{"admin_id":"7340219"}`, map[string]string{"access_token": "t", "client_secret": "s"}},
+		"front":      {`{"rating_field":"CSAT score"}`, map[string]string{"api_token": "t", "app_secret": "s"}},
+		"helpscout":  {`{"app_id":"k2JdX9qQ","rating_field_id":8813}`, map[string]string{"app_secret": "s", "webhook_secret": "w"}},
 	} {
 		k, _ := Default().Kind(kind)
 		if err := k.Validate(json.RawMessage(ex.config), ex.secrets); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 	"github.com/plaudit/plaudit/connectors/internal/conntest"
 )
 
@@ -98,7 +99,7 @@ func TestValidate(t *testing.T) {
 		{Config: `{}`, Secrets: map[string]string{SecretAppSecret: "s"}, Msg: "config.access_token is required"},
 		{Config: `{}`, Secrets: map[string]string{SecretAccessToken: "t"}, Msg: "config.app_secret is required"},
 		{Config: `{}`, Secrets: map[string]string{SecretAccessToken: "pat na1", SecretAppSecret: "s"}, Msg: "config.access_token must not contain spaces"},
-		{Config: `{}`, Secrets: map[string]string{SecretAccessToken: strings.Repeat("t", 513), SecretAppSecret: "s"}, Msg: "config.access_token is too long"},
+		{Config: `{}`, Secrets: map[string]string{SecretAccessToken: strings.Repeat("t", connconfig.MaxSecret+1), SecretAppSecret: "s"}, Msg: "config.access_token is too long"},
 		// Secrets still in the config (not yet split) are not unknown keys.
 		{Config: `{"access_token":"t"}`, Secrets: good},
 	})

@@ -85,7 +85,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := connconfig.Decode(raw, &cfg, []string{SecretAccessToken, SecretAppSecret}); err != nil {
 		return cfg, err
 	}
-	base, err := connconfig.BaseURL("base_url", cfg.BaseURL, DefaultBaseURL)
+	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return cfg, err
 	}
@@ -102,7 +102,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := checkTags(cfg.Tags); err != nil {
 		return cfg, err
 	}
-	return cfg, connconfig.Secrets(secrets, 512, SecretAccessToken, SecretAppSecret)
+	return cfg, connconfig.Secrets(secrets, []string{SecretAccessToken, SecretAppSecret}, nil)
 }
 
 func checkStages(stages []string) error {

@@ -81,7 +81,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := connconfig.Decode(raw, &cfg, []string{SecretAPIKey, SecretWebhookSecret}); err != nil {
 		return cfg, err
 	}
-	base, err := connconfig.BaseURL("base_url", cfg.BaseURL, DefaultBaseURL)
+	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return cfg, err
 	}
@@ -101,7 +101,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 		}
 	}
 	// API keys are JWTs of a few hundred bytes; 4 KiB leaves room.
-	return cfg, connconfig.Secrets(secrets, 4096, SecretAPIKey, SecretWebhookSecret)
+	return cfg, connconfig.Secrets(secrets, []string{SecretAPIKey, SecretWebhookSecret}, nil)
 }
 
 // Client is the driver of one Kustomer connector. It is safe for

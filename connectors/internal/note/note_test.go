@@ -33,3 +33,33 @@ func TestCutUTF8(t *testing.T) {
 		}
 	}
 }
+
+func TestFields(t *testing.T) {
+	r := plaudit.Response{Score: 4, Comment: "ok"}
+	got := Fields("CSAT score", "CSAT comment", r)
+	if len(got) != 2 || got["CSAT score"] != 4 || got["CSAT comment"] != "ok" {
+		t.Errorf("Fields = %v", got)
+	}
+	if got := Fields("", "CSAT comment", plaudit.Response{Score: 4, Comment: "  "}); got != nil {
+		t.Errorf("nothing to write: %v", got)
+	}
+	if got := Fields("CSAT score", "", plaudit.Response{Comment: "only words"}); got != nil {
+		t.Errorf("no score, no comment field: %v", got)
+	}
+}
+
+func TestTicketID(t *testing.T) {
+	if got := TicketID(plaudit.Writeback{Request: plaudit.FeedbackRequest{TicketID: " 7 "}, Response: plaudit.Response{TicketID: "8"}}); got != "7" {
+		t.Errorf("TicketID = %q", got)
+	}
+	if got := TicketID(plaudit.Writeback{}); got != "" {
+		t.Errorf("TicketID = %q", got)
+	}
+}
+
+func TestHTML(t *testing.T) {
+	w := plaudit.Writeback{Response: plaudit.Response{Score: 3, Comment: "a <b> & c"}}
+	if got := HTML(w); got != "<p>Customer feedback via Plaudit: 3/5 ★★★☆☆</p><p>Comment: a &lt;b&gt; &amp; c</p>" {
+		t.Errorf("HTML = %q", got)
+	}
+}

@@ -1,0 +1,114 @@
+// Package front connects Plaudit to Front: it answers the sync challenge
+// of a Front application webhook, verifies and parses signed conversation
+// events (archived, reopened), reads the conversation, contact and
+// teammate through the Front API to complete them, and writes responses
+// back as a comment (internal to teammates) plus conversation custom
+// fields and tags.
+package front
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/apicall"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+)
+
+// Name is the connector kind.
+const Name = "front"
+
+// Secret config fields: write-only through the API, encrypted at rest.
+// The previous app secret carries a rotation (docs/front.md).
+const (
+	SecretAPIToken          = "api_token"
+	SecretAppSecret         = "app_secret"
+	SecretAppSecretPrevious = "app_secret_previous"
+)
+
+// DefaultBaseURL is Front's API.
+const DefaultBaseURL = "https://api2.frontapp.com"
+
+var secretFields = []string{SecretAPIToken, SecretAppSecret, SecretAppSecretPrevious}
+
+// config is the public part of a Front connector's config.
+type config struct {
+	BaseURL string `json:"base_url"`
+	// RatingField and CommentField are optional conversation custom
+	// fields (by name) that receive the score and the comment.
+	RatingField  string   `json:"rating_field"`
+	CommentField string   `json:"comment_field"`
+	Tags         []string `json:"tags"`
+}
+
+// Kind describes the front connector kind for the registry.
+func Kind() plaudit.Kind {
+	return connconfig.Kind(Name, secretFields, parseConfig, NewClient)
+}
+
+// parseConfig decodes and checks a config, naming the first wrong field.
+func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error) {
+	var cfg config
+	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
+		return cfg, err
+	}
+	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.BaseURL = base
+	cfg.RatingField, cfg.CommentField = strings.TrimSpace(cfg.RatingField), strings.TrimSpace(cfg.CommentField)
+	if err := connconfig.FieldPair("rating_field", cfg.RatingField, "comment_field", cfg.CommentField); err != nil {
+		return cfg, err
+	}
+	if err := connconfig.Tags(cfg.Tags); err != nil {
+		return cfg, err
+	}
+	return cfg, connconfig.Secrets(secrets, []string{SecretAPIToken, SecretAppSecret}, []string{SecretAppSecretPrevious})
+}
+
+// Client is the driver of one Front connector. It is safe for concurrent
+// use.
+type Client struct {
+	cfg     config
+	token   string
+	secrets [][]byte // app secret, then the previous one
+	api     apicall.Caller
+
+	mu     sync.Mutex
+	tagIDs map[string]string // tag name → id
+}
+
+// NewClient builds the driver for a configured Front connector. Calls to
+// the Front API go through deps.HTTP, the egress client.
+func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
+	cfg, err := parseConfig(c.Config, c.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	if deps.HTTP == nil {
+		return nil, errors.New("front: DriverDeps.HTTP is required")
+	}
+	cl := &Client{
+		cfg:     cfg,
+		token:   c.Secrets[SecretAPIToken],
+		secrets: [][]byte{[]byte(c.Secrets[SecretAppSecret]), []byte(c.Secrets[SecretAppSecretPrevious])},
+		tagIDs:  map[string]string{},
+	}
+	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+cl.token)
+		return nil
+	}}
+	return cl, nil
+}
+
+var (
+	_ plaudit.Driver     = (*Client)(nil)
+	_ plaudit.Enricher   = (*Client)(nil)
+	_ plaudit.Handshaker = (*Client)(nil)
+	_ plaudit.Tester     = (*Client)(nil)
+)

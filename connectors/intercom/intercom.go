@@ -1,0 +1,130 @@
+// Package intercom connects Plaudit to Intercom: it answers the HEAD
+// check of Intercom's webhook set-up, verifies and parses signed
+// conversation notifications (closed, reopened), reads the contact and
+// the admin through the Intercom API to complete them, and writes
+// responses back as a private note plus conversation attributes and tags.
+package intercom
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/apicall"
+	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
+)
+
+// Name is the connector kind.
+const Name = "intercom"
+
+// Secret config fields: write-only through the API, encrypted at rest.
+// The previous client secret carries a rotation (docs/intercom.md).
+const (
+	SecretAccessToken          = "access_token"
+	SecretClientSecret         = "client_secret"
+	SecretClientSecretPrevious = "client_secret_previous"
+)
+
+// DefaultBaseURL is Intercom's API in the US region; workspaces hosted
+// in Europe or Australia set base_url to https://api.eu.intercom.io or
+// https://api.au.intercom.io.
+const DefaultBaseURL = "https://api.intercom.io"
+
+// APIVersion is the Intercom-Version header sent with every call: the
+// shapes this package reads are those of this version.
+const APIVersion = "2.11"
+
+var secretFields = []string{SecretAccessToken, SecretClientSecret, SecretClientSecretPrevious}
+
+// config is the public part of an Intercom connector's config.
+type config struct {
+	// AdminID is the admin (teammate) in whose name notes are written.
+	AdminID string `json:"admin_id"`
+	BaseURL string `json:"base_url"`
+	// RatingAttribute and CommentAttribute are optional conversation
+	// data attributes that receive the score and the comment.
+	RatingAttribute  string   `json:"rating_attribute"`
+	CommentAttribute string   `json:"comment_attribute"`
+	Tags             []string `json:"tags"`
+}
+
+// Kind describes the intercom connector kind for the registry.
+func Kind() plaudit.Kind {
+	return connconfig.Kind(Name, secretFields, parseConfig, NewClient)
+}
+
+// parseConfig decodes and checks a config, naming the first wrong field.
+func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error) {
+	var cfg config
+	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
+		return cfg, err
+	}
+	cfg.AdminID = strings.TrimSpace(cfg.AdminID)
+	switch {
+	case cfg.AdminID == "":
+		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id is required")
+	case !inbound.Digits(cfg.AdminID):
+		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id must be the admin's numeric id")
+	}
+	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.BaseURL = base
+	cfg.RatingAttribute, cfg.CommentAttribute = strings.TrimSpace(cfg.RatingAttribute), strings.TrimSpace(cfg.CommentAttribute)
+	if err := connconfig.FieldPair("rating_attribute", cfg.RatingAttribute, "comment_attribute", cfg.CommentAttribute); err != nil {
+		return cfg, err
+	}
+	if err := connconfig.Tags(cfg.Tags); err != nil {
+		return cfg, err
+	}
+	return cfg, connconfig.Secrets(secrets, []string{SecretAccessToken, SecretClientSecret}, []string{SecretClientSecretPrevious})
+}
+
+// Client is the driver of one Intercom connector. It is safe for
+// concurrent use.
+type Client struct {
+	cfg     config
+	token   string
+	secrets [][]byte // client secret, then the previous one
+	api     apicall.Caller
+
+	mu     sync.Mutex
+	tagIDs map[string]string // tag name → id, as Intercom answered
+}
+
+// NewClient builds the driver for a configured Intercom connector. Calls
+// to the Intercom API go through deps.HTTP, the egress client.
+func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
+	cfg, err := parseConfig(c.Config, c.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	if deps.HTTP == nil {
+		return nil, errors.New("intercom: DriverDeps.HTTP is required")
+	}
+	cl := &Client{
+		cfg:     cfg,
+		token:   c.Secrets[SecretAccessToken],
+		secrets: [][]byte{[]byte(c.Secrets[SecretClientSecret]), []byte(c.Secrets[SecretClientSecretPrevious])},
+		tagIDs:  map[string]string{},
+	}
+	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+cl.token)
+		req.Header.Set("Intercom-Version", APIVersion)
+		return nil
+	}}
+	return cl, nil
+}
+
+var (
+	_ plaudit.Driver     = (*Client)(nil)
+	_ plaudit.Enricher   = (*Client)(nil)
+	_ plaudit.Handshaker = (*Client)(nil)
+	_ plaudit.Tester     = (*Client)(nil)
+)
