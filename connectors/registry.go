@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/freshdesk"
 	"github.com/plaudit/plaudit/connectors/salesforce"
 	"github.com/plaudit/plaudit/connectors/standard"
 	"github.com/plaudit/plaudit/connectors/zendesk"
@@ -39,10 +40,14 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 	return r
 }
 
-// Default returns a registry of every kind Plaudit ships: zendesk,
-// salesforce and standard.
+// Default returns a registry of every kind Plaudit ships, one line each.
 func Default() *Registry {
-	return NewRegistry(zendesk.Kind(), salesforce.Kind(), standard.Kind())
+	return NewRegistry(
+		freshdesk.Kind(),
+		salesforce.Kind(),
+		standard.Kind(),
+		zendesk.Kind(),
+	)
 }
 
 // Kind returns the kind registered under name.

@@ -26,10 +26,11 @@ func zendeskConnector() plaudit.Connector {
 
 func TestDefaultKinds(t *testing.T) {
 	r := Default()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"salesforce", "standard", "zendesk"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"freshdesk", "salesforce", "standard", "zendesk"}) {
 		t.Errorf("names %q", got)
 	}
 	for name, secrets := range map[string][]string{
+		"freshdesk":  {"api_key", "webhook_secret", "webhook_secret_previous"},
 		"zendesk":    {"api_token", "signing_secret"},
 		"salesforce": {"client_secret", "private_key"},
 		"standard":   {"signing_secret", "signing_secret_previous", "callback_secret", "callback_secret_previous"},
@@ -39,7 +40,7 @@ func TestDefaultKinds(t *testing.T) {
 			t.Errorf("kind %s: %+v", name, k)
 		}
 	}
-	if _, ok := r.Kind("freshdesk"); ok {
+	if _, ok := r.Kind("no-such-helpdesk"); ok {
 		t.Error("unknown kind found")
 	}
 }
@@ -83,10 +84,10 @@ func TestDriverBuilds(t *testing.T) {
 func TestDriverErrors(t *testing.T) {
 	r := Default()
 	c := zendeskConnector()
-	c.Kind = "freshdesk"
+	c.Kind = "no-such-helpdesk"
 	_, err := r.Driver(c, deps)
 	var e *plaudit.Error
-	if !errors.As(err, &e) || e.Code != plaudit.EInvalid || e.Message != `connector kind "freshdesk" is not supported` {
+	if !errors.As(err, &e) || e.Code != plaudit.EInvalid || e.Message != `connector kind "no-such-helpdesk" is not supported` {
 		t.Errorf("unknown kind: %v", err)
 	}
 	c = zendeskConnector()

@@ -3,6 +3,7 @@
 package note
 
 import (
+	"html"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -50,6 +51,17 @@ func Text(w plaudit.Writeback) string {
 		b.WriteString("\nReward: yes")
 	}
 	return b.String()
+}
+
+// HTML is Text for helpdesks whose notes are HTML (Freshdesk, Gladly):
+// each line escaped, the lines joined by <br>, so that a comment cannot
+// add markup and the note keeps its lines.
+func HTML(w plaudit.Writeback) string {
+	lines := strings.Split(Text(w), "\n")
+	for i, l := range lines {
+		lines[i] = html.EscapeString(l)
+	}
+	return strings.Join(lines, "<br>")
 }
 
 func areas(ids []string) string {

@@ -33,3 +33,11 @@ func TestCutUTF8(t *testing.T) {
 		}
 	}
 }
+
+func TestHTML(t *testing.T) {
+	w := plaudit.Writeback{Response: plaudit.Response{Score: 4, Comment: `<b>great</b> & "quick"`, Excellence: []string{"fast"}}}
+	want := "Customer feedback via Plaudit: 4/5 ★★★★☆<br>Comment: &lt;b&gt;great&lt;/b&gt; &amp; &#34;quick&#34;<br>Strengths: fast"
+	if got := HTML(w); got != want {
+		t.Errorf("HTML\n%s\nwant\n%s", got, want)
+	}
+}
