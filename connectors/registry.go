@@ -11,6 +11,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/freshdesk"
+	"github.com/plaudit/plaudit/connectors/gladly"
 	"github.com/plaudit/plaudit/connectors/salesforce"
 	"github.com/plaudit/plaudit/connectors/standard"
 	"github.com/plaudit/plaudit/connectors/zendesk"
@@ -44,6 +45,7 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 func Default() *Registry {
 	return NewRegistry(
 		freshdesk.Kind(),
+		gladly.Kind(),
 		salesforce.Kind(),
 		standard.Kind(),
 		zendesk.Kind(),

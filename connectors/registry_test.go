@@ -26,11 +26,12 @@ func zendeskConnector() plaudit.Connector {
 
 func TestDefaultKinds(t *testing.T) {
 	r := Default()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"freshdesk", "salesforce", "standard", "zendesk"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"freshdesk", "gladly", "salesforce", "standard", "zendesk"}) {
 		t.Errorf("names %q", got)
 	}
 	for name, secrets := range map[string][]string{
 		"freshdesk":  {"api_key", "webhook_secret", "webhook_secret_previous"},
+		"gladly":     {"api_token", "webhook_password", "webhook_password_previous"},
 		"zendesk":    {"api_token", "signing_secret"},
 		"salesforce": {"client_secret", "private_key"},
 		"standard":   {"signing_secret", "signing_secret_previous", "callback_secret", "callback_secret_previous"},

@@ -1,11 +1,9 @@
 package freshdesk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/connectors/internal/note"
 	"github.com/plaudit/plaudit/connectors/internal/probe"
+	"github.com/plaudit/plaudit/connectors/internal/restapi"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -44,7 +43,7 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 		return plaudit.Permanent("freshdesk: ticket id is not valid", fmt.Errorf("freshdesk: enrich: ticket id is not a number"))
 	}
 	var t apiTicket
-	if err := c.call(ctx, http.MethodGet, "/api/v2/tickets/"+id+"?include=requester", nil, &t, "read ticket"); err != nil {
+	if err := c.api.Call(ctx, http.MethodGet, "/api/v2/tickets/"+id+"?include=requester", nil, &t, "read ticket"); err != nil {
 		return err
 	}
 	if ev := StatusEvent(strconv.Itoa(t.Status)); ev != plaudit.EventOther {
@@ -98,7 +97,7 @@ func (c *Client) enrichContact(ctx context.Context, id string, in *plaudit.Inter
 		Language string `json:"language"`
 		TimeZone string `json:"time_zone"`
 	}
-	err := c.call(ctx, http.MethodGet, "/api/v2/contacts/"+id, nil, &contact, "read contact")
+	err := c.api.Call(ctx, http.MethodGet, "/api/v2/contacts/"+id, nil, &contact, "read contact")
 	if err != nil {
 		if plaudit.IsPermanent(err) {
 			return nil
@@ -134,7 +133,7 @@ func (c *Client) enrichAgent(ctx context.Context, in *plaudit.Interaction) error
 			Email string `json:"email"`
 		} `json:"contact"`
 	}
-	err := c.call(ctx, http.MethodGet, "/api/v2/agents/"+in.Agent.ExternalID, nil, &agent, "read agent")
+	err := c.api.Call(ctx, http.MethodGet, "/api/v2/agents/"+in.Agent.ExternalID, nil, &agent, "read agent")
 	if err != nil {
 		if plaudit.IsPermanent(err) {
 			return nil // a deleted agent: matched by id, or not at all
@@ -152,7 +151,7 @@ func (c *Client) enrichAgent(ctx context.Context, in *plaudit.Interaction) error
 // update Freshdesk refuses (a field that does not fit) still lets the note
 // be written, and the writeback then fails with the update's reason.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
-	id := ticketID(w)
+	id := note.TicketID(w)
 	if !inbound.Digits(id) {
 		return plaudit.Permanent("freshdesk: ticket id is not valid", fmt.Errorf("freshdesk: writeback: ticket id is not a number"))
 	}
@@ -167,7 +166,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 		Body    string `json:"body"`
 		Private bool   `json:"private"`
 	}{note.HTML(w), true}
-	if err := c.call(ctx, http.MethodPost, "/api/v2/tickets/"+id+"/notes", n, nil, "add note"); err != nil {
+	if err := c.api.Call(ctx, http.MethodPost, "/api/v2/tickets/"+id+"/notes", n, nil, "add note"); err != nil {
 		return err
 	}
 	return updateErr
@@ -191,7 +190,7 @@ func (c *Client) updateTicket(ctx context.Context, id string, r plaudit.Response
 	update.CustomFields = fields
 	if missing := c.cfg.Tags; len(missing) > 0 {
 		var t apiTicket
-		if err := c.call(ctx, http.MethodGet, "/api/v2/tickets/"+id, nil, &t, "read ticket"); err != nil {
+		if err := c.api.Call(ctx, http.MethodGet, "/api/v2/tickets/"+id, nil, &t, "read ticket"); err != nil {
 			return err
 		}
 		if tags := addTags(t.Tags, missing); len(tags) > len(t.Tags) {
@@ -201,7 +200,7 @@ func (c *Client) updateTicket(ctx context.Context, id string, r plaudit.Response
 	if len(update.CustomFields) == 0 && update.Tags == nil {
 		return nil
 	}
-	return c.call(ctx, http.MethodPut, "/api/v2/tickets/"+id, update, nil, "update ticket")
+	return c.api.Call(ctx, http.MethodPut, "/api/v2/tickets/"+id, update, nil, "update ticket")
 }
 
 // addTags returns have with each of add that it lacks (Freshdesk compares
@@ -220,15 +219,6 @@ func addTags(have, add []string) []string {
 	return out
 }
 
-func ticketID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
-}
-
 // words says what a connector test found, in the terms of this kind.
 var words = probe.Words{
 	System:       "Freshdesk",
@@ -241,73 +231,7 @@ var words = probe.Words{
 // Test reads the agent that the API key belongs to (GET
 // /api/v2/agents/me), which any agent's key may do.
 func (c *Client) Test(ctx context.Context) error {
-	req, err := c.request(ctx, http.MethodGet, "/api/v2/agents/me", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return words.Unreachable(err)
-	}
-	answer := httpx.ReadBody(resp)
-	if err := words.Answer(resp.StatusCode); err != nil {
-		return err
-	}
-	var me struct {
-		ID int64 `json:"id"`
-	}
-	if json.Unmarshal(answer, &me) != nil || me.ID == 0 {
-		return words.NotTheAPI()
-	}
-	return nil
-}
-
-// request builds an API request with the connector's credentials: basic
-// auth with the API key as the user name and "X" as the password.
-func (c *Client) request(ctx context.Context, method, path string, payload any) (*http.Request, error) {
-	var body io.Reader
-	if payload != nil {
-		b, err := json.Marshal(payload)
-		if err != nil {
-			return nil, fmt.Errorf("freshdesk: %s %s: %w", method, path, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return nil, fmt.Errorf("freshdesk: %s: %w", method, err)
-	}
-	req.SetBasicAuth(c.apiKey, "X")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "Plaudit")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req, nil
-}
-
-// call makes one API call and decodes a 2xx JSON answer into out (when
-// not nil). op names the call in errors.
-func (c *Client) call(ctx context.Context, method, path string, payload, out any, op string) error {
-	req, err := c.request(ctx, method, path, payload)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return httpx.TransportError("freshdesk", op, err)
-	}
-	answer := httpx.ReadBody(resp)
-	if code := resp.StatusCode; code < 200 || code >= 300 {
-		return httpx.Classify("freshdesk", code, resp.Header.Get("Retry-After"),
-			fmt.Errorf("freshdesk: %s: status %d", op, code), rejection(code, answer))
-	}
-	if out != nil {
-		if err := json.Unmarshal(answer, out); err != nil {
-			return fmt.Errorf("freshdesk: %s: answer is not the expected JSON: %w", op, err)
-		}
-	}
-	return nil
+	return c.api.Test(ctx, "/api/v2/agents/me", words)
 }
 
 // rejection says why Freshdesk refused a request, for tenant admins.
@@ -332,28 +256,16 @@ func rejection(code int, answer []byte) string {
 // "code":"invalid_value"}]} as " access_denied" or
 // " invalid_value cf_rating".
 func errorCode(answer []byte) string {
-	var e struct {
-		Code   string `json:"code"`
-		Errors []struct {
-			Field string `json:"field"`
-			Code  string `json:"code"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(answer, &e) != nil {
-		return ""
-	}
-	if len(e.Errors) > 0 {
-		s := ""
-		if c := httpx.SafeCode(e.Errors[0].Code); c != "" {
-			s = " " + c
-		}
-		if f := httpx.SafeCode(e.Errors[0].Field); f != "" {
-			s += " " + f
-		}
+	if s := restapi.ErrorCodes(answer, "field"); s != "" {
 		return s
 	}
-	if c := httpx.SafeCode(e.Code); c != "" {
-		return " " + c
+	var e struct {
+		Code string `json:"code"`
+	}
+	if json.Unmarshal(answer, &e) == nil {
+		if c := httpx.SafeCode(e.Code); c != "" {
+			return " " + c
+		}
 	}
 	return ""
 }

@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/fakeapi"
 )
 
 var wantAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":X"))
 
-func ok(body []byte) answer { return answer{Status: 200, Body: string(body)} }
+var ok = fakeapi.OK
 
 func TestEnrich(t *testing.T) {
 	f := newFake(t, map[string]answer{

@@ -2,16 +2,12 @@ package freshdesk
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/fakeapi"
 	"github.com/plaudit/plaudit/egress"
 )
 
@@ -22,65 +18,20 @@ const (
 
 var testNow = time.Date(2026, 11, 28, 18, 0, 0, 0, time.UTC)
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var (
+	fixture   = fakeapi.Fixture
+	wantError = fakeapi.WantError
+)
 
-// call is one request the fake Freshdesk received.
-type call struct {
-	Method, Path, Auth, ContentType string
-	Body                            string
-}
+type (
+	call   = fakeapi.Call
+	answer = fakeapi.Answer
+)
 
-// answer is what the fake gives for "METHOD /path?query".
-type answer struct {
-	Status int
-	Header map[string]string
-	Body   string
-}
-
-// fakeFreshdesk speaks enough of the Freshdesk API v2 for the driver: it
-// answers each route as scripted (404 with Freshdesk's error body for
-// routes it does not know) and records every request.
-type fakeFreshdesk struct {
-	*httptest.Server
-	mu     sync.Mutex
-	routes map[string]answer
-	calls  []call
-}
-
-func newFake(t *testing.T, routes map[string]answer) *fakeFreshdesk {
-	f := &fakeFreshdesk{routes: routes}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		key := r.Method + " " + r.URL.RequestURI()
-		f.mu.Lock()
-		f.calls = append(f.calls, call{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
-		a, ok := f.routes[key]
-		f.mu.Unlock()
-		if !ok {
-			a = answer{Status: 404, Body: `{"code":"not_found","message":"Record not found"}`}
-		}
-		for k, v := range a.Header {
-			w.Header().Set(k, v)
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(a.Status)
-		_, _ = io.WriteString(w, a.Body)
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-func (f *fakeFreshdesk) Calls() []call {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]call(nil), f.calls...)
+// newFake plays the Freshdesk API v2; routes it does not know answer 404
+// with Freshdesk's error body.
+func newFake(t *testing.T, routes map[string]answer) *fakeapi.Server {
+	return fakeapi.New(t, routes, `{"code":"not_found","message":"Record not found"}`)
 }
 
 func newClient(t testing.TB, baseURL string, extra map[string]any) *Client {
@@ -110,15 +61,4 @@ func delivery(body []byte, secret string) plaudit.Delivery {
 	h.Set(HeaderSecret, secret)
 	h.Set("Content-Type", "application/json")
 	return plaudit.Delivery{Header: h, Body: body, Now: testNow}
-}
-
-func wantError(t *testing.T, err error, code, msg string) {
-	t.Helper()
-	var e *plaudit.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v, want *plaudit.Error %s", err, code)
-	}
-	if e.Code != code || (msg != "" && e.Message != msg) {
-		t.Fatalf("err = %s %q, want %s %q", e.Code, e.Message, code, msg)
-	}
 }

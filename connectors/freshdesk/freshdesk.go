@@ -9,7 +9,6 @@ package freshdesk
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"regexp"
 	"strings"
 	"unicode"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/restapi"
 )
 
 // Name is the connector kind.
@@ -34,7 +34,6 @@ var secretFields = []string{SecretAPIKey, SecretWebhookSecret, SecretWebhookSecr
 
 // Limits on settings. Freshdesk refuses tags longer than 32 characters.
 const (
-	minSecret = 16
 	maxSecret = 512
 	maxTags   = 20
 	maxTagLen = 32
@@ -144,29 +143,15 @@ func checkSecrets(secrets map[string]string) error {
 	if len(secrets[SecretAPIKey]) > maxSecret || strings.ContainsAny(secrets[SecretAPIKey], ": \t\r\n") {
 		return plaudit.Errorf(plaudit.EInvalid, "config.%s is not a Freshdesk API key", SecretAPIKey)
 	}
-	if secrets[SecretWebhookSecret] == "" {
-		return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", SecretWebhookSecret)
-	}
-	for _, f := range []string{SecretWebhookSecret, SecretWebhookSecretPrevious} {
-		v := secrets[f]
-		if v == "" {
-			continue
-		}
-		if len(v) < minSecret || len(v) > maxSecret || strings.IndexFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
-			return plaudit.Errorf(plaudit.EInvalid, "config.%s must be %d to %d characters without spaces", f, minSecret, maxSecret)
-		}
-	}
-	return nil
+	return connconfig.InboundSecret(secrets, SecretWebhookSecret, SecretWebhookSecretPrevious, true)
 }
 
 // Client is the driver of one Freshdesk connector. It is safe for
 // concurrent use.
 type Client struct {
 	cfg            config
-	base           string
-	apiKey         string
+	api            *restapi.Client
 	webhookSecrets []string // current, then previous
-	http           *http.Client
 }
 
 // NewClient builds the driver for a configured Freshdesk connector. Calls
@@ -180,11 +165,12 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 		return nil, errors.New("freshdesk: DriverDeps.HTTP is required")
 	}
 	return &Client{
-		cfg:            cfg,
-		base:           base,
-		apiKey:         c.Secrets[SecretAPIKey],
+		cfg: cfg,
+		// Freshdesk's basic auth: the API key as the user name, "X" as
+		// the password.
+		api: &restapi.Client{System: "freshdesk", Base: base, User: c.Secrets[SecretAPIKey], Password: "X",
+			HTTP: deps.HTTP, Reject: rejection},
 		webhookSecrets: []string{c.Secrets[SecretWebhookSecret], c.Secrets[SecretWebhookSecretPrevious]},
-		http:           deps.HTTP,
 	}, nil
 }
 

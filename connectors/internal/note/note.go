@@ -89,3 +89,15 @@ func CutUTF8(s string, n int) string {
 	}
 	return s[:i]
 }
+
+// TicketID is the helpdesk's id of the ticket (or conversation) a
+// writeback is for: the interaction's, else the request's or the
+// response's.
+func TicketID(w plaudit.Writeback) string {
+	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
+		if id = strings.TrimSpace(id); id != "" {
+			return id
+		}
+	}
+	return ""
+}

@@ -41,3 +41,16 @@ func TestHTML(t *testing.T) {
 		t.Errorf("HTML\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestTicketID(t *testing.T) {
+	for want, w := range map[string]plaudit.Writeback{
+		"1": {Interaction: plaudit.Interaction{ExternalID: " 1 "}, Request: plaudit.FeedbackRequest{TicketID: "2"}},
+		"2": {Request: plaudit.FeedbackRequest{TicketID: "2"}, Response: plaudit.Response{TicketID: "3"}},
+		"3": {Response: plaudit.Response{TicketID: "3"}},
+		"":  {},
+	} {
+		if got := TicketID(w); got != want {
+			t.Errorf("TicketID = %q, want %q", got, want)
+		}
+	}
+}
