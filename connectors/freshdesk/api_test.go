@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/fakeapi"
+	"github.com/plaudit/plaudit/internal/fakeapi"
 )
 
 var wantAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":X"))

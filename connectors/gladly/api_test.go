@@ -33,7 +33,7 @@ func TestEnrich(t *testing.T) {
 	}
 	want := plaudit.Interaction{
 		Source: "gladly", ExternalID: conversation, Event: plaudit.EventSolved, Channel: "chat",
-		Customer: plaudit.Customer{Name: "Anna Schneider", Email: "Anna.Schneider@example.org", Phone: "+4915123456789"},
+		Customer: plaudit.Customer{Name: "Anna Schneider", Email: "anna.schneider@example.org", Phone: "+4915123456789"},
 		Agent:    plaudit.AgentRef{ExternalID: agent, Name: "Jonas Weber", Email: "jonas.weber@nordlicht.example"},
 		DedupKey: "yHaHXjD4SR-moMR9LbULDb",
 	}
@@ -67,7 +67,7 @@ func TestEnrichReopenedSinceAndMerged(t *testing.T) {
 	if in.Event != plaudit.EventReopened {
 		t.Errorf("open again: event %q", in.Event)
 	}
-	if in.Customer.Email != "Anna.Schneider@example.org" {
+	if in.Customer.Email != "anna.schneider@example.org" {
 		t.Errorf("merged profile not followed: %+v", in.Customer)
 	}
 	if in.Agent != (plaudit.AgentRef{ExternalID: agent}) {

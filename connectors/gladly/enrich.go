@@ -1,6 +1,7 @@
 package gladly
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -119,8 +120,9 @@ var itemChannels = map[string]string{
 type profile struct {
 	Name   string `json:"name"`
 	Emails []struct {
-		Original string `json:"original"`
-		Primary  bool   `json:"primary"`
+		Original   string `json:"original"`
+		Normalized string `json:"normalized"`
+		Primary    bool   `json:"primary"`
 	} `json:"emails"`
 	Phones []struct {
 		Original      string `json:"original"`
@@ -150,7 +152,8 @@ func (c *Client) enrichCustomer(ctx context.Context, id string, in *plaudit.Inte
 		}
 	}
 	if best >= 0 {
-		in.Customer.Email = note.CutUTF8(strings.TrimSpace(p.Emails[best].Original), maxEmail)
+		e := p.Emails[best]
+		in.Customer.Email = note.CutUTF8(strings.TrimSpace(cmp.Or(e.Normalized, e.Original)), maxEmail)
 	}
 	in.Customer.Phone = note.CutUTF8(bestPhone(p), maxPhone)
 	return nil

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/fakeapi"
 	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/internal/fakeapi"
 )
 
 const (
