@@ -21,6 +21,23 @@ func connectorFixture(t *testing.T, kind, name string) []byte {
 	return b
 }
 
+// awaitCall waits for the fake vendor API to receive method path and
+// returns the JSON body of the last such call.
+func awaitCall(t *testing.T, api *fakeapi.Server, method, path string) map[string]any {
+	t.Helper()
+	var body map[string]any
+	eventually(t, 15*time.Second, method+" "+path, func() bool {
+		for _, c := range api.Calls() {
+			if c.Method == method && c.Path == path {
+				body = nil
+				_ = json.Unmarshal([]byte(c.Body), &body)
+			}
+		}
+		return body != nil
+	})
+	return body
+}
+
 // hookPath is the path of a connector's webhook_url, as the API gives it.
 func hookPath(t *testing.T, con map[string]any) string {
 	t.Helper()
@@ -90,23 +107,8 @@ func TestFreshdesk(t *testing.T) {
 	}
 
 	answerPage(t, g, token, url.Values{"score": {"5"}})
-	eventually(t, 15*time.Second, "the private note", func() bool {
-		for _, c := range fd.Calls() {
-			if c.Method == "POST" && c.Path == "/api/v2/tickets/73021/notes" {
-				return true
-			}
-		}
-		return false
-	})
-	var put, note map[string]any
-	for _, c := range fd.Calls() {
-		switch {
-		case c.Method == "PUT":
-			_ = json.Unmarshal([]byte(c.Body), &put)
-		case c.Method == "POST":
-			_ = json.Unmarshal([]byte(c.Body), &note)
-		}
-	}
+	note := awaitCall(t, fd, "POST", "/api/v2/tickets/73021/notes")
+	put := awaitCall(t, fd, "PUT", "/api/v2/tickets/73021")
 	if fields, _ := put["custom_fields"].(map[string]any); fields["cf_rating"] != 5.0 {
 		t.Errorf("ticket update %v, want cf_rating 5", put)
 	}

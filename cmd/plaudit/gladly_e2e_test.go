@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -73,23 +72,8 @@ func TestGladly(t *testing.T) {
 	}
 
 	answerPage(t, g, token, url.Values{"score": {"4"}})
-	eventually(t, 15*time.Second, "the note", func() bool {
-		for _, c := range gl.Calls() {
-			if c.Method == "POST" && strings.HasSuffix(c.Path, "/notes") {
-				return true
-			}
-		}
-		return false
-	})
-	var attrs, note map[string]any
-	for _, c := range gl.Calls() {
-		switch {
-		case strings.HasSuffix(c.Path, "/custom-attributes"):
-			_ = json.Unmarshal([]byte(c.Body), &attrs)
-		case strings.HasSuffix(c.Path, "/notes"):
-			_ = json.Unmarshal([]byte(c.Body), &note)
-		}
-	}
+	note := awaitCall(t, gl, "POST", "/api/v1/conversations/"+conv+"/notes")
+	attrs := awaitCall(t, gl, "POST", "/api/v1/customer-history/"+customer+"/conversations/"+conv+"/custom-attributes")
 	if got := str(attrs["add"]); got != "[map[key:csatScore value:4]]" {
 		t.Errorf("custom attributes %v", attrs)
 	}
