@@ -34,7 +34,6 @@ var secretFields = []string{SecretAPIKey, SecretWebhookSecret, SecretWebhookSecr
 
 // Limits on settings. Freshdesk refuses tags longer than 32 characters.
 const (
-	maxSecret = 512
 	maxTags   = 20
 	maxTagLen = 32
 )
@@ -137,11 +136,8 @@ func checkTags(tags []string) error {
 // checkSecrets requires the API key and a webhook secret long enough not
 // to be guessed; a secret travels in a header, so it has no spaces.
 func checkSecrets(secrets map[string]string) error {
-	if strings.TrimSpace(secrets[SecretAPIKey]) == "" {
-		return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", SecretAPIKey)
-	}
-	if len(secrets[SecretAPIKey]) > maxSecret || strings.ContainsAny(secrets[SecretAPIKey], ": \t\r\n") {
-		return plaudit.Errorf(plaudit.EInvalid, "config.%s is not a Freshdesk API key", SecretAPIKey)
+	if err := connconfig.APISecret(secrets, SecretAPIKey, "a Freshdesk API key"); err != nil {
+		return err
 	}
 	return connconfig.InboundSecret(secrets, SecretWebhookSecret, SecretWebhookSecretPrevious, true)
 }

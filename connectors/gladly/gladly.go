@@ -32,8 +32,6 @@ const (
 
 var secretFields = []string{SecretAPIToken, SecretWebhookPassword, SecretWebhookPasswordPrevious}
 
-const maxSecret = 512
-
 // config is the public part of a Gladly connector's config.
 type config struct {
 	// BaseURL is the organization's address, https://{org}.gladly.com
@@ -115,10 +113,8 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string
 // checkSecrets requires the API token and a webhook password long enough
 // not to be guessed.
 func checkSecrets(secrets map[string]string) error {
-	if t := secrets[SecretAPIToken]; strings.TrimSpace(t) == "" {
-		return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", SecretAPIToken)
-	} else if len(t) > maxSecret || strings.ContainsAny(t, " \t\r\n") {
-		return plaudit.Errorf(plaudit.EInvalid, "config.%s is not a Gladly API token", SecretAPIToken)
+	if err := connconfig.APISecret(secrets, SecretAPIToken, "a Gladly API token"); err != nil {
+		return err
 	}
 	return connconfig.InboundSecret(secrets, SecretWebhookPassword, SecretWebhookPasswordPrevious, false)
 }

@@ -112,3 +112,18 @@ func InboundSecret(secrets map[string]string, field, previous string, noSpace bo
 	}
 	return nil
 }
+
+// APISecret checks a credential that Plaudit sends to a helpdesk's API
+// (an API key, a token): required, at most 512 bytes, and without white
+// space or colons, which no vendor's keys have and which would break
+// basic auth. what names it in the error: "a Freshdesk API key".
+func APISecret(secrets map[string]string, field, what string) error {
+	v := secrets[field]
+	if strings.TrimSpace(v) == "" {
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", field)
+	}
+	if len(v) > 512 || strings.ContainsAny(v, ": \t\r\n") {
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s is not %s", field, what)
+	}
+	return nil
+}

@@ -96,3 +96,15 @@ func TestInboundSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestAPISecret(t *testing.T) {
+	for v, msg := range map[string]string{
+		"k3y-abc": "", "": "config.k is required", "  ": "config.k is required",
+		"a b": "config.k is not a key", "a:b": "config.k is not a key", strings.Repeat("k", 513): "config.k is not a key",
+	} {
+		err := APISecret(map[string]string{"k": v}, "k", "a key")
+		if got := plaudit.ErrorMessage(err); (err == nil) != (msg == "") || (err != nil && got != msg) {
+			t.Errorf("%q: %v, want %q", v, err, msg)
+		}
+	}
+}
