@@ -101,6 +101,10 @@ func TestFreshdesk(t *testing.T) {
 	}
 
 	token := awaitMail(t, sg, "anna.schneider@example.org")
+	// The page opens once the request is marked sent, just after the mail left.
+	eventually(t, 5*time.Second, "the request marked sent", func() bool {
+		return str(requestFor(t, g, reader, "73021")["status"]) == "sent"
+	})
 	req := requestFor(t, g, reader, "73021")
 	if req["agent_id"] != agent["id"] || req["language"] != "de" {
 		t.Errorf("request %v: want agent %v (external_ids.freshdesk) and German (the contact's language)", req, agent["id"])

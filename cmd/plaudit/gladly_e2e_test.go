@@ -66,6 +66,10 @@ func TestGladly(t *testing.T) {
 
 	// The event names ids only: the address and the agent come from the API.
 	token := awaitMail(t, sg, "anna.schneider@example.org")
+	// The page opens once the request is marked sent, just after the mail left.
+	eventually(t, 5*time.Second, "the request marked sent", func() bool {
+		return str(requestFor(t, g, reader, conv)["status"]) == "sent"
+	})
 	req := requestFor(t, g, reader, conv)
 	if req["agent_id"] != agent["id"] {
 		t.Errorf("request %v: want agent %v (matched by the email the API gave)", req, agent["id"])
