@@ -10,7 +10,9 @@ import (
 	"sort"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/freshdesk"
 	"github.com/plaudit/plaudit/connectors/front"
+	"github.com/plaudit/plaudit/connectors/gladly"
 	"github.com/plaudit/plaudit/connectors/helpscout"
 	"github.com/plaudit/plaudit/connectors/hubspot"
 	"github.com/plaudit/plaudit/connectors/intercom"
@@ -48,7 +50,9 @@ func NewRegistry(kinds ...plaudit.Kind) *Registry {
 // sorted.
 func Default() *Registry {
 	return NewRegistry(
+		freshdesk.Kind(),
 		front.Kind(),
+		gladly.Kind(),
 		helpscout.Kind(),
 		hubspot.Kind(),
 		intercom.Kind(),

@@ -26,10 +26,12 @@ func zendeskConnector() plaudit.Connector {
 
 func TestDefaultKinds(t *testing.T) {
 	r := Default()
-	if got := r.Names(); !reflect.DeepEqual(got, []string{"front", "helpscout", "hubspot", "intercom", "kustomer", "salesforce", "standard", "zendesk"}) {
+	if got := r.Names(); !reflect.DeepEqual(got, []string{"freshdesk", "front", "gladly", "helpscout", "hubspot", "intercom", "kustomer", "salesforce", "standard", "zendesk"}) {
 		t.Errorf("names %q", got)
 	}
 	for name, secrets := range map[string][]string{
+		"freshdesk":  {"api_key", "webhook_secret", "webhook_secret_previous"},
+		"gladly":     {"api_token", "webhook_password", "webhook_password_previous"},
 		"zendesk":    {"api_token", "signing_secret"},
 		"hubspot":    {"access_token", "app_secret"},
 		"kustomer":   {"api_key", "webhook_secret"},
@@ -44,7 +46,7 @@ func TestDefaultKinds(t *testing.T) {
 			t.Errorf("kind %s: %+v", name, k)
 		}
 	}
-	if _, ok := r.Kind("freshdesk"); ok {
+	if _, ok := r.Kind("no-such-helpdesk"); ok {
 		t.Error("unknown kind found")
 	}
 }
@@ -88,10 +90,10 @@ func TestDriverBuilds(t *testing.T) {
 func TestDriverErrors(t *testing.T) {
 	r := Default()
 	c := zendeskConnector()
-	c.Kind = "freshdesk"
+	c.Kind = "no-such-helpdesk"
 	_, err := r.Driver(c, deps)
 	var e *plaudit.Error
-	if !errors.As(err, &e) || e.Code != plaudit.EInvalid || e.Message != `connector kind "freshdesk" is not supported` {
+	if !errors.As(err, &e) || e.Code != plaudit.EInvalid || e.Message != `connector kind "no-such-helpdesk" is not supported` {
 		t.Errorf("unknown kind: %v", err)
 	}
 	c = zendeskConnector()

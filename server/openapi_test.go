@@ -560,7 +560,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	h.do(call{method: "DELETE", path: "/api/v1/api-keys/" + readID, key: reader}, 403)
 
 	// Connectors.
-	r = h.do(call{method: "POST", path: "/api/v1/connectors", key: admin, json: map[string]any{"kind": "freshdesk"}}, 400)
+	r = h.do(call{method: "POST", path: "/api/v1/connectors", key: admin, json: map[string]any{"kind": "no-such-helpdesk"}}, 400)
 	wantMessage(t, r, "kind")
 	r = h.do(call{method: "POST", path: "/api/v1/connectors", key: admin, json: map[string]any{
 		"kind": "zendesk", "config": map[string]any{"email": "api@nordlicht.example", "api_token": "t", "signing_secret": "s"}}}, 400)

@@ -201,7 +201,7 @@ func TestWritebackRequest(t *testing.T) {
 	for i, b := range map[int]string{
 		2: `{"fields":[{"id":8812,"value":"NL-2026-4471"},{"id":8813,"value":"5"},{"id":8814,"value":"Schnell \u0026 freundlich"}]}`,
 		3: `{"tags":["booking","Plaudit Rated","five stars"]}`,
-		4: `{"text":"\u003cp\u003eCustomer feedback via Plaudit: 5/5 ★★★★★\u003c/p\u003e\u003cp\u003eComment: Schnell \u0026amp; freundlich\u003c/p\u003e\u003cp\u003eTo improve: speed\u003c/p\u003e"}`,
+		4: `{"text":"Customer feedback via Plaudit: 5/5 ★★★★★\u003cbr\u003eComment: Schnell \u0026amp; freundlich\u003cbr\u003eTo improve: speed"}`,
 	} {
 		if f.bodies[i] != b {
 			t.Errorf("%s\n got %s\nwant %s", f.reqs[i], f.bodies[i], b)

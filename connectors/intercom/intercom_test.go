@@ -385,7 +385,7 @@ func TestWritebackRequest(t *testing.T) {
 		`{"custom_attributes":{"CSAT comment":"Schnell \u0026 freundlich \u003c3","CSAT score":5}}`,
 		`{"name":"plaudit rated"}`,
 		`{"admin_id":"7340219","id":"9912001"}`,
-		`{"admin_id":"7340219","body":"\u003cp\u003eCustomer feedback via Plaudit: 5/5 ★★★★★\u003c/p\u003e\u003cp\u003eComment: Schnell \u0026amp; freundlich \u0026lt;3\u003c/p\u003e\u003cp\u003eStrengths: friendly, fast\u003c/p\u003e\u003cp\u003eTo improve: clarity\u003c/p\u003e\u003cp\u003eReward: yes\u003c/p\u003e","message_type":"note","type":"admin"}`,
+		`{"admin_id":"7340219","body":"Customer feedback via Plaudit: 5/5 ★★★★★\u003cbr\u003eComment: Schnell \u0026amp; freundlich \u0026lt;3\u003cbr\u003eStrengths: friendly, fast\u003cbr\u003eTo improve: clarity\u003cbr\u003eReward: yes","message_type":"note","type":"admin"}`,
 	}
 	for i, want := range wantBodies {
 		if fi.bodies[i] != want {

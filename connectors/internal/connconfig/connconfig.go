@@ -88,3 +88,45 @@ func loopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// InboundSecret checks a secret that a helpdesk sends back with each
+// delivery (a webhook secret, a basic-auth password), and its previous
+// value, which may be set during a rotation: the secret is required, and
+// each is 16 to 512 bytes long, long enough not to be guessed, without
+// control characters and, when it travels as a header value (noSpace),
+// without spaces.
+func InboundSecret(secrets map[string]string, field, previous string, noSpace bool) error {
+	if secrets[field] == "" {
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", field)
+	}
+	const minLen, maxLen = 16, 512
+	bad := func(r rune) bool { return r < ' ' || r == 0x7f || (noSpace && r == ' ') }
+	for _, f := range []string{field, previous} {
+		v := secrets[f]
+		if v == "" {
+			continue
+		}
+		if len(v) < minLen || len(v) > maxLen || strings.IndexFunc(v, bad) >= 0 {
+			if noSpace {
+				return plaudit.Errorf(plaudit.EInvalid, "config.%s must be %d to %d characters without spaces", f, minLen, maxLen)
+			}
+			return plaudit.Errorf(plaudit.EInvalid, "config.%s must be %d to %d characters", f, minLen, maxLen)
+		}
+	}
+	return nil
+}
+
+// APISecret checks a credential that Plaudit sends to a helpdesk's API
+// (an API key, a token): required, at most 512 bytes, and without white
+// space or colons, which no vendor's keys have and which would break
+// basic auth. what names it in the error: "a Freshdesk API key".
+func APISecret(secrets map[string]string, field, what string) error {
+	v := secrets[field]
+	if strings.TrimSpace(v) == "" {
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", field)
+	}
+	if len(v) > 512 || strings.ContainsAny(v, ": \t\r\n") {
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s is not %s", field, what)
+	}
+	return nil
+}

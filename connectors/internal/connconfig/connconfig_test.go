@@ -3,6 +3,7 @@ package connconfig
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/plaudit/plaudit"
@@ -71,6 +72,42 @@ func TestAPIURL(t *testing.T) {
 		}
 		if err != nil || got != want {
 			t.Errorf("APIURL(%q) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+}
+
+func TestInboundSecret(t *testing.T) {
+	const good = "0123456789abcdef"
+	for _, c := range []struct {
+		secrets map[string]string
+		noSpace bool
+		msg     string
+	}{
+		{map[string]string{"s": good}, true, ""},
+		{map[string]string{"s": good, "p": good + "x"}, true, ""},
+		{map[string]string{"s": "with a space 0123"}, false, ""},
+		{map[string]string{}, true, "config.s is required"},
+		{map[string]string{"p": good}, true, "config.s is required"},
+		{map[string]string{"s": "short"}, false, "config.s must be 16 to 512 characters"},
+		{map[string]string{"s": "with a space 0123"}, true, "config.s must be 16 to 512 characters without spaces"},
+		{map[string]string{"s": good, "p": "tab\there-0123456789"}, false, "config.p must be 16 to 512 characters"},
+		{map[string]string{"s": strings.Repeat("x", 513)}, true, "config.s must be 16 to 512 characters without spaces"},
+	} {
+		err := InboundSecret(c.secrets, "s", "p", c.noSpace)
+		if got := plaudit.ErrorMessage(err); (err == nil) != (c.msg == "") || (err != nil && got != c.msg) {
+			t.Errorf("%v: %v, want %q", c.secrets, err, c.msg)
+		}
+	}
+}
+
+func TestAPISecret(t *testing.T) {
+	for v, msg := range map[string]string{
+		"k3y-abc": "", "": "config.k is required", "  ": "config.k is required",
+		"a b": "config.k is not a key", "a:b": "config.k is not a key", strings.Repeat("k", 513): "config.k is not a key",
+	} {
+		err := APISecret(map[string]string{"k": v}, "k", "a key")
+		if got := plaudit.ErrorMessage(err); (err == nil) != (msg == "") || (err != nil && got != msg) {
+			t.Errorf("%q: %v, want %q", v, err, msg)
 		}
 	}
 }

@@ -5,6 +5,8 @@ package inbound
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -103,4 +105,39 @@ func Channel(raw string) string {
 		}
 	}
 	return b.String()
+}
+
+// SecretMatches reports whether got equals one of want (a current secret
+// and, during a rotation, the previous one), in constant time: both sides
+// are hashed first, so neither the content nor the length of a secret
+// shows in the time a comparison takes. Empty secrets never match.
+func SecretMatches(got string, want ...string) bool {
+	if got == "" {
+		return false
+	}
+	g := sha256.Sum256([]byte(got))
+	ok := 0
+	for _, w := range want {
+		if w == "" {
+			continue
+		}
+		h := sha256.Sum256([]byte(w))
+		ok |= subtle.ConstantTimeCompare(g[:], h[:])
+	}
+	return ok == 1
+}
+
+// Outcome maps a helpdesk's ticket status to an interaction event, given
+// the statuses (in lower case) that mean solved and those that mean the
+// ticket is being worked on again, which cancels a request not yet sent.
+// Any other status is EventOther.
+func Outcome(status string, solved, open map[string]bool) string {
+	s := strings.ToLower(strings.TrimSpace(status))
+	switch {
+	case solved[s]:
+		return plaudit.EventSolved
+	case open[s]:
+		return plaudit.EventReopened
+	}
+	return plaudit.EventOther
 }

@@ -52,3 +52,35 @@ func TestDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretMatches(t *testing.T) {
+	for _, c := range []struct {
+		got  string
+		want []string
+		ok   bool
+	}{
+		{"s3cret-value", []string{"s3cret-value"}, true},
+		{"s3cret-value", []string{"new-secret", "s3cret-value"}, true},
+		{"s3cret-valuE", []string{"s3cret-value"}, false},
+		{"s3cret-value", []string{"s3cret-value-longer"}, false},
+		{"", []string{""}, false},
+		{"", []string{"s3cret-value"}, false},
+		{"x", []string{"", ""}, false},
+		{"x", nil, false},
+	} {
+		if got := SecretMatches(c.got, c.want...); got != c.ok {
+			t.Errorf("SecretMatches(%q, %q) = %v", c.got, c.want, got)
+		}
+	}
+}
+
+func TestOutcome(t *testing.T) {
+	solved, open := map[string]bool{"closed": true}, map[string]bool{"open": true}
+	for status, want := range map[string]string{
+		" Closed ": plaudit.EventSolved, "OPEN": plaudit.EventReopened, "waiting": plaudit.EventOther, "": plaudit.EventOther,
+	} {
+		if got := Outcome(status, solved, open); got != want {
+			t.Errorf("Outcome(%q) = %q, want %q", status, got, want)
+		}
+	}
+}

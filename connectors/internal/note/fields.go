@@ -1,7 +1,6 @@
 package note
 
 import (
-	"html"
 	"strings"
 
 	"github.com/plaudit/plaudit"
@@ -24,28 +23,4 @@ func Fields(rating, comment string, r plaudit.Response) map[string]any {
 		return nil
 	}
 	return out
-}
-
-// TicketID is the helpdesk's id of the ticket or conversation a
-// writeback is about: the interaction's, else the request's or the
-// response's copy of it.
-func TicketID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
-}
-
-// HTML is Text as HTML paragraphs, one a line, escaped: for helpdesks
-// that read a note's body as HTML (Intercom, Help Scout), where the
-// text's line breaks would otherwise be lost and a comment's "<" taken
-// for markup.
-func HTML(w plaudit.Writeback) string {
-	var b strings.Builder
-	for _, line := range strings.Split(Text(w), "\n") {
-		b.WriteString("<p>" + html.EscapeString(line) + "</p>")
-	}
-	return b.String()
 }

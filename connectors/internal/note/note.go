@@ -3,6 +3,7 @@
 package note
 
 import (
+	"html"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -52,6 +53,17 @@ func Text(w plaudit.Writeback) string {
 	return b.String()
 }
 
+// HTML is Text for helpdesks whose notes are HTML (Freshdesk, Gladly):
+// each line escaped, the lines joined by <br>, so that a comment cannot
+// add markup and the note keeps its lines.
+func HTML(w plaudit.Writeback) string {
+	lines := strings.Split(Text(w), "\n")
+	for i, l := range lines {
+		lines[i] = html.EscapeString(l)
+	}
+	return strings.Join(lines, "<br>")
+}
+
 func areas(ids []string) string {
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -76,4 +88,16 @@ func CutUTF8(s string, n int) string {
 		i--
 	}
 	return s[:i]
+}
+
+// TicketID is the helpdesk's id of the ticket (or conversation) a
+// writeback is for: the interaction's, else the request's or the
+// response's.
+func TicketID(w plaudit.Writeback) string {
+	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
+		if id = strings.TrimSpace(id); id != "" {
+			return id
+		}
+	}
+	return ""
 }

@@ -48,18 +48,23 @@ func TestFields(t *testing.T) {
 	}
 }
 
-func TestTicketID(t *testing.T) {
-	if got := TicketID(plaudit.Writeback{Request: plaudit.FeedbackRequest{TicketID: " 7 "}, Response: plaudit.Response{TicketID: "8"}}); got != "7" {
-		t.Errorf("TicketID = %q", got)
-	}
-	if got := TicketID(plaudit.Writeback{}); got != "" {
-		t.Errorf("TicketID = %q", got)
+func TestHTML(t *testing.T) {
+	w := plaudit.Writeback{Response: plaudit.Response{Score: 4, Comment: `<b>great</b> & "quick"`, Excellence: []string{"fast"}}}
+	want := "Customer feedback via Plaudit: 4/5 ★★★★☆<br>Comment: &lt;b&gt;great&lt;/b&gt; &amp; &#34;quick&#34;<br>Strengths: fast"
+	if got := HTML(w); got != want {
+		t.Errorf("HTML\n%s\nwant\n%s", got, want)
 	}
 }
 
-func TestHTML(t *testing.T) {
-	w := plaudit.Writeback{Response: plaudit.Response{Score: 3, Comment: "a <b> & c"}}
-	if got := HTML(w); got != "<p>Customer feedback via Plaudit: 3/5 ★★★☆☆</p><p>Comment: a &lt;b&gt; &amp; c</p>" {
-		t.Errorf("HTML = %q", got)
+func TestTicketID(t *testing.T) {
+	for want, w := range map[string]plaudit.Writeback{
+		"1": {Interaction: plaudit.Interaction{ExternalID: " 1 "}, Request: plaudit.FeedbackRequest{TicketID: "2"}},
+		"2": {Request: plaudit.FeedbackRequest{TicketID: "2"}, Response: plaudit.Response{TicketID: "3"}},
+		"3": {Response: plaudit.Response{TicketID: "3"}},
+		"":  {},
+	} {
+		if got := TicketID(w); got != want {
+			t.Errorf("TicketID = %q, want %q", got, want)
+		}
 	}
 }
