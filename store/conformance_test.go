@@ -61,6 +61,8 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"PersonalDataColumns", testPersonalDataColumns, false},
 		{"SubjectByFormattedPhone", testSubjectByFormattedPhone, false},
 		{"RetentionWithoutKeys", testRetentionWithoutKeys, false},
+		{"SubjectUnicodeCapitals", testSubjectUnicodeCapitals, false},
+		{"MigrateStoredAddresses", testMigrateStoredAddresses, true},
 		{"ConcurrentWriters", testConcurrentWriters, false},
 	}
 	for _, tc := range tests {
