@@ -18,7 +18,8 @@ type dataStep func(ctx context.Context, tx *sql.Tx) error
 // each names a migration.
 func (s *Store) dataSteps() map[string]dataStep {
 	return map[string]dataStep{
-		"normalized_emails": normalizeStoredEmails,
+		"normalized_emails":  normalizeStoredEmails,
+		"hashed_page_tokens": s.hashStoredTokens,
 	}
 }
 

@@ -282,7 +282,7 @@ func (s *Store) ExportSubject(ctx context.Context, tenantID, email, phone string
 		}
 		if len(sub.requests) > 0 {
 			in, args := inList(2, sub.requests)
-			if out.Requests, err = queryRequests(ctx, tx,
+			if out.Requests, err = s.queryRequests(ctx, tx,
 				`SELECT `+requestCols+` FROM feedback_requests WHERE tenant_id = $1 AND id IN (`+in+`) ORDER BY created_at, id`,
 				append([]any{tenantID}, args...)...); err != nil {
 				return err
