@@ -28,12 +28,13 @@ func (s *Store) dataSteps() map[string]dataStep {
 const migratePage = 500
 
 // rewriteRows pages through the rows query selects, ordered by id, with
-// $1 the last id of the page before, and hands each page to fix.
-func rewriteRows[T any](ctx context.Context, tx *sql.Tx, query string, scan func(rowScanner) (T, error),
+// $1 the last id of the page before, and hands each page to fix. Memory
+// stays bounded however many rows there are.
+func rewriteRows[T any](ctx context.Context, q queryer, query string, scan func(rowScanner) (T, error),
 	id func(T) string, fix func([]T) error) error {
 	after := ""
 	for {
-		page, err := queryAll(ctx, tx, scan, query+fmt.Sprintf(" ORDER BY id LIMIT %d", migratePage), after)
+		page, err := queryAll(ctx, q, scan, query+fmt.Sprintf(" ORDER BY id LIMIT %d", migratePage), after)
 		if err != nil {
 			return err
 		}
@@ -78,3 +79,13 @@ func normalizeStoredEmails(ctx context.Context, tx *sql.Tx) error {
 			return nil
 		})
 }
+
+// idValue is a row's id and one of its columns, for rewriteRows.
+type idValue struct{ id, value string }
+
+func scanIDValue(r rowScanner) (idValue, error) {
+	var v idValue
+	return v, r.Scan(&v.id, &v.value)
+}
+
+func (v idValue) rowID() string { return v.id }

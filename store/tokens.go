@@ -88,9 +88,6 @@ func (s *Store) openToken(id string, sealed sql.NullString) (string, error) {
 	return string(b), nil
 }
 
-// storedToken is a request's token as the schema before hashing kept it.
-type storedToken struct{ id, token string }
-
 // hashStoredTokens replaces the tokens that requests kept in clear (in
 // token_hash, renamed from token by the migration) with their hash, and
 // seals them: links already sent keep working.
@@ -99,16 +96,12 @@ func (s *Store) hashStoredTokens(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return fmt.Errorf("page key: %w", err)
 	}
-	scan := func(r rowScanner) (storedToken, error) {
-		var t storedToken
-		return t, r.Scan(&t.id, &t.token)
-	}
 	return rewriteRows(ctx, tx,
 		`SELECT id, token_hash FROM feedback_requests WHERE id > $1 AND token_hash IS NOT NULL AND token_sealed IS NULL`,
-		scan, func(t storedToken) string { return t.id }, func(page []storedToken) error {
+		scanIDValue, idValue.rowID, func(page []idValue) error {
 			for _, t := range page {
 				if _, err := tx.ExecContext(ctx, `UPDATE feedback_requests SET token_hash = $2, token_sealed = $3 WHERE id = $1`,
-					t.id, tokenHash(key, t.token), s.sealToken(t.id, t.token)); err != nil {
+					t.id, tokenHash(key, t.value), s.sealToken(t.id, t.value)); err != nil {
 					return fmt.Errorf("request %s: %w", t.id, err)
 				}
 			}
