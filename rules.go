@@ -92,7 +92,12 @@ func ChooseChannel(s Settings, in Interaction) (channel, recipient, reason strin
 }
 
 // NormalizeEmail returns the address part of s in lower case, or "" when s
-// is not an email address.
+// is not an email address. Lower case is Unicode's (Ä → ä), not ASCII's:
+// it is the one form addresses are stored, hashed and matched in.
+//
+// It is a case mapping, not full case folding (golang.org/x/text/cases
+// Fold): folding turns "ß" into "ss", and fußball.de and fussball.de are
+// two IDNA2008 domains, so a folded address can be another person's.
 func NormalizeEmail(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -103,6 +108,17 @@ func NormalizeEmail(s string) string {
 		return ""
 	}
 	return strings.ToLower(a.Address)
+}
+
+// NormalizeAddresses puts the customer's and the agent's email into the
+// form NormalizeEmail gives (or "" when it is no address), as the store
+// keeps them: helpdesks send addresses as people typed them
+// ("ÄRGER.ÜBEL@Example.de"), and a data-subject request must find every
+// spelling by equality, on every engine (SQL's lower() folds only ASCII in
+// SQLite and in PostgreSQL's C locale).
+func (in *Interaction) NormalizeAddresses() {
+	in.Customer.Email = NormalizeEmail(in.Customer.Email)
+	in.Agent.Email = NormalizeEmail(in.Agent.Email)
 }
 
 // Sampled decides whether sampling admits the interaction. The roll is a

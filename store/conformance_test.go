@@ -62,6 +62,10 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"PersonalDataColumns", testPersonalDataColumns, false},
 		{"SubjectByFormattedPhone", testSubjectByFormattedPhone, false},
 		{"RetentionWithoutKeys", testRetentionWithoutKeys, false},
+		{"SubjectUnicodeCapitals", testSubjectUnicodeCapitals, false},
+		{"MigrateStoredAddresses", testMigrateStoredAddresses, true},
+		{"TokensNotInClear", testTokensNotInClear, false},
+		{"MigrateTokens", testMigrateTokens, true},
 		{"ConcurrentWriters", testConcurrentWriters, false},
 	}
 	for _, tc := range tests {
@@ -448,18 +452,22 @@ func testResealSecrets(t *testing.T, s *Store, _ *clock) {
 	oldKey, newKey := keyring.RandomBytes(32), keyring.RandomBytes(32)
 	old, err := keyring.New(oldKey, nil)
 	must(t, err)
-	s.kr = old
+	// A store whose keys were all made under old: the page key too.
+	s.kr, s.pageKeyVal = old, nil
+	_, err = s.w.ExecContext(ctx, `DELETE FROM store_keys`)
+	must(t, err)
 	tn := newTenant(t, s, "A")
 	c := plaudit.Connector{TenantID: tn.ID, Kind: "zendesk", Name: "z", Secrets: map[string]string{"api_token": "tok"}}
 	must(t, s.CreateConnector(ctx, &c))
+	req := newRequest(t, s, newInteraction(t, s, tn.ID, nil), nil)
 
 	rotating, err := keyring.New(newKey, oldKey)
 	must(t, err)
 	s.kr = rotating
 	n, err := s.ResealSecrets(ctx)
 	must(t, err)
-	if n != 2 {
-		t.Fatalf("ResealSecrets = %d, want 2 (hash key + connector secrets)", n)
+	if n != 4 {
+		t.Fatalf("ResealSecrets = %d, want 4 (hash key, connector secrets, page key, page token)", n)
 	}
 	if n, err = s.ResealSecrets(ctx); err != nil || n != 0 {
 		t.Fatalf("second ResealSecrets = %d, %v; want 0", n, err)
@@ -476,6 +484,14 @@ func testResealSecrets(t *testing.T, s *Store, _ *clock) {
 	gc, err := s.GetConnector(ctx, tn.ID, c.ID)
 	must(t, err)
 	deepEqual(t, "secrets after reseal", gc.Secrets, c.Secrets)
+	// The link sent before the rotation still opens the page, in a
+	// process that reads the page key anew.
+	s.pageKeyVal = nil
+	got2, err := s.RequestByToken(ctx, req.Token)
+	must(t, err)
+	if got2.ID != req.ID || got2.Token != req.Token {
+		t.Fatalf("after the rotation the link finds %s with token %q, want %s with the same token", got2.ID, got2.Token, req.ID)
+	}
 }
 
 func testAgents(t *testing.T, s *Store, _ *clock) {

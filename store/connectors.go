@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -134,13 +133,14 @@ func (s *Store) DeleteConnector(ctx context.Context, tenantID, id string) error 
 }
 
 // ResealSecrets re-encrypts, under the current key, every sealed value that
-// another key sealed (connector secrets and tenant hash keys), so that the
-// previous key can be retired after `plaudit rotate-key`. Each row is
-// rewritten only if it still holds the value read, so a concurrent update
-// is never overwritten with stale secrets. It returns how many values it
-// re-sealed.
+// another key sealed (connector secrets, tenant hash keys, the page key and
+// page tokens), so that the previous key can be retired after `plaudit
+// rotate-key`. Each row is rewritten only if it still holds the value
+// read, so a concurrent update is never overwritten with stale secrets. It
+// returns how many values it re-sealed.
 func (s *Store) ResealSecrets(ctx context.Context) (n int, err error) {
-	for _, t := range []struct{ table, col string }{{"tenants", "hash_key"}, {"connectors", "secrets"}} {
+	for _, t := range []struct{ table, col string }{{"tenants", "hash_key"}, {"connectors", "secrets"},
+		{"store_keys", "sealed"}, {"feedback_requests", "token_sealed"}} {
 		m, err := s.reseal(ctx, t.table, t.col)
 		n += m
 		if err != nil {
@@ -150,42 +150,27 @@ func (s *Store) ResealSecrets(ctx context.Context) (n int, err error) {
 	return n, nil
 }
 
-func (s *Store) reseal(ctx context.Context, table, col string) (int, error) {
-	type row struct{ id, sealed string }
-	rows, err := s.db.QueryContext(ctx, `SELECT id, `+col+` FROM `+table)
-	if err != nil {
-		return 0, err
-	}
-	var stale []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.sealed); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		if s.kr.NeedsReseal(r.sealed) {
-			stale = append(stale, r)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range stale {
-		pt, err := s.kr.Open(r.sealed, []byte(r.id))
-		if err != nil {
-			return n, fmt.Errorf("%s: %w", r.id, err)
-		}
-		var res sql.Result
-		res, err = s.w.ExecContext(ctx, `UPDATE `+table+` SET `+col+` = $1 WHERE id = $2 AND `+col+` = $3`,
-			s.kr.Seal(pt, []byte(r.id)), r.id, r.sealed)
-		if err != nil {
-			return n, fmt.Errorf("%s: %w", r.id, err)
-		}
-		if k, _ := res.RowsAffected(); k > 0 {
-			n++
-		}
-	}
-	return n, nil
+func (s *Store) reseal(ctx context.Context, table, col string) (n int, err error) {
+	err = rewriteRows(ctx, s.db, `SELECT id, `+col+` FROM `+table+` WHERE id > $1 AND `+col+` IS NOT NULL`,
+		scanIDValue, idValue.rowID, func(page []idValue) error {
+			for _, r := range page {
+				if !s.kr.NeedsReseal(r.value) {
+					continue
+				}
+				pt, err := s.kr.Open(r.value, []byte(r.id))
+				if err != nil {
+					return fmt.Errorf("%s: %w", r.id, err)
+				}
+				res, err := s.w.ExecContext(ctx, `UPDATE `+table+` SET `+col+` = $1 WHERE id = $2 AND `+col+` = $3`,
+					s.kr.Seal(pt, []byte(r.id)), r.id, r.value)
+				if err != nil {
+					return fmt.Errorf("%s: %w", r.id, err)
+				}
+				if k, _ := res.RowsAffected(); k > 0 {
+					n++
+				}
+			}
+			return nil
+		})
+	return n, err
 }

@@ -27,7 +27,11 @@ const interactionCols = `id, tenant_id, connector_id, source, dedup_key, externa
 //
 // Concurrent calls share transactions (groupCommit): the call returns when
 // its row is committed.
+//
+// Email addresses are stored normalized (NormalizeAddresses), and in holds
+// them so afterwards.
 func (s *Store) InsertInteraction(ctx context.Context, in *plaudit.Interaction) (created bool, err error) {
+	in.NormalizeAddresses()
 	row := interactionRow{in: in, id: in.ID, dedup: in.DedupKey, status: in.Status, now: s.clock()}
 	if row.id == "" {
 		row.id = keyring.ID("int")
@@ -149,6 +153,7 @@ func (s *Store) GetInteraction(ctx context.Context, tenantID, id string) (plaudi
 // interaction arrived: enrichment (customer, agent, channel, tags, event)
 // and its status.
 func (s *Store) UpdateInteraction(ctx context.Context, in plaudit.Interaction) error {
+	in.NormalizeAddresses()
 	c, a := in.Customer, in.Agent
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE interactions SET

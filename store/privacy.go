@@ -91,7 +91,9 @@ func (s *Store) AggregateScores(ctx context.Context, tenantID string, since time
 // and the address we wrote to (requests); a request also belongs to them
 // when it is about one of their interactions, and an interaction when one
 // of their requests is about it. The queries take $1 tenant, $2 email
-// (lower-case) and $3 phone (E.164); an empty address matches nothing.
+// (plaudit.NormalizeEmail) and $3 phone (E.164); an empty address matches
+// nothing. Addresses are stored in that form (InsertInteraction), so they
+// are matched by equality: SQL's lower() would fold ASCII only.
 //
 // Interactions keep the phone number as the helpdesk wrote it ("+49 30
 // 901820", "(030) 901-820"): numbers are normalized when a request is
@@ -99,10 +101,10 @@ func (s *Store) AggregateScores(ctx context.Context, tenantID string, since time
 // way the rules do it, is the one asked for (findPhone).
 const (
 	subjectInteractionsSQL = `SELECT id FROM interactions WHERE tenant_id = $1 AND (
-		(CAST($2 AS TEXT) <> '' AND customer_email <> '' AND lower(customer_email) = $2) OR
+		(CAST($2 AS TEXT) <> '' AND customer_email <> '' AND customer_email = $2) OR
 		(CAST($3 AS TEXT) <> '' AND customer_phone <> '' AND customer_phone = $3))`
 	subjectRequestsSQL = `SELECT id, interaction_id FROM feedback_requests WHERE tenant_id = $1 AND (
-		(CAST($2 AS TEXT) <> '' AND lower(recipient) = $2) OR
+		(CAST($2 AS TEXT) <> '' AND recipient = $2) OR
 		(CAST($3 AS TEXT) <> '' AND recipient = $3)`
 )
 
@@ -280,7 +282,7 @@ func (s *Store) ExportSubject(ctx context.Context, tenantID, email, phone string
 		}
 		if len(sub.requests) > 0 {
 			in, args := inList(2, sub.requests)
-			if out.Requests, err = queryRequests(ctx, tx,
+			if out.Requests, err = s.queryRequests(ctx, tx,
 				`SELECT `+requestCols+` FROM feedback_requests WHERE tenant_id = $1 AND id IN (`+in+`) ORDER BY created_at, id`,
 				append([]any{tenantID}, args...)...); err != nil {
 				return err

@@ -31,7 +31,7 @@ const (
 // first. The caller claims each with ClaimReminder, which checks all of it
 // again.
 func (s *Store) DueReminders(ctx context.Context, tenantID string, sentBy, sentAfter time.Time, limit int) ([]plaudit.FeedbackRequest, error) {
-	out, err := queryRequests(ctx, s.db,
+	out, err := s.queryRequests(ctx, s.db,
 		`SELECT `+requestCols+` FROM feedback_requests
 		 WHERE tenant_id = $1 AND `+remindable+` AND sent_at <= $2 AND sent_at > $3 AND test = $4 AND `+unanswered+`
 		 ORDER BY sent_at, id LIMIT $5`,
@@ -46,7 +46,7 @@ func (s *Store) DueReminders(ctx context.Context, tenantID string, sentBy, sentA
 // a worker claimed longer ago than the claim timeout and never finished:
 // it died mid-send. ClaimReminder hands them out again.
 func (s *Store) AbandonedReminders(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error) {
-	out, err := queryRequests(ctx, s.db,
+	out, err := s.queryRequests(ctx, s.db,
 		`SELECT `+requestCols+` FROM feedback_requests
 		 WHERE `+reminderClaimed+` AND reminded_at < $1
 		 ORDER BY reminded_at, id LIMIT $2`,
@@ -68,7 +68,7 @@ func (s *Store) AbandonedReminders(ctx context.Context, now time.Time, limit int
 // before MarkReminderSent can lead to a second reminder, sent when the
 // claim times out; a crash before the provider call only delays it.
 func (s *Store) ClaimReminder(ctx context.Context, tenantID, id string, now, sentBy, sentAfter time.Time) (plaudit.FeedbackRequest, bool, error) {
-	r, err := scanRequest(s.w.QueryRowContext(ctx,
+	r, err := s.scanRequest(s.w.QueryRowContext(ctx,
 		`UPDATE feedback_requests SET reminder_status = $3, reminded_at = $4
 		 WHERE tenant_id = $1 AND id = $2
 		   AND status IN ($5, $6) AND sent_at <= $7 AND sent_at > $8 AND test = $9 AND `+unanswered+`

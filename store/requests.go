@@ -45,14 +45,16 @@ func (s *Store) claimTimeoutOr(def time.Duration) time.Duration {
 // tokenBytes is the entropy of a feedback page token.
 const tokenBytes = 24
 
-// requestInsertCols and requestCols list the same columns; reads turn the
-// NULLs of unset tokens and provider ids back into "". requestCols also
-// reads the reminder's columns, which an insert leaves at their defaults
-// (no reminder yet).
+// requestInsertCols and requestCols list the same columns, but for the
+// token: an insert writes its hash and its sealed form (tokens.go), a read
+// opens the sealed form. Reads turn the NULLs of unset provider ids back
+// into "". requestCols also reads the reminder's columns, which an insert
+// leaves at their defaults (no reminder yet).
 const (
-	requestInsertCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token, channel,
-	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, provider_id, attempts, created_at, updated_at, sender`
-	requestCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, COALESCE(token, ''), channel,
+	requestInsertCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token_hash, channel,
+	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, provider_id, attempts, created_at, updated_at, sender,
+	token_sealed`
+	requestCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token_sealed, channel,
 	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, COALESCE(provider_id, ''), attempts, created_at, updated_at,
 	reminder_status, reminded_at, sender`
 )
@@ -90,14 +92,19 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 	if token == "" && r.Status != plaudit.RequestSkipped {
 		token = keyring.Token(tokenBytes)
 	}
+	key, err := s.pageKey(ctx)
+	if err != nil {
+		return false, err
+	}
 	now := s.clock()
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO feedback_requests (`+requestInsertCols+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19, $20)
+		 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19, $20,
+		   NULLIF($21, ''))
 		 ON CONFLICT (interaction_id) DO NOTHING`,
-		id, r.TenantID, r.InteractionID, r.ConnectorID, r.AgentID, r.TicketID, token, r.Channel,
+		id, r.TenantID, r.InteractionID, r.ConnectorID, r.AgentID, r.TicketID, tokenHash(key, token), r.Channel,
 		r.Recipient, r.RecipientHash, r.Language, r.Status, r.Reason, r.Test, s.ts(r.DueAt), s.tsPtr(r.SentAt),
-		r.ProviderID, r.Attempts, s.ts(now), r.Sender)
+		r.ProviderID, r.Attempts, s.ts(now), r.Sender, s.sealToken(id, token))
 	switch {
 	case s.d.isUnique(err):
 		return false, plaudit.Errorf(plaudit.EConflict, "feedback request with this id or token exists")
@@ -115,7 +122,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 	}
 	// The tenant is part of the look-up: an interaction id from another
 	// tenant must not reveal that tenant's request.
-	existing, err := scanRequest(s.db.QueryRowContext(ctx,
+	existing, err := s.scanRequest(s.db.QueryRowContext(ctx,
 		`SELECT `+requestCols+` FROM feedback_requests WHERE tenant_id = $1 AND interaction_id = $2`,
 		r.TenantID, r.InteractionID))
 	if err != nil {
@@ -128,22 +135,30 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 	return false, nil
 }
 
-func scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
-	var q plaudit.FeedbackRequest
-	err := r.Scan(&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &q.Token, &q.Channel,
+// scanRequest reads a row of requestCols, opening the sealed token.
+func (s *Store) scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
+	var (
+		q      plaudit.FeedbackRequest
+		sealed sql.NullString
+	)
+	err := r.Scan(&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &sealed, &q.Channel,
 		&q.Recipient, &q.RecipientHash, &q.Language, &q.Status, &q.Reason, &q.Test,
 		timeDest{&q.DueAt}, nullTimeDest{&q.SentAt}, &q.ProviderID, &q.Attempts,
 		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt}, &q.Sender)
+	if err != nil {
+		return q, err
+	}
+	q.Token, err = s.openToken(q.ID, sealed)
 	return q, err
 }
 
-func queryRequests(ctx context.Context, q queryer, query string, args ...any) ([]plaudit.FeedbackRequest, error) {
-	return queryAll(ctx, q, scanRequest, query, args...)
+func (s *Store) queryRequests(ctx context.Context, q queryer, query string, args ...any) ([]plaudit.FeedbackRequest, error) {
+	return queryAll(ctx, q, s.scanRequest, query, args...)
 }
 
 // firstRequest runs a query for at most one request.
 func (s *Store) firstRequest(ctx context.Context, query string, args ...any) (plaudit.FeedbackRequest, error) {
-	r, err := scanRequest(s.db.QueryRowContext(ctx, query, args...))
+	r, err := s.scanRequest(s.db.QueryRowContext(ctx, query, args...))
 	if err != nil {
 		return plaudit.FeedbackRequest{}, one(err, "feedback request")
 	}
@@ -155,13 +170,18 @@ func (s *Store) GetRequest(ctx context.Context, tenantID, id string) (plaudit.Fe
 	return s.firstRequest(ctx, `SELECT `+requestCols+` FROM feedback_requests WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 }
 
-// RequestByToken finds the request a feedback page link carries. It is
-// global: the token is the customer's only credential.
+// RequestByToken finds the request a feedback page link carries, by the
+// token's keyed hash. It is global: the token is the customer's only
+// credential.
 func (s *Store) RequestByToken(ctx context.Context, token string) (plaudit.FeedbackRequest, error) {
 	if token == "" {
 		return plaudit.FeedbackRequest{}, notFound("feedback request")
 	}
-	return s.firstRequest(ctx, `SELECT `+requestCols+` FROM feedback_requests WHERE token = $1`, token)
+	key, err := s.pageKey(ctx)
+	if err != nil {
+		return plaudit.FeedbackRequest{}, err
+	}
+	return s.firstRequest(ctx, `SELECT `+requestCols+` FROM feedback_requests WHERE token_hash = $1`, tokenHash(key, token))
 }
 
 // SMSRequestsTo returns the SMS requests sent to recipient from one of
@@ -179,7 +199,7 @@ func (s *Store) SMSRequestsTo(ctx context.Context, recipient string, senders []s
 	w.in("sender", senders)
 	q := `SELECT ` + requestCols + ` FROM feedback_requests WHERE ` + w.sql() +
 		` AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT ` + w.next(clampLimit(limit))
-	out, err := queryRequests(ctx, s.db, q, w.args...)
+	out, err := s.queryRequests(ctx, s.db, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: SMS requests to a number: %w", err)
 	}
@@ -207,7 +227,7 @@ func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilt
 	}
 	q := `SELECT ` + requestCols + ` FROM feedback_requests WHERE ` + w.sql() +
 		` ORDER BY created_at DESC, id DESC LIMIT ` + w.next(clampLimit(f.Limit))
-	out, err := queryRequests(ctx, s.db, q, w.args...)
+	out, err := s.queryRequests(ctx, s.db, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list requests: %w", err)
 	}
@@ -220,7 +240,7 @@ func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilt
 // "sending" and counts the attempt. Everyone else gets claimed=false and
 // the row as it is now, so a duplicate task does not send twice.
 func (s *Store) ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error) {
-	r, err := scanRequest(s.w.QueryRowContext(ctx,
+	r, err := s.scanRequest(s.w.QueryRowContext(ctx,
 		`UPDATE feedback_requests SET status = $3, attempts = attempts + 1, updated_at = $5
 		 WHERE tenant_id = $1 AND id = $2
 		   AND ((status = $4 AND due_at <= $5) OR (status = $3 AND updated_at < $6))
@@ -289,7 +309,7 @@ func (s *Store) TransitionRequest(ctx context.Context, tenantID, id string, t pl
 	if t.To == plaudit.RequestScheduled {
 		set += `, due_at = ` + w.next(s.ts(t.DueAt))
 	}
-	r, err := scanRequest(s.w.QueryRowContext(ctx,
+	r, err := s.scanRequest(s.w.QueryRowContext(ctx,
 		`UPDATE feedback_requests SET `+set+` WHERE `+w.sql()+` RETURNING `+requestCols, w.args...))
 	if err == nil {
 		return r, nil
@@ -349,7 +369,7 @@ func (s *Store) RecentlyAsked(ctx context.Context, tenantID, recipientHash strin
 // because the reconciler looks ahead for scheduled requests, while a claim
 // must never be judged abandoned before its time. Earliest due first.
 func (s *Store) DueRequests(ctx context.Context, dueBy, now time.Time, limit int) ([]plaudit.FeedbackRequest, error) {
-	out, err := queryRequests(ctx, s.db,
+	out, err := s.queryRequests(ctx, s.db,
 		`SELECT `+requestCols+` FROM feedback_requests
 		 WHERE (status = $1 AND due_at <= $2) OR (status = $3 AND updated_at < $4)
 		 ORDER BY due_at, id LIMIT $5`,

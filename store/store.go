@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -44,6 +45,9 @@ type Store struct {
 	claimTimeout time.Duration
 	// inserts batches the ingest path's interaction inserts.
 	inserts *groupCommit
+	// pageKeyVal keys the hashes of page tokens (tokens.go), read once.
+	pageKeyMu  sync.Mutex
+	pageKeyVal []byte
 }
 
 // dialect is everything that differs between the engines. Each engine fills

@@ -215,6 +215,12 @@ func TestMigrationsAgree(t *testing.T) {
 			t.Errorf("migration %04d: shape parse found only %v", lite[i].version, a)
 		}
 	}
+	// Each data step names a migration: a renamed file must not lose it.
+	for name := range (&Store{}).dataSteps() {
+		if !slices.ContainsFunc(lite, func(m migration) bool { return m.name == name }) {
+			t.Errorf("data step %q names no migration", name)
+		}
+	}
 	// Gaps, duplicates and odd names are refused: they mean a mis-named file.
 	for name, files := range map[string]fstest.MapFS{
 		"gap":       {"m/0001_a.sql": {}, "m/0003_c.sql": {}},

@@ -372,6 +372,10 @@ func runSalesforce(t *testing.T, env map[string]string) {
 		t.Fatalf("fourth message: %d %s", r.Status, r.Body)
 	}
 	awaitMail(t, sg, "kai.berger@example.de")
+	// SendGrid has the mail a moment before the request is marked sent.
+	eventually(t, 5*time.Second, "the request marked sent", func() bool {
+		return requestFor(t, g, admin, "5008a00001AbCdHAAV")["status"] == "sent"
+	})
 	if req := requestFor(t, g, admin, "5008a00001AbCdHAAV"); req["agent_id"] != lena["id"] || req["status"] != "sent" {
 		t.Errorf("request for a case whose owner is known by email: %v, want agent %v", req, lena["id"])
 	}
