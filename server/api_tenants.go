@@ -67,8 +67,8 @@ func (s *Server) createTenant(c *fiber.Ctx) error {
 		return err
 	}
 	b.Name = strings.TrimSpace(b.Name)
-	if b.Name == "" || len(b.Name) > 200 {
-		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters)")
+	if b.Name == "" || !plaudit.PlainText(b.Name, 200) {
+		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters, without line breaks or control characters)")
 	}
 	t := plaudit.Tenant{Name: b.Name, Settings: plaudit.DefaultSettings()}
 	if err := applySettings(&t.Settings, b.Settings); err != nil {
@@ -132,8 +132,8 @@ func (s *Server) patchTenant(c *fiber.Ctx) error {
 	}
 	if b.Name != nil {
 		n := strings.TrimSpace(*b.Name)
-		if n == "" || len(n) > 200 {
-			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters)")
+		if n == "" || !plaudit.PlainText(n, 200) {
+			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters, without line breaks or control characters)")
 		}
 		t.Name = n
 	}
