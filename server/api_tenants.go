@@ -137,11 +137,17 @@ func (s *Server) patchTenant(c *fiber.Ctx) error {
 		}
 		t.Name = n
 	}
+	logo := t.Settings.LogoURL
 	if err := applySettings(&t.Settings, b.Settings); err != nil {
 		return err
 	}
 	if err := s.cfg.Store.UpdateTenant(ctx, t); err != nil {
 		return err
+	}
+	if len(b.Settings) > 0 {
+		// Saving the settings shows the logo afresh, also when the image
+		// changed behind an unchanged URL.
+		s.images.forget(t.ID, logo)
 	}
 	s.audit(c, t.ID, actor(c), "tenant.settings.update", t.ID, bodyKeys(b.Settings))
 	return c.JSON(t)

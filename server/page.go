@@ -2,15 +2,11 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"html/template"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -243,103 +239,4 @@ func (s *Server) static(c *fiber.Ctx) error {
 	})
 	c.Path(strings.TrimPrefix(c.Path(), "/static"))
 	return s.staticHandler(c)
-}
-
-// imageCache keeps fetched agent photos and logos so that the page serves
-// them from its own origin (nothing is loaded from third parties) without
-// fetching on every view. Entries are per tenant: one tenant's page never
-// gets an image another tenant's settings fetched, and deleting an agent
-// or a tenant drops theirs.
-type imageCache struct {
-	mu sync.Mutex
-	m  map[imageKey]cachedImage
-}
-
-type imageKey struct{ tenantID, src string }
-
-type cachedImage struct {
-	body []byte
-	ct   string
-	at   time.Time
-}
-
-// forget drops a tenant's cached image from src, or all of the tenant's
-// when src is "".
-func (ic *imageCache) forget(tenantID, src string) {
-	ic.mu.Lock()
-	defer ic.mu.Unlock()
-	for k := range ic.m {
-		if k.tenantID == tenantID && (src == "" || k.src == src) {
-			delete(ic.m, k)
-		}
-	}
-}
-
-const maxImage = 2 << 20
-
-func (s *Server) pageImage(which string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx := c.UserContext()
-		req, err := s.cfg.Store.RequestByToken(ctx, c.Params("token"))
-		if err != nil {
-			return c.SendStatus(fiber.StatusNotFound)
-		}
-		var src string
-		if which == "photo" {
-			if a, err := s.cfg.Store.GetAgent(ctx, req.TenantID, req.AgentID); err == nil {
-				src = a.PhotoURL
-			}
-		} else if t, err := s.cfg.Store.GetTenant(ctx, req.TenantID); err == nil {
-			src = t.Settings.LogoURL
-		}
-		if src == "" {
-			return c.SendStatus(fiber.StatusNotFound)
-		}
-		img, err := s.fetchImage(ctx, req.TenantID, src)
-		if err != nil {
-			s.log.Warn("image not fetched", "which", which, "err", err)
-			return c.SendStatus(fiber.StatusNotFound)
-		}
-		c.Set(fiber.HeaderContentType, img.ct)
-		c.Set("Cache-Control", "private, max-age=3600")
-		c.Set("X-Content-Type-Options", "nosniff")
-		return c.Send(img.body)
-	}
-}
-
-func (s *Server) fetchImage(ctx context.Context, tenantID, src string) (cachedImage, error) {
-	key := imageKey{tenantID, src}
-	s.images.mu.Lock()
-	img, ok := s.images.m[key]
-	s.images.mu.Unlock()
-	if ok && time.Since(img.at) < time.Hour {
-		return img, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	r, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
-	if err != nil {
-		return img, err
-	}
-	resp, err := s.cfg.DriverDeps.HTTP.Do(r)
-	if err != nil {
-		return img, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxImage+1))
-	if err != nil {
-		return img, err
-	}
-	ct := http.DetectContentType(body)
-	if resp.StatusCode != http.StatusOK || len(body) > maxImage || !strings.HasPrefix(ct, "image/") {
-		return img, plaudit.Errorf(plaudit.EInvalid, "not an image (status %d, %s)", resp.StatusCode, ct)
-	}
-	img = cachedImage{body: body, ct: ct, at: time.Now()}
-	s.images.mu.Lock()
-	if s.images.m == nil || len(s.images.m) > 500 {
-		s.images.m = make(map[imageKey]cachedImage)
-	}
-	s.images.m[key] = img
-	s.images.mu.Unlock()
-	return img, nil
 }
