@@ -33,6 +33,7 @@ type pageData struct {
 	HasAgent, HasPhoto, HasLogo                bool
 	State                                      string
 	Selected, Score                            int
+	AutoSubmit                                 bool
 	Comment                                    string
 	Chosen                                     []string
 	Reward, RewardOffered                      bool
@@ -112,18 +113,22 @@ func (s *Server) pageState(c *fiber.Ctx) (pageData, plaudit.FeedbackRequest, err
 }
 
 // pageShow is GET /f/{token}. It never records anything: a one-click link
-// (?score=N) preselects the score and the page submits it by POST.
+// (?score=N) preselects the score and the page's script submits it by
+// POST for a person at the screen (oneclick.go); ?confirm=1, where an
+// automatic submission was not taken, leaves it to the button.
 func (s *Server) pageShow(c *fiber.Ctx) error {
 	d, _, err := s.pageState(c)
 	if err != nil {
 		return s.pageError(c, d, err)
 	}
 	if n, err := strconv.Atoi(c.Query("score")); err == nil && n >= 1 && n <= 5 {
+		s.opens.opened(d.Token, n, s.cfg.Now())
 		if d.State == "rate" {
 			d.Selected = n
 		} else if n != d.Score {
 			d.State, d.Selected = "rate", n // a different score from the email: let them change it
 		}
+		d.AutoSubmit = d.Selected != 0 && c.Query("confirm") == ""
 	}
 	return s.render(c, fiber.StatusOK, d)
 }
@@ -144,7 +149,9 @@ func (s *Server) pageError(c *fiber.Ctx, d pageData, err error) error {
 // in one form or in steps (the page sends the score, then the follow-up).
 // Every field sent is recorded, or the whole post is refused with a
 // message that names the field; nothing is dropped in silence. It answers
-// with a redirect to the page (post/redirect/get).
+// with a redirect to the page (post/redirect/get). A one-click score that
+// the page's script submitted (auto=1) and that looks like a link
+// scanner's (oneclick.go) records nothing: the page asks for the button.
 func (s *Server) pageSubmit(c *fiber.Ctx) error {
 	d, req, err := s.pageState(c)
 	if err != nil {
@@ -153,6 +160,9 @@ func (s *Server) pageSubmit(c *fiber.Ctx) error {
 	a, err := pageAnswer(c, d)
 	if err != nil {
 		return err
+	}
+	if c.FormValue("auto") == "1" && a.Score != nil && !s.takeOneClick(d.Token, c.Get(fiber.HeaderUserAgent), *a.Score) {
+		return c.Redirect("/f/"+d.Token+"?score="+strconv.Itoa(*a.Score)+"&confirm=1", fiber.StatusSeeOther)
 	}
 	if _, err := s.record(c.UserContext(), req, a); err != nil {
 		return s.pageError(c, d, err)

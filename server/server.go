@@ -78,6 +78,7 @@ type Server struct {
 	conns  *connectors.Cache
 	fb     *feedback.Service
 	images imageCache
+	opens  linkOpens
 
 	tmplOnce      sync.Once
 	tmpl          *template.Template
