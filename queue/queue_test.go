@@ -78,7 +78,7 @@ func TestParseRedisURL(t *testing.T) {
 // real one.
 func redisBackends(t *testing.T, f func(t *testing.T, opt asynq.RedisConnOpt)) {
 	t.Run("miniredis", func(t *testing.T) {
-		e, err := StartEmbedded()
+		e, err := StartEmbedded("")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +222,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e, err := StartEmbedded()
+	e, err := StartEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +484,7 @@ func TestSendPermanentFailureEndsTheRequest(t *testing.T) {
 // connect: without the password that only this process knows, it answers
 // nothing (no queuing of tasks, no clearing of counters).
 func TestEmbeddedRedisWantsItsPassword(t *testing.T) {
-	e, err := StartEmbedded()
+	e, err := StartEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,12 +501,22 @@ func TestEmbeddedRedisWantsItsPassword(t *testing.T) {
 	if err := Ping(ctx, e.ConnOpt()); err != nil {
 		t.Errorf("with its own options: %v", err)
 	}
-	other, err := StartEmbedded()
+	other, err := StartEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
 	if other.password == e.password || len(e.password) < 20 {
 		t.Errorf("passwords are not random: %q, %q", e.password, other.password)
+	}
+	given, err := StartEmbedded("derived-from-the-secret-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer given.Close()
+	c := redis.NewClient(&redis.Options{Addr: given.Addr(), Password: "derived-from-the-secret-key"})
+	defer c.Close()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Errorf("with the given password: %v", err)
 	}
 }

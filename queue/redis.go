@@ -73,15 +73,17 @@ type Embedded struct {
 	wg       sync.WaitGroup
 }
 
-// StartEmbedded starts miniredis on a loopback port, behind a password
-// made up at start and known only to this process: any local user can
-// connect to a loopback port, and without it could queue tasks or clear
-// the rate-limit counters. miniredis keeps time only when told, so a
-// ticker advances it by the wall time that passed; without that, TTLs
-// never expire (asynq's locks, heartbeats, counters).
-func StartEmbedded() (*Embedded, error) {
+// StartEmbedded starts miniredis on a loopback port, behind password ("":
+// a random one that only this process knows): any local user can connect
+// to a loopback port, and without it could queue tasks or clear the
+// rate-limit counters. miniredis keeps time only when told, so a ticker
+// advances it by the wall time that passed; without that, TTLs never
+// expire (asynq's locks, heartbeats, counters).
+func StartEmbedded(password string) (*Embedded, error) {
+	if password == "" {
+		password = rand.Text()
+	}
 	mr := miniredis.NewMiniRedis()
-	password := rand.Text()
 	mr.RequireAuth(password) // before it listens: no moment without it
 	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("embedded redis: %w", err)

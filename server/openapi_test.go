@@ -174,7 +174,7 @@ func newAPIHarness(t *testing.T, configure ...func(*server.Config)) *apiHarness 
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	redis, err := queue.StartEmbedded()
+	redis, err := queue.StartEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}
