@@ -4,7 +4,10 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Tenant is a client company: the controller of the personal data that
@@ -81,8 +84,28 @@ var (
 	smsFrom  = regexp.MustCompile(`^(\+[1-9][0-9]{6,14}|MG[0-9a-f]{32})$`)
 )
 
+// Bounds of the settings' texts and lists. Settings are read for every
+// request sent and every page shown, so they stay small: a few kilobytes
+// at most, whatever a tenant admin sends.
+const (
+	MaxSettingName     = 100  // brand_name, from_name: characters
+	MaxSettingURL      = 2048 // logo_url, privacy_url: bytes
+	MaxSettingAddress  = 254  // from_email, test_recipient: bytes (RFC 5321's path limit)
+	MaxSuppressionTags = 100
+	MaxSuppressionTag  = 100 // characters of one tag
+)
+
 // Validate checks every field and names the first one that is wrong.
 func (s Settings) Validate() error {
+	for _, check := range []func() error{s.validateNumbers, s.validateCodes, s.validateTexts, s.validateLists} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s Settings) validateNumbers() error {
 	switch {
 	case s.DelaySeconds < 0 || s.DelaySeconds > 30*24*3600:
 		return Errorf(EInvalid, "settings.delay_seconds must be between 0 and 2592000")
@@ -92,53 +115,107 @@ func (s Settings) Validate() error {
 		return Errorf(EInvalid, "settings.sampling_percent must be between 0 and 100")
 	case s.ReminderAfterHours < 0 || s.ReminderAfterHours > 24*14:
 		return Errorf(EInvalid, "settings.reminder_after_hours must be between 0 and 336")
-	case !hhmm.MatchString(s.QuietHours.Start):
-		return Errorf(EInvalid, "settings.quiet_hours.start must be HH:MM")
-	case !hhmm.MatchString(s.QuietHours.End):
-		return Errorf(EInvalid, "settings.quiet_hours.end must be HH:MM")
 	case s.RewardThreshold < 1 || s.RewardThreshold > 6:
 		return Errorf(EInvalid, "settings.reward_threshold must be between 1 and 6 (6: no rewards)")
 	case s.RetentionDays < 1 || s.RetentionDays > 3650:
 		return Errorf(EInvalid, "settings.retention_days must be between 1 and 3650")
+	}
+	return nil
+}
+
+// validateCodes checks the fields that follow a fixed pattern.
+func (s Settings) validateCodes() error {
+	switch {
+	case !hhmm.MatchString(s.QuietHours.Start):
+		return Errorf(EInvalid, "settings.quiet_hours.start must be HH:MM")
+	case !hhmm.MatchString(s.QuietHours.End):
+		return Errorf(EInvalid, "settings.quiet_hours.end must be HH:MM")
 	case !langTag.MatchString(s.DefaultLanguage):
 		return Errorf(EInvalid, "settings.default_language must be a two-letter language code such as \"en\"")
 	case !region.MatchString(s.DefaultRegion):
 		return Errorf(EInvalid, "settings.default_region must be a two-letter country code such as \"US\"")
 	case s.BrandColor != "" && !hexColor.MatchString(s.BrandColor):
 		return Errorf(EInvalid, "settings.brand_color must be a colour such as \"#2f6fed\"")
-	case len(s.BrandName) > 100:
-		return Errorf(EInvalid, "settings.brand_name must be at most 100 characters")
 	case s.SMSFrom != "" && !smsFrom.MatchString(s.SMSFrom):
 		return Errorf(EInvalid, "settings.sms_from must be an E.164 number such as \"+4930123456\" or a Messaging Service SID (MG…)")
-	case len(s.FromName) > 100:
-		return Errorf(EInvalid, "settings.from_name must be at most 100 characters")
 	}
-	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" {
+	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" || len(s.Timezone) > 64 {
 		return Errorf(EInvalid, "settings.timezone must be an IANA time zone such as \"Europe/Berlin\"")
+	}
+	return nil
+}
+
+// validateTexts checks names, URLs and addresses. The names go into
+// message headers (From) and texts: a line break there could add headers
+// or lines of the tenant admin's choosing.
+func (s Settings) validateTexts() error {
+	for _, n := range []struct{ name, v string }{{"brand_name", s.BrandName}, {"from_name", s.FromName}} {
+		if !PlainText(n.v, MaxSettingName) {
+			return Errorf(EInvalid, "settings.%s must be at most %d characters, without line breaks or control characters", n.name, MaxSettingName)
+		}
 	}
 	for _, u := range []struct{ name, v string }{{"logo_url", s.LogoURL}, {"privacy_url", s.PrivacyURL}} {
 		if u.v == "" {
 			continue
 		}
 		p, err := url.Parse(u.v)
-		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			return Errorf(EInvalid, "settings.%s must be an http(s) URL", u.name)
+		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || len(u.v) > MaxSettingURL {
+			return Errorf(EInvalid, "settings.%s must be an http(s) URL of at most %d characters", u.name, MaxSettingURL)
 		}
 	}
 	if s.FromEmail != "" {
-		if _, err := mail.ParseAddress(s.FromEmail); err != nil {
-			return Errorf(EInvalid, "settings.from_email must be an email address")
+		// A bare address: the name goes in from_name.
+		a, err := mail.ParseAddress(s.FromEmail)
+		if err != nil || a.Address != s.FromEmail || len(s.FromEmail) > MaxSettingAddress {
+			return Errorf(EInvalid, "settings.from_email must be an email address such as \"feedback@example.com\"")
 		}
 	}
-	if len(s.Channels) == 0 {
-		return Errorf(EInvalid, "settings.channels must name at least one channel")
-	}
-	for _, c := range s.Channels {
-		if c != ChannelEmail && c != ChannelSMS {
-			return Errorf(EInvalid, "settings.channels: unknown channel %q (use \"email\" or \"sms\")", c)
+	if s.TestRecipient != "" {
+		_, perr := NormalizePhone(s.TestRecipient, "", s.DefaultRegion)
+		if len(s.TestRecipient) > MaxSettingAddress || NormalizeEmail(s.TestRecipient) == "" && perr != nil {
+			return Errorf(EInvalid, "settings.test_recipient must be an email address or a phone number")
 		}
 	}
 	return nil
+}
+
+// validateLists checks channels and suppression tags, and bounds them.
+func (s Settings) validateLists() error {
+	if len(s.Channels) == 0 {
+		return Errorf(EInvalid, "settings.channels must name at least one channel")
+	}
+	for i, c := range s.Channels {
+		if c != ChannelEmail && c != ChannelSMS {
+			return Errorf(EInvalid, "settings.channels: unknown channel %q (use \"email\" or \"sms\")", c)
+		}
+		if slices.Contains(s.Channels[:i], c) {
+			return Errorf(EInvalid, "settings.channels names %q twice", c)
+		}
+	}
+	if len(s.SuppressionTags) > MaxSuppressionTags {
+		return Errorf(EInvalid, "settings.suppression_tags must have at most %d tags", MaxSuppressionTags)
+	}
+	for i, tag := range s.SuppressionTags {
+		if tag == "" || !PlainText(tag, MaxSuppressionTag) {
+			return Errorf(EInvalid, "settings.suppression_tags[%d] must be 1 to %d characters, without line breaks or control characters", i, MaxSuppressionTag)
+		}
+	}
+	return nil
+}
+
+// PlainText reports whether s is valid UTF-8 of at most max characters
+// without control characters, line or paragraph separators, or the
+// bidirectional controls that make a text display other than it reads.
+func PlainText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp, unicode.Bidi_Control) {
+			return false
+		}
+	}
+	return true
 }
 
 // ChannelEnabled reports whether the tenant allows sending on channel.

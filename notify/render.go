@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/i18n"
@@ -118,15 +120,48 @@ func (c Content) brand() string {
 }
 
 // customerFirstName picks the first name from a full name, skipping titles
-// such as "Dr." that helpdesks keep in the name field.
+// such as "Dr." that helpdesks keep in the name field. Whoever opens a
+// ticket chooses that name, and the greeting shows it under the brand's
+// name: a first name that is not a plain word (a URL, an email address, a
+// phone number, markup) gives "" and so the neutral greeting, rather than
+// "Hi https://refunds.evil.example/claim," in the company's own email.
 func customerFirstName(name string) string {
 	for _, f := range strings.Fields(name) {
-		if strings.HasSuffix(f, ".") {
+		if strings.HasSuffix(f, ".") && plainName(strings.TrimSuffix(f, ".")) {
 			continue
 		}
-		return f
+		if plainName(f) {
+			return f
+		}
+		return ""
 	}
 	return ""
+}
+
+// maxFirstName bounds a first name in the greeting, in characters.
+const maxFirstName = 40
+
+// plainName reports whether w reads as a name: letters (with their
+// combining marks), joined by single hyphens or apostrophes as in
+// "Jean-Luc" and "O'Brien". Digits, dots, '@', ':', '/', '<' and the like
+// are no part of one.
+func plainName(w string) bool {
+	if w == "" || utf8.RuneCountInString(w) > maxFirstName {
+		return false
+	}
+	joined := true // at the start, as after a joiner: a letter must come
+	for _, r := range w {
+		switch {
+		case unicode.IsLetter(r):
+			joined = false
+		case unicode.Is(unicode.M, r) && !joined:
+		case strings.ContainsRune("-'’‐", r) && !joined:
+			joined = true
+		default:
+			return false
+		}
+	}
+	return !joined
 }
 
 // ScoreURL is the one-click link for score n.

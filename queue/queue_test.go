@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/feedback"
@@ -77,7 +78,7 @@ func TestParseRedisURL(t *testing.T) {
 // real one.
 func redisBackends(t *testing.T, f func(t *testing.T, opt asynq.RedisConnOpt)) {
 	t.Run("miniredis", func(t *testing.T) {
-		e, err := StartEmbedded()
+		e, err := StartEmbedded("")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +222,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e, err := StartEmbedded()
+	e, err := StartEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,5 +477,46 @@ func TestSendPermanentFailureEndsTheRequest(t *testing.T) {
 	got, _ := f.st.GetRequest(ctx, f.tenant.ID, r.ID)
 	if got.Status != plaudit.RequestFailed || got.Reason != "sendgrid: 400 invalid recipient" {
 		t.Errorf("request = %s/%s, want failed with the provider's reason", got.Status, got.Reason)
+	}
+}
+
+// The embedded Redis listens on loopback, where any local user can
+// connect: without the password that only this process knows, it answers
+// nothing (no queuing of tasks, no clearing of counters).
+func TestEmbeddedRedisWantsItsPassword(t *testing.T) {
+	e, err := StartEmbedded("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	for _, pw := range []string{"", "guess"} {
+		c := redis.NewClient(&redis.Options{Addr: e.Addr(), Password: pw})
+		err := c.Set(ctx, "asynq:queues", "x", 0).Err()
+		c.Close()
+		if err == nil {
+			t.Errorf("password %q: a write was accepted", pw)
+		}
+	}
+	if err := Ping(ctx, e.ConnOpt()); err != nil {
+		t.Errorf("with its own options: %v", err)
+	}
+	other, err := StartEmbedded("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if other.password == e.password || len(e.password) < 20 {
+		t.Errorf("passwords are not random: %q, %q", e.password, other.password)
+	}
+	given, err := StartEmbedded("derived-from-the-secret-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer given.Close()
+	c := redis.NewClient(&redis.Options{Addr: given.Addr(), Password: "derived-from-the-secret-key"})
+	defer c.Close()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Errorf("with the given password: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -66,20 +67,28 @@ func Ping(ctx context.Context, opt asynq.RedisConnOpt) error {
 // Redis at all. It is not durable: queued work is lost on exit, and the
 // reconciler re-enqueues it from the store at the next start.
 type Embedded struct {
-	mr   *miniredis.Miniredis
-	stop chan struct{}
-	wg   sync.WaitGroup
+	mr       *miniredis.Miniredis
+	password string
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
-// StartEmbedded starts miniredis on a loopback port. miniredis keeps time
-// only when told, so a ticker advances it by the wall time that passed;
-// without that, TTLs never expire (asynq's locks, heartbeats, counters).
-func StartEmbedded() (*Embedded, error) {
-	mr, err := miniredis.Run()
-	if err != nil {
+// StartEmbedded starts miniredis on a loopback port, behind password ("":
+// a random one that only this process knows): any local user can connect
+// to a loopback port, and without it could queue tasks or clear the
+// rate-limit counters. miniredis keeps time only when told, so a ticker
+// advances it by the wall time that passed; without that, TTLs never
+// expire (asynq's locks, heartbeats, counters).
+func StartEmbedded(password string) (*Embedded, error) {
+	if password == "" {
+		password = rand.Text()
+	}
+	mr := miniredis.NewMiniRedis()
+	mr.RequireAuth(password) // before it listens: no moment without it
+	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("embedded redis: %w", err)
 	}
-	e := &Embedded{mr: mr, stop: make(chan struct{})}
+	e := &Embedded{mr: mr, password: password, stop: make(chan struct{})}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -100,7 +109,9 @@ func StartEmbedded() (*Embedded, error) {
 }
 
 // ConnOpt returns asynq's options for the embedded server.
-func (e *Embedded) ConnOpt() asynq.RedisConnOpt { return asynq.RedisClientOpt{Addr: e.mr.Addr()} }
+func (e *Embedded) ConnOpt() asynq.RedisConnOpt {
+	return asynq.RedisClientOpt{Addr: e.mr.Addr(), Password: e.password}
+}
 
 // Addr is the embedded server's address.
 func (e *Embedded) Addr() string { return e.mr.Addr() }

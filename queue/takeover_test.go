@@ -118,7 +118,7 @@ func TestOrphanedWritebackIsTakenOverOnce(t *testing.T) {
 	con, resp := f.answered(t, "zendesk")
 	drv := &heldDriver{release: make(chan struct{})}
 	f.w.Feedback.Connectors = stubConnectors{f.st, driverMap{con.ID: drv}}
-	e, err := StartEmbedded()
+	e, err := StartEmbedded("")
 	must(t, err)
 	t.Cleanup(e.Close)
 	f.w.Queue = NewClient(e.ConnOpt())

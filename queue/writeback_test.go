@@ -117,7 +117,7 @@ func must(t *testing.T, err error) {
 // way the binary does, with short retry delays.
 func runWorkers(t *testing.T, f *fixture) asynq.RedisConnOpt {
 	t.Helper()
-	e, err := StartEmbedded()
+	e, err := StartEmbedded("")
 	must(t, err)
 	t.Cleanup(e.Close)
 	f.w.Queue = NewClient(e.ConnOpt())

@@ -67,8 +67,8 @@ func (s *Server) createTenant(c *fiber.Ctx) error {
 		return err
 	}
 	b.Name = strings.TrimSpace(b.Name)
-	if b.Name == "" || len(b.Name) > 200 {
-		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters)")
+	if b.Name == "" || !plaudit.PlainText(b.Name, 200) {
+		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters, without line breaks or control characters)")
 	}
 	if err := plaudit.CheckText("name", b.Name); err != nil {
 		return err
@@ -135,19 +135,25 @@ func (s *Server) patchTenant(c *fiber.Ctx) error {
 	}
 	if b.Name != nil {
 		n := strings.TrimSpace(*b.Name)
-		if n == "" || len(n) > 200 {
-			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters)")
+		if n == "" || !plaudit.PlainText(n, 200) {
+			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters, without line breaks or control characters)")
 		}
 		if err := plaudit.CheckText("name", n); err != nil {
 			return err
 		}
 		t.Name = n
 	}
+	logo := t.Settings.LogoURL
 	if err := applySettings(&t.Settings, b.Settings); err != nil {
 		return err
 	}
 	if err := s.cfg.Store.UpdateTenant(ctx, t); err != nil {
 		return err
+	}
+	if len(b.Settings) > 0 {
+		// Saving the settings shows the logo afresh, also when the image
+		// changed behind an unchanged URL.
+		s.images.forget(t.ID, logo)
 	}
 	s.audit(c, t.ID, actor(c), "tenant.settings.update", t.ID, bodyKeys(b.Settings))
 	return c.JSON(t)

@@ -68,7 +68,7 @@ func fuzzServer(f *testing.F) (*server.Server, string) {
 func FuzzFeedbackForm(f *testing.F) {
 	s, token := fuzzServer(f)
 	for _, seed := range []string{"score=5", "score=0", "score=-1", "score=99999999999999999999", "step=more&comment=danke&excellence=fast&excellence=fast&reward=yes",
-		"step=more&improvement=speed&comment=" + url.QueryEscape(string(bytes.Repeat([]byte("ü"), 3000))), "score=%ff%fe", "score=5&score=1", ""} {
+		"step=more&improvement=speed&comment=" + url.QueryEscape(string(bytes.Repeat([]byte("ü"), 3000))), "score=%ff%fe", "score=5&score=1", "score=3&auto=1", "auto=1", "score=2&auto=1&auto=0", ""} {
 		f.Add(seed, "application/x-www-form-urlencoded")
 	}
 	f.Add("--b\r\nContent-Disposition: form-data; name=\"score\"\r\n\r\n4\r\n--b--\r\n", "multipart/form-data; boundary=b")

@@ -182,7 +182,7 @@ func newAPIHarnessOn(t *testing.T, databaseURL string, configure ...func(*server
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	redis, err := queue.StartEmbedded()
+	redis, err := queue.StartEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,6 +87,7 @@ type Server struct {
 	conns  *connectors.Cache
 	fb     *feedback.Service
 	images imageCache
+	opens  linkOpens
 
 	buckets buckets  // verified deliveries, per connector and provider hook
 	refused refusals // clients over a failure budget

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,13 @@ type app struct {
 	sms      notify.SMSSender
 	adminTok []byte
 	fb       *feedback.Service
+}
+
+// embeddedRedisPassword is the in-process Redis's password, derived from
+// the secret key: whoever can read PLAUDIT_SECRET_KEY (the operator, a
+// test) can look inside, no other local user can.
+func embeddedRedisPassword(kr *keyring.Keyring) string {
+	return base64.RawURLEncoding.EncodeToString(kr.Derive("embedded redis"))
 }
 
 // redisLog is go-redis's logger on slog. Its messages name servers and
@@ -134,7 +142,7 @@ func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, e
 		return nil, err
 	}
 	if cfg.Embedded() {
-		e, err := queue.StartEmbedded()
+		e, err := queue.StartEmbedded(embeddedRedisPassword(a.kr))
 		if err != nil {
 			a.Close()
 			return nil, err

@@ -202,7 +202,15 @@ func runPrivacy(t *testing.T, env map[string]string) {
 	}
 
 	// Redis holds the queue only: ids, never a person.
-	redisDump := dumpRedis(t, redisAddr(t, env, g))
+	redisOpt := redisAddr(t, env, g)
+	if env["REDIS_URL"] == "" {
+		anyone := redis.NewClient(&redis.Options{Addr: redisOpt.Addr})
+		if err := anyone.Ping(ctx).Err(); err == nil {
+			t.Error("the in-process Redis answers a local client without its password")
+		}
+		anyone.Close()
+	}
+	redisDump := dumpRedis(t, redisOpt)
 	if !bytes.Contains(redisDump, []byte("asynq")) {
 		t.Fatalf("the Redis dump holds no queue keys: the search proves nothing")
 	}
@@ -411,7 +419,7 @@ func redisAddr(t *testing.T, env map[string]string, g *gateway) *redis.Options {
 	if m == nil {
 		t.Fatalf("the gateway did not log the in-process Redis address:\n%s", g.Logs.String())
 	}
-	return &redis.Options{Addr: m[1]}
+	return &redis.Options{Addr: m[1], Password: embeddedRedisPassword(privacyKeyring(t))}
 }
 
 // dumpRedis returns every key and every value in the database, whatever

@@ -75,7 +75,7 @@ func runReminder(t *testing.T, env map[string]string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	redis, err := queue.StartEmbedded()
+	redis, err := queue.StartEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}

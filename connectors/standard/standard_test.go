@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -435,4 +436,78 @@ func TestWritebackStatusReportsTheAnswer(t *testing.T) {
 	if got, err := none.WritebackStatus(ctx, testWriteback()); err != nil || got != 0 {
 		t.Errorf("no callback_url: %d, %v; want 0 and nil", got, err)
 	}
+}
+
+// A tenant chooses callback_url, and reads the delivery log: if a closed
+// port, an open one that speaks something else, one that never answers
+// and an address the egress policy refuses each left a different text
+// there, the callback would be a port scanner of whatever the URL points
+// at. All of them read the same.
+func TestUnreachableCallbacksReadAlike(t *testing.T) {
+	closed := listen(t, nil)
+	closedURL := "http://" + closed.Addr().String()
+	closed.Close()
+	hangUp := listen(t, func(c net.Conn) { c.Close() })
+	banner := listen(t, func(c net.Conn) { io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n"); c.Close() })
+	silent := listen(t, func(c net.Conn) { time.Sleep(time.Second); c.Close() })
+	secrets := map[string]string{SecretSigningSecret: secretCurrent, SecretCallbackSecret: cbCurrent}
+
+	texts := map[string]string{}
+	for name, u := range map[string]string{
+		"connection refused": closedURL,
+		"closed at once":     "http://" + hangUp.Addr().String(),
+		"not HTTP":           "http://" + banner.Addr().String(),
+		"not TLS":            "https://" + banner.Addr().String(),
+		"no answer":          "http://" + silent.Addr().String(),
+	} {
+		c := newClient(t, map[string]any{"callback_url": u}, secrets)
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err := c.WritebackStatus(ctx, testWriteback())
+		cancel()
+		if err == nil || plaudit.IsPermanent(err) {
+			t.Fatalf("%s: err = %v, want retryable", name, err)
+		}
+		texts[name] = err.Error()
+	}
+	raw, _ := json.Marshal(map[string]any{"callback_url": "http://" + hangUp.Addr().String()})
+	strict, err := NewClient(plaudit.Connector{ID: "con_std", Kind: Name, Config: raw, Secrets: secrets},
+		plaudit.DriverDeps{HTTP: egress.NewClient(egress.Options{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = strict.WritebackStatus(context.Background(), testWriteback())
+	var p *plaudit.PermanentError
+	if !errors.As(err, &p) {
+		t.Fatalf("refused address: err = %v, want permanent", err)
+	}
+	texts["refused by policy"] = p.Reason
+
+	for name, text := range texts {
+		if text != "standard: callback: destination unreachable or not allowed" {
+			t.Errorf("%s: delivery log would read %q", name, text)
+		}
+	}
+}
+
+// listen accepts connections on a loopback port and hands each to serve
+// (nil: accept nothing).
+func listen(t *testing.T, serve func(net.Conn)) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	if serve != nil {
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go serve(c)
+			}
+		}()
+	}
+	return l
 }

@@ -112,15 +112,36 @@ func StatusReason(status int) string {
 	return strconv.Itoa(status)
 }
 
-// TransportError classifies a failure to get an answer at all. An address
-// that the egress policy refuses will be refused on every retry, so it is
+// Unreachable is the one text of a call that got no answer: refused by
+// the egress policy, connection refused, reset, closed without an answer,
+// not TLS, not HTTP, or timed out. Telling these apart would make the
+// delivery log, which a tenant admin reads for a URL they chose, a port
+// scanner of whatever that URL points at.
+const Unreachable = "destination unreachable or not allowed"
+
+// TransportError classifies a failure to get an answer at all, as
+// "{system}: {op}: " + Unreachable; the cause stays wrapped for errors.Is,
+// but its text (addresses, ports, the URL) is not shown. An address that
+// the egress policy refuses will be refused on every retry, so it is
 // permanent; timeouts and connection failures are worth retrying.
 func TransportError(system, op string, err error) error {
+	msg := system + ": " + op + ": " + Unreachable
 	if errors.Is(err, egress.ErrForbiddenAddress) {
-		return plaudit.Permanent(system+": destination address not allowed", fmt.Errorf("%s: %s: %w", system, op, err))
+		// The reason is what tenants see; the operator's log may say why.
+		return plaudit.Permanent(msg, &unreachableError{msg: "refused by the egress policy", err: err})
 	}
-	return fmt.Errorf("%s: %s: %w", system, op, err)
+	return &unreachableError{msg: msg, err: err}
 }
+
+// unreachableError keeps the cause of a failed call for errors.Is and
+// errors.As while its text says only Unreachable.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string { return e.msg }
+func (e *unreachableError) Unwrap() error { return e.err }
 
 // ReadBody reads up to MaxBody bytes of an answer and closes it.
 func ReadBody(resp *http.Response) []byte {

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -101,12 +102,18 @@ func TestClassify(t *testing.T) {
 func TestTransportError(t *testing.T) {
 	err := TransportError("zendesk", "add note", fmt.Errorf("dial: %w", egress.ErrForbiddenAddress))
 	var p *plaudit.PermanentError
-	if !errors.As(err, &p) || p.Reason != "zendesk: destination address not allowed" {
+	if !errors.As(err, &p) || p.Reason != "zendesk: add note: destination unreachable or not allowed" {
 		t.Errorf("forbidden address: %v", err)
 	}
-	err = TransportError("zendesk", "add note", errors.New("i/o timeout"))
-	if plaudit.IsPermanent(err) || err.Error() != "zendesk: add note: i/o timeout" {
+	if !errors.Is(err, egress.ErrForbiddenAddress) {
+		t.Errorf("forbidden address: %v does not wrap ErrForbiddenAddress", err)
+	}
+	err = TransportError("zendesk", "add note", fmt.Errorf("dial tcp 10.0.0.5:22: %w", context.DeadlineExceeded))
+	if plaudit.IsPermanent(err) || err.Error() != "zendesk: add note: destination unreachable or not allowed" {
 		t.Errorf("timeout: %v", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: %v does not wrap its cause", err)
 	}
 }
 
