@@ -16,13 +16,15 @@ const (
 
 // Agent is a support agent, shown to customers with photo, name and bio.
 type Agent struct {
-	ID          string            `json:"id"`
-	TenantID    string            `json:"-"`
-	Email       string            `json:"email"`
-	Name        string            `json:"name"`
-	Bio         string            `json:"bio"`
-	PhotoURL    string            `json:"photo_url"`
-	Hometown    string            `json:"hometown"`
+	ID       string `json:"id"`
+	TenantID string `json:"-"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Bio      string `json:"bio"`
+	PhotoURL string `json:"photo_url"`
+	Hometown string `json:"hometown"`
+	// Team is the name of the agent's team: its leads see the agent.
+	Team        string            `json:"team"`
 	Approved    bool              `json:"approved"`
 	ExternalIDs map[string]string `json:"external_ids"`
 	CreatedAt   time.Time         `json:"created_at"`

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -17,6 +18,7 @@ type agentBody struct {
 	Bio         *string            `json:"bio"`
 	PhotoURL    *string            `json:"photo_url"`
 	Hometown    *string            `json:"hometown"`
+	Team        *string            `json:"team"`
 	Approved    *bool              `json:"approved"`
 	ExternalIDs *map[string]string `json:"external_ids"`
 }
@@ -32,6 +34,7 @@ func (b agentBody) apply(a *plaudit.Agent) {
 	set(&a.Bio, b.Bio)
 	set(&a.PhotoURL, b.PhotoURL)
 	set(&a.Hometown, b.Hometown)
+	set(&a.Team, b.Team)
 	if b.Approved != nil {
 		a.Approved = *b.Approved
 	}
@@ -56,6 +59,8 @@ func validateAgent(a plaudit.Agent) error {
 		return plaudit.Errorf(plaudit.EInvalid, "bio must be at most %d characters", plaudit.MaxBioLength)
 	case utf8.RuneCountInString(a.Hometown) > 100:
 		return plaudit.Errorf(plaudit.EInvalid, "hometown must be at most 100 characters")
+	case !plaudit.PlainText(a.Team, 100):
+		return plaudit.Errorf(plaudit.EInvalid, "team must be at most 100 characters, without line breaks or control characters")
 	}
 	for _, f := range []struct{ name, v string }{{"name", a.Name}, {"hometown", a.Hometown}, {"photo_url", a.PhotoURL}} {
 		if err := plaudit.CheckText(f.name, f.v); err != nil {
@@ -79,25 +84,53 @@ func validateAgent(a plaudit.Agent) error {
 	return nil
 }
 
+// addAgent creates an agent of the caller's tenant (admins only).
+func (s *Server) addAgent(ctx context.Context, w caller, b agentBody) (plaudit.Agent, error) {
+	a := plaudit.Agent{TenantID: w.TenantID, Approved: true, ExternalIDs: map[string]string{}}
+	b.apply(&a)
+	if err := validateAgent(a); err != nil {
+		return a, err
+	}
+	if err := s.cfg.Store.CreateAgent(ctx, &a); err != nil {
+		return a, err
+	}
+	s.auditAs(ctx, w, "agent.create", a.ID, "")
+	return a, nil
+}
+
 func (s *Server) createAgent(c *fiber.Ctx) error {
 	var b agentBody
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
-	a := plaudit.Agent{TenantID: tenantID(c), Approved: true, ExternalIDs: map[string]string{}}
-	b.apply(&a)
-	if err := validateAgent(a); err != nil {
+	a, err := s.addAgent(c.UserContext(), who(c), b)
+	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.CreateAgent(c.UserContext(), &a); err != nil {
-		return err
-	}
-	s.audit(c, a.TenantID, actor(c), "agent.create", a.ID, "")
 	return c.Status(fiber.StatusCreated).JSON(a)
 }
 
+// visibleAgents lists the agents the caller may see (agentScope).
+func (s *Server) visibleAgents(ctx context.Context, w caller) ([]plaudit.Agent, error) {
+	agents, err := s.cfg.Store.ListAgents(ctx, w.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := s.agentScope(ctx, w)
+	if err != nil || scope == nil {
+		return agents, err
+	}
+	out := []plaudit.Agent{}
+	for _, a := range agents {
+		if inScope(scope, a.ID) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 func (s *Server) listAgents(c *fiber.Ctx) error {
-	agents, err := s.cfg.Store.ListAgents(c.UserContext(), tenantID(c))
+	agents, err := s.visibleAgents(c.UserContext(), who(c))
 	if err != nil {
 		return err
 	}
@@ -105,30 +138,30 @@ func (s *Server) listAgents(c *fiber.Ctx) error {
 }
 
 func (s *Server) getAgent(c *fiber.Ctx) error {
-	a, err := s.cfg.Store.GetAgent(c.UserContext(), tenantID(c), c.Params("id"))
+	a, err := s.visibleAgent(c.UserContext(), who(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(a)
 }
 
-func (s *Server) patchAgent(c *fiber.Ctx) error {
-	var b agentBody
-	if err := decodeStrict(c.Body(), &b); err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	a, err := s.cfg.Store.GetAgent(ctx, tenantID(c), c.Params("id"))
+// changeAgent applies a PATCH to an agent. Admins change every field; a
+// lead may only approve or deactivate an agent of their team.
+func (s *Server) changeAgent(ctx context.Context, w caller, id string, b agentBody, fields string) (plaudit.Agent, error) {
+	a, err := s.visibleAgent(ctx, w, id)
 	if err != nil {
-		return err
+		return a, err
+	}
+	if !w.admin() && (b != agentBody{Approved: b.Approved}) {
+		return a, plaudit.Errorf(plaudit.EForbidden, "a lead may only approve or deactivate an agent (approved)")
 	}
 	was := a
 	b.apply(&a)
 	if err := validateAgent(a); err != nil {
-		return err
+		return a, err
 	}
 	if err := s.cfg.Store.UpdateAgent(ctx, a); err != nil {
-		return err
+		return a, err
 	}
 	if a.PhotoURL != was.PhotoURL {
 		s.images.forget(a.TenantID, was.PhotoURL)
@@ -143,17 +176,27 @@ func (s *Server) patchAgent(c *fiber.Ctx) error {
 	case !was.Approved && a.Approved:
 		action = "agent.activate"
 	}
-	s.audit(c, a.TenantID, actor(c), action, a.ID, "fields="+bodyKeys(c.Body()))
+	s.auditAs(ctx, w, action, a.ID, "fields="+fields)
+	return a, nil
+}
+
+func (s *Server) patchAgent(c *fiber.Ctx) error {
+	var b agentBody
+	if err := decodeStrict(c.Body(), &b); err != nil {
+		return err
+	}
+	a, err := s.changeAgent(c.UserContext(), who(c), c.Params("id"), b, bodyKeys(c.Body()))
+	if err != nil {
+		return err
+	}
 	return c.JSON(a)
 }
 
-// deleteAgent erases an agent: their details go (also the copies on
+// removeAgent erases an agent: their details go (also the copies on
 // interactions), while requests, responses and report aggregates keep the
 // agent id, which then names nobody.
-func (s *Server) deleteAgent(c *fiber.Ctx) error {
-	id := c.Params("id")
-	ctx := c.UserContext()
-	a, err := s.cfg.Store.GetAgent(ctx, tenantID(c), id)
+func (s *Server) removeAgent(ctx context.Context, w caller, id string) error {
+	a, err := s.cfg.Store.GetAgent(ctx, w.TenantID, id)
 	if err != nil {
 		return err
 	}
@@ -161,6 +204,13 @@ func (s *Server) deleteAgent(c *fiber.Ctx) error {
 		return err
 	}
 	s.images.forget(a.TenantID, a.PhotoURL)
-	s.audit(c, a.TenantID, actor(c), "agent.delete", id, "")
+	s.auditAs(ctx, w, "agent.delete", id, "")
+	return nil
+}
+
+func (s *Server) deleteAgent(c *fiber.Ctx) error {
+	if err := s.removeAgent(c.UserContext(), who(c), c.Params("id")); err != nil {
+		return err
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

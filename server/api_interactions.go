@@ -17,14 +17,14 @@ func (s *Server) createInteraction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k := apiKey(c)
-	in.TenantID, in.Source, in.DedupKey = k.TenantID, "api", in.ExternalID
+	w := who(c)
+	in.TenantID, in.Source, in.DedupKey = w.TenantID, "api", in.ExternalID
 	if in.Event == plaudit.EventReopened {
 		// A reopen is a new event about the same interaction: were it
 		// deduplicated against the solve, it could not cancel the request.
 		in.DedupKey = plaudit.EventReopened + ":" + in.ExternalID
 	}
-	in.Test = k.Mode == plaudit.ModeTest
+	in.Test = w.Test
 	if in.Test {
 		// Test and live interactions with the same id are different.
 		in.DedupKey = "test:" + in.DedupKey
@@ -85,8 +85,12 @@ func (s *Server) listRequests(c *fiber.Ctx) error {
 	if status != "" && !plaudit.KnownRequestStatus(status) {
 		return plaudit.Errorf(plaudit.EInvalid, "status must be one of: %s", strings.Join(plaudit.RequestStatuses, ", "))
 	}
+	scope, err := s.agentScope(c.UserContext(), who(c))
+	if err != nil {
+		return err
+	}
 	reqs, err := s.cfg.Store.ListRequests(c.UserContext(), tenantID(c), store.RequestFilter{
-		AgentID: c.Query("agent"), Status: status, TicketID: c.Query("ticket"), Since: since, Limit: limit,
+		AgentID: c.Query("agent"), AgentIDs: scope, Status: status, TicketID: c.Query("ticket"), Since: since, Limit: limit,
 		TestOnly: testKey(c),
 	})
 	if err != nil {
@@ -103,8 +107,12 @@ func (s *Server) listResponses(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	scope, err := s.agentScope(c.UserContext(), who(c))
+	if err != nil {
+		return err
+	}
 	resps, err := s.cfg.Store.ListResponses(c.UserContext(), tenantID(c), store.ResponseFilter{
-		AgentID: c.Query("agent"), TicketID: c.Query("ticket"), Since: since, Limit: limit,
+		AgentID: c.Query("agent"), AgentIDs: scope, TicketID: c.Query("ticket"), Since: since, Limit: limit,
 		IncludeTest: c.QueryBool("include_test", false), TestOnly: testKey(c),
 	})
 	if err != nil {

@@ -39,6 +39,10 @@ func (s *Server) reportScores(c *fiber.Ctx) error {
 		since = s.cfg.Now().AddDate(0, 0, -reportDays)
 	}
 	agent, includeTest, testOnly := c.Query("agent"), c.QueryBool("include_test", false), testKey(c)
+	scope, err := s.agentScope(c.UserContext(), who(c))
+	if err != nil {
+		return err
+	}
 	rows, err := s.cfg.Store.AggregateScores(c.UserContext(), tenantID(c), since)
 	if err != nil {
 		return err
@@ -47,7 +51,7 @@ func (s *Server) reportScores(c *fiber.Ctx) error {
 	byKey := map[[2]string]*scoreDay{}
 	sums := map[*scoreDay]int{}
 	for _, r := range rows {
-		if (r.Test && !includeTest && !testOnly) || (!r.Test && testOnly) || (agent != "" && r.AgentID != agent) || r.Score < 1 || r.Score > 5 {
+		if (r.Test && !includeTest && !testOnly) || (!r.Test && testOnly) || (agent != "" && r.AgentID != agent) || !inScope(scope, r.AgentID) || r.Score < 1 || r.Score > 5 {
 			continue
 		}
 		k := [2]string{r.Day, r.AgentID}

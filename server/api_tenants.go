@@ -185,7 +185,10 @@ func (s *Server) createAPIKey(c *fiber.Ctx) error {
 		return plaudit.Errorf(plaudit.EInvalid, "role must be admin, trigger or read")
 	}
 	if b.Mode == "" {
-		b.Mode = apiKey(c).Mode // a test key makes test keys
+		b.Mode = plaudit.ModeLive
+		if testKey(c) {
+			b.Mode = plaudit.ModeTest // a test key makes test keys
+		}
 	}
 	if b.Mode != plaudit.ModeLive && b.Mode != plaudit.ModeTest {
 		return plaudit.Errorf(plaudit.EInvalid, "mode must be live or test")

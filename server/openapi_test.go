@@ -80,7 +80,7 @@ func openAPIPath(p string) string { return fiberParam.ReplaceAllString(p, "{$1}"
 // the embedded-mode outbox, and the page's images.
 func undocumented(method, path string) bool {
 	return method == fiber.MethodHead ||
-		strings.HasPrefix(path, "/static") || strings.HasPrefix(path, "/dev") ||
+		strings.HasPrefix(path, "/static") || strings.HasPrefix(path, "/dev") || strings.HasPrefix(path, "/console") ||
 		path == "/f/:token/photo" || path == "/f/:token/logo"
 }
 

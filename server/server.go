@@ -180,10 +180,16 @@ func (s *Server) routes() {
 	api.Post("/connectors/:id/webhook-secret", s.requireKey(plaudit.RoleAdmin), s.rotateWebhookSecret)
 
 	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
-	api.Get("/agents", s.requireKey(plaudit.RoleAdmin), s.listAgents)
-	api.Get("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.getAgent)
-	api.Patch("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.patchAgent)
+	api.Get("/agents", s.authorize(needAgents, false), s.listAgents)
+	api.Get("/agents/:id", s.authorize(needAgents, false), s.getAgent)
+	api.Patch("/agents/:id", s.authorize(needApprove, false), s.patchAgent)
 	api.Delete("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAgent)
+
+	api.Post("/users", s.requireKey(plaudit.RoleAdmin), s.createUser)
+	api.Get("/users", s.requireKey(plaudit.RoleAdmin), s.listUsers)
+	api.Get("/users/:id", s.requireKey(plaudit.RoleAdmin), s.getUser)
+	api.Patch("/users/:id", s.requireKey(plaudit.RoleAdmin), s.patchUser)
+	api.Delete("/users/:id", s.requireKey(plaudit.RoleAdmin), s.deleteUser)
 
 	api.Post("/interactions", s.requireKeyOrTest(plaudit.RoleTrigger), s.createInteraction)
 	api.Get("/feedback-requests", s.requireKeyOrTest(plaudit.RoleRead), s.listRequests)

@@ -19,6 +19,7 @@ type Store interface {
 	Agents
 	Reads
 	Privacy
+	Console
 }
 
 var _ Store = (*store.Store)(nil)
@@ -67,4 +68,22 @@ type Reads interface {
 type Privacy interface {
 	ExportSubject(ctx context.Context, tenantID, email, phone string) (store.SubjectData, error)
 	EraseSubject(ctx context.Context, tenantID, email, phone string) (int, error)
+}
+
+// Console keeps the console's users, their sessions and sign-in links.
+type Console interface {
+	CreateUser(ctx context.Context, u *plaudit.User) error
+	GetUser(ctx context.Context, tenantID, id string) (plaudit.User, error)
+	UsersByEmail(ctx context.Context, email string) ([]plaudit.User, error)
+	ListUsers(ctx context.Context, tenantID string) ([]plaudit.User, error)
+	UpdateUser(ctx context.Context, u plaudit.User) error
+	DeleteUser(ctx context.Context, tenantID, id string) error
+
+	CreateSession(ctx context.Context, hash []byte, sess *store.Session, staleBefore time.Time) error
+	SessionByHash(ctx context.Context, hash []byte) (store.Session, error)
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+	DeleteSessionsOf(ctx context.Context, tenantID, userID string) (int, error)
+	CreateLoginToken(ctx context.Context, hash []byte, tenantID, userID string, expires time.Time) error
+	UseLoginToken(ctx context.Context, hash []byte, now time.Time) (tenantID, userID string, err error)
 }

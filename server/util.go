@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -14,8 +15,17 @@ import (
 // that the action the caller asked for is not reported as failed after it
 // happened.
 func (s *Server) audit(c *fiber.Ctx, tenantID, who, action, target, detail string) {
+	s.record(c.UserContext(), tenantID, who, action, target, detail)
+}
+
+// auditAs records an event of the caller's tenant, by the caller.
+func (s *Server) auditAs(ctx context.Context, w caller, action, target, detail string) {
+	s.record(ctx, w.TenantID, w.Actor, action, target, detail)
+}
+
+func (s *Server) record(ctx context.Context, tenantID, who, action, target, detail string) {
 	e := plaudit.AuditEvent{TenantID: tenantID, Actor: who, Action: action, Target: target, Detail: detail}
-	if err := s.cfg.Store.AddAudit(c.UserContext(), &e); err != nil {
+	if err := s.cfg.Store.AddAudit(ctx, &e); err != nil {
 		s.log.Error("audit event not recorded", "action", action, "err", err)
 	}
 }

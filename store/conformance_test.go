@@ -67,6 +67,8 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"TokensNotInClear", testTokensNotInClear, false},
 		{"MigrateTokens", testMigrateTokens, true},
 		{"ConcurrentWriters", testConcurrentWriters, false},
+		{"Users", testUsers, false},
+		{"Sessions", testSessions, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

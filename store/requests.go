@@ -62,7 +62,10 @@ const (
 // RequestFilter narrows ListRequests. Zero fields do not filter; Limit
 // defaults to 100 and is at most 1000.
 type RequestFilter struct {
-	AgentID  string
+	AgentID string
+	// AgentIDs, when not nil, keeps the requests of these agents only:
+	// those a lead or an agent may see.
+	AgentIDs []string
 	Status   string
 	TicketID string
 	// Since keeps requests created at or after it.
@@ -213,6 +216,7 @@ func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilt
 	if f.AgentID != "" {
 		w.add("agent_id = ?", f.AgentID)
 	}
+	w.agents(f.AgentIDs)
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}

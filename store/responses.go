@@ -18,7 +18,10 @@ const responseCols = `id, tenant_id, request_id, agent_id, ticket_id, score, com
 // responses are left out unless IncludeTest. Limit defaults to 100 and is
 // at most 1000.
 type ResponseFilter struct {
-	AgentID  string
+	AgentID string
+	// AgentIDs, when not nil, keeps the responses of these agents only:
+	// those a lead or an agent may see.
+	AgentIDs []string
 	TicketID string
 	// Since keeps responses created at or after it.
 	Since       time.Time
@@ -154,6 +157,7 @@ func (s *Store) ListResponses(ctx context.Context, tenantID string, f ResponseFi
 	if f.AgentID != "" {
 		w.add("agent_id = ?", f.AgentID)
 	}
+	w.agents(f.AgentIDs)
 	if f.TicketID != "" {
 		w.add("ticket_id = ?", f.TicketID)
 	}

@@ -259,6 +259,18 @@ func (w *where) next(arg any) string {
 	return fmt.Sprintf("$%d", len(w.args))
 }
 
+// agents narrows to the agents a caller may see: nil leaves all, an empty
+// list keeps nothing.
+func (w *where) agents(ids []string) {
+	switch {
+	case ids == nil:
+	case len(ids) == 0:
+		w.conds = append(w.conds, "1 = 0")
+	default:
+		w.in("agent_id", ids)
+	}
+}
+
 // in appends "col IN (…)" with one placeholder per value.
 func (w *where) in(col string, values []string) {
 	ph := make([]string, len(values))

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/keyring"
+)
+
+func testUsers(t *testing.T, s *Store, _ *clock) {
+	ctx := t.Context()
+	a, b := newTenant(t, s, "A"), newTenant(t, s, "B")
+	u := plaudit.User{TenantID: a.ID, Email: "lea@example.com", Name: "Lea", Role: plaudit.UserLead, Team: "Berlin"}
+	must(t, s.CreateUser(ctx, &u))
+	wantCode(t, s.CreateUser(ctx, &plaudit.User{TenantID: a.ID, Email: "lea@example.com", Role: plaudit.UserAdmin}), plaudit.EConflict)
+	// The same person in another tenant is another user.
+	ub := plaudit.User{TenantID: b.ID, Email: "lea@example.com", Role: plaudit.UserAdmin}
+	must(t, s.CreateUser(ctx, &ub))
+
+	got, err := s.GetUser(ctx, a.ID, u.ID)
+	must(t, err)
+	deepEqual(t, "GetUser", got, u)
+	_, err = s.GetUser(ctx, b.ID, u.ID)
+	wantNotFound(t, "GetUser from another tenant", err)
+	byEmail, err := s.UsersByEmail(ctx, "lea@example.com")
+	must(t, err)
+	if len(byEmail) != 2 {
+		t.Fatalf("UsersByEmail found %d users, want 2", len(byEmail))
+	}
+
+	u.Role, u.Team = plaudit.UserAdmin, ""
+	must(t, s.UpdateUser(ctx, u))
+	got, err = s.UserByEmail(ctx, a.ID, "lea@example.com")
+	must(t, err)
+	if got.Role != plaudit.UserAdmin || got.Team != "" {
+		t.Fatalf("UpdateUser kept %+v", got)
+	}
+	wantNotFound(t, "UpdateUser in another tenant", s.UpdateUser(ctx, plaudit.User{TenantID: b.ID, ID: u.ID}))
+	wantNotFound(t, "DeleteUser from another tenant", s.DeleteUser(ctx, b.ID, u.ID))
+	must(t, s.DeleteUser(ctx, a.ID, u.ID))
+	list, err := s.ListUsers(ctx, a.ID)
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("ListUsers after delete: %+v", list)
+	}
+}
+
+func testSessions(t *testing.T, s *Store, clk *clock) {
+	ctx := t.Context()
+	a := newTenant(t, s, "A")
+	u := plaudit.User{TenantID: a.ID, Email: "ada@example.com", Role: plaudit.UserAdmin}
+	must(t, s.CreateUser(ctx, &u))
+
+	// A sign-in link works once, and not after it expired.
+	link := keyring.SecretHash("link")
+	must(t, s.CreateLoginToken(ctx, link, a.ID, u.ID, base.Add(time.Hour)))
+	tid, uid, err := s.UseLoginToken(ctx, link, base)
+	must(t, err)
+	if tid != a.ID || uid != u.ID {
+		t.Fatalf("UseLoginToken = %s, %s", tid, uid)
+	}
+	_, _, err = s.UseLoginToken(ctx, link, base)
+	wantNotFound(t, "a used link", err)
+	must(t, s.CreateLoginToken(ctx, link, a.ID, u.ID, base.Add(time.Minute)))
+	_, _, err = s.UseLoginToken(ctx, link, base.Add(2*time.Minute))
+	wantNotFound(t, "an expired link", err)
+
+	one, two, op := keyring.SecretHash("one"), keyring.SecretHash("two"), keyring.SecretHash("op")
+	s1 := Session{TenantID: a.ID, UserID: u.ID}
+	must(t, s.CreateSession(ctx, one, &s1, base.Add(-time.Hour)))
+	must(t, s.CreateSession(ctx, two, &Session{TenantID: a.ID, UserID: u.ID}, base.Add(-time.Hour)))
+	must(t, s.CreateSession(ctx, op, &Session{}, base.Add(-time.Hour)))
+	got, err := s.SessionByHash(ctx, one)
+	must(t, err)
+	if got.ID != s1.ID || got.TenantID != a.ID || got.UserID != u.ID {
+		t.Fatalf("SessionByHash = %+v, want %+v", got, s1)
+	}
+	opSess, err := s.SessionByHash(ctx, op)
+	must(t, err)
+	if opSess.TenantID != "" || opSess.UserID != "" {
+		t.Fatalf("operator session = %+v", opSess)
+	}
+	later := clk.Now().Add(time.Hour)
+	must(t, s.TouchSession(ctx, s1.ID, later))
+	got, err = s.SessionByHash(ctx, one)
+	must(t, err)
+	if !got.LastSeenAt.Equal(later) {
+		t.Fatalf("TouchSession: last seen %s, want %s", got.LastSeenAt, later)
+	}
+
+	// Signing out everywhere ends the user's sessions, not the operator's.
+	n, err := s.DeleteSessionsOf(ctx, a.ID, u.ID)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("DeleteSessionsOf ended %d sessions, want 2", n)
+	}
+	_, err = s.SessionByHash(ctx, one)
+	wantNotFound(t, "a session after sign-out everywhere", err)
+	_, err = s.SessionByHash(ctx, op)
+	must(t, err)
+
+	// Sessions not seen since staleBefore go when the next one is made.
+	must(t, s.CreateSession(ctx, one, &Session{}, clk.Now().Add(time.Hour)))
+	_, err = s.SessionByHash(ctx, op)
+	wantNotFound(t, "a stale session", err)
+
+	// Deleting the user ends their sessions and links.
+	must(t, s.CreateSession(ctx, two, &Session{TenantID: a.ID, UserID: u.ID}, base))
+	must(t, s.CreateLoginToken(ctx, link, a.ID, u.ID, later.Add(time.Hour)))
+	must(t, s.DeleteUser(ctx, a.ID, u.ID))
+	_, err = s.SessionByHash(ctx, two)
+	wantNotFound(t, "a deleted user's session", err)
+	_, _, err = s.UseLoginToken(ctx, link, later)
+	wantNotFound(t, "a deleted user's link", err)
+}
