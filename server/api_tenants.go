@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -66,29 +67,38 @@ func (s *Server) createTenant(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
+	t, secret, keyID, err := s.addTenant(c.UserContext(), b)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{
+		"id": t.ID, "name": t.Name, "settings": t.Settings, "api_key": secret, "api_key_id": keyID,
+	})
+}
+
+// addTenant creates a tenant and its first admin key, whose secret it
+// returns once.
+func (s *Server) addTenant(ctx context.Context, b tenantBody) (t plaudit.Tenant, secret, keyID string, err error) {
 	b.Name = strings.TrimSpace(b.Name)
 	if b.Name == "" || !plaudit.PlainText(b.Name, 200) {
-		return plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters, without line breaks or control characters)")
+		return t, "", "", plaudit.Errorf(plaudit.EInvalid, "name is required (at most 200 characters, without line breaks or control characters)")
 	}
 	if err := plaudit.CheckText("name", b.Name); err != nil {
-		return err
+		return t, "", "", err
 	}
-	t := plaudit.Tenant{Name: b.Name, Settings: plaudit.DefaultSettings()}
+	t = plaudit.Tenant{Name: b.Name, Settings: plaudit.DefaultSettings()}
 	if err := applySettings(&t.Settings, b.Settings); err != nil {
-		return err
+		return t, "", "", err
 	}
-	ctx := c.UserContext()
 	if err := s.cfg.Store.CreateTenant(ctx, &t); err != nil {
-		return err
+		return t, "", "", err
 	}
 	secret, key := newAPIKey(t.ID, "admin", plaudit.RoleAdmin, plaudit.ModeLive)
 	if err := s.cfg.Store.CreateAPIKey(ctx, &key); err != nil {
-		return err
+		return t, "", "", err
 	}
-	s.audit(c, t.ID, "operator", "tenant.create", t.ID, "")
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{
-		"id": t.ID, "name": t.Name, "settings": t.Settings, "api_key": secret, "api_key_id": key.ID,
-	})
+	s.record(ctx, t.ID, "operator", "tenant.create", t.ID, "")
+	return t, secret, key.ID, nil
 }
 
 // applySettings decodes a partial settings object onto s and validates the

@@ -54,11 +54,16 @@ const (
 	// needApprove approves agents: admin keys, admins and leads (their
 	// team).
 	needApprove
+	// needOperator is the operator's: tenants.
+	needOperator
 )
 
 // can reports whether the caller's role allows n. Scope (a lead's team,
 // an agent's own records) is applied by the handler on top.
 func (w caller) can(n need) bool {
+	if n == needOperator || w.Role == "operator" {
+		return n == needOperator && w.Role == "operator"
+	}
 	if w.User {
 		switch n {
 		case needAdmin, needTrigger:

@@ -24,6 +24,11 @@ import (
 // limitedHarness is the API harness with the limiter on Redis (miniredis)
 // and limits small enough to reach in a test.
 func limitedHarness(t *testing.T, limits server.Limits, trusted ...string) *apiHarness {
+	return newAPIHarness(t, withLimiter(t, limits, trusted...))
+}
+
+// withLimiter configures the limiter on Redis (miniredis) and limits.
+func withLimiter(t *testing.T, limits server.Limits, trusted ...string) func(*server.Config) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
@@ -31,11 +36,11 @@ func limitedHarness(t *testing.T, limits server.Limits, trusted ...string) *apiH
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newAPIHarness(t, func(c *server.Config) {
+	return func(c *server.Config) {
 		c.RateLimiter = ratelimit.New(rdb, "rl:", []byte("test secret"))
 		c.Limits = limits
 		c.TrustedProxies = proxies
-	})
+	}
 }
 
 // from sends requests to the harness over TCP from a loopback address of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -158,6 +159,11 @@ func (s *Server) providerBucket(hook string) fiber.Handler {
 // tooMany answers 429 with Retry-After in whole seconds, at least one.
 func tooMany(c *fiber.Ctx, retry time.Duration) error {
 	secs := retryAfter(c, retry)
+	if strings.HasPrefix(c.Path(), "/console") {
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		return c.Status(fiber.StatusTooManyRequests).SendString(`<!doctype html><html lang="en"><title>Too many attempts</title>` +
+			`<h1>Too many attempts</h1><p>Please wait ` + secs + ` seconds and try again.</p></html>`)
+	}
 	return writeError(c, fiber.StatusTooManyRequests, plaudit.ERateLimited,
 		"too many requests: retry in "+secs+" seconds")
 }

@@ -93,6 +93,7 @@ type Server struct {
 	refused refusals // clients over a failure budget
 	xff     *realclientip.RightmostTrustedRangeStrategy
 
+	consolePages  consolePages
 	tmplOnce      sync.Once
 	tmpl          *template.Template
 	staticOnce    sync.Once
@@ -213,6 +214,7 @@ func (s *Server) routes() {
 	app.Get("/f/:token/photo", page, s.pageImage("photo"))
 	app.Get("/f/:token/logo", page, s.pageImage("logo"))
 	app.Get("/static/*", s.static)
+	s.consoleRoutes()
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
 		app.Get("/dev/outbox", s.localOrOperator, s.outboxList)
@@ -300,6 +302,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	if code == plaudit.EUnavailable {
 		c.Set("Retry-After", "5")
+	}
+	if strings.HasPrefix(c.Path(), "/console") {
+		return s.consoleFailure(c, status, msg)
 	}
 	return writeError(c, status, code, msg)
 }

@@ -1,0 +1,19 @@
+package server
+
+// consoleRoutes serves the admin console under /console. Pages check the
+// caller's role themselves (console), as the API's routes do.
+func (s *Server) consoleRoutes() {
+	app := s.app
+	signIn := s.failures("console-login", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication)
+	app.Get("/console/login", s.consoleLogin)
+	app.Post("/console/login", s.limit("console-login-mail", loginMailsPerClient, s.clientIP), s.consoleSendLink)
+	app.Get("/console/login/link/:token", s.consoleLinkPage)
+	app.Post("/console/login/link/:token", signIn, s.consoleUseLink)
+	app.Post("/console/login/operator", signIn, s.consoleOperatorLogin)
+	app.Post("/console/logout", s.consoleLogout(false))
+	app.Post("/console/logout/everywhere", s.consoleLogout(true))
+
+	app.Get("/console/", s.console(needAgents), s.consoleOverview)
+	app.Get("/console/tenants", s.console(needOperator), s.consoleTenants)
+	app.Post("/console/tenants", s.console(needOperator), s.consoleCreateTenant)
+}

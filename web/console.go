@@ -1,0 +1,102 @@
+package web
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+//go:embed templates/console
+var consoleFS embed.FS
+
+// View is what every console page gets: who is signed in, the menu they
+// may use, the CSRF token for its forms, messages, and the form's values
+// and field errors (shown next to their fields).
+type View struct {
+	Title  string
+	Tenant string
+	Signed bool
+	Name   string
+	Role   string
+	Nav    []NavItem
+	CSRF   string
+	Flash  string
+	Error  string
+	// Errors maps a form field to what is wrong with it; Form holds the
+	// values sent, so that a refused form comes back filled in.
+	Errors map[string]string
+	Form   map[string]string
+	Data   any
+}
+
+// NavItem is one entry of the console's menu.
+type NavItem struct {
+	Path, Label string
+	Current     bool
+}
+
+// Field is one form field as the "field" template draws it.
+type Field struct {
+	Name, Label, Type, Hint, Value, Err string
+	Required                            bool
+	Options                             []string
+}
+
+// Described is the value of aria-describedby: the hint and the error.
+func (f Field) Described() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, "h-"+f.Name)
+	}
+	if f.Err != "" {
+		ids = append(ids, "e-"+f.Name)
+	}
+	return strings.Join(ids, " ")
+}
+
+// field builds a Field from the view's form state. Extra words:
+// "required", and "options=a|b|c" for a select.
+func field(v View, name, label, typ, hint string, extra ...string) Field {
+	f := Field{Name: name, Label: label, Type: typ, Hint: hint, Value: v.Form[name], Err: v.Errors[name]}
+	for _, e := range extra {
+		switch {
+		case e == "required":
+			f.Required = true
+		case strings.HasPrefix(e, "options="):
+			f.Options = strings.Split(strings.TrimPrefix(e, "options="), "|")
+		}
+	}
+	return f
+}
+
+// ConsolePages parses the console: the layout with its shared parts, and
+// each page on a copy of it, by the page file's name ("login", …).
+func ConsolePages() (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(template.FuncMap{"field": field}).
+		ParseFS(consoleFS, "templates/console/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(consoleFS, "templates/console/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if pages[name], err = t.ParseFS(consoleFS, f); err != nil {
+			return nil, fmt.Errorf("console page %s: %w", name, err)
+		}
+	}
+	return pages, nil
+}
