@@ -1,6 +1,7 @@
 package plaudit
 
 import (
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,6 +51,29 @@ func (u User) Validate() error {
 		return Errorf(EInvalid, "team must be at most 100 characters, without line breaks or control characters")
 	case utf8.RuneCountInString(u.Email) > 254:
 		return Errorf(EInvalid, "email must be at most 254 characters")
+	}
+	return nil
+}
+
+// OIDCConfig is a tenant's single sign-on: its users sign in at their
+// identity provider (OpenID Connect, authorization code with PKCE). The
+// client secret is write-only in the API and sealed at rest.
+type OIDCConfig struct {
+	Issuer       string `json:"issuer"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+// Validate checks a single sign-on configuration; errors name the field.
+func (o OIDCConfig) Validate() error {
+	u, err := url.Parse(o.Issuer)
+	switch {
+	case err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+		return Errorf(EInvalid, "oidc.issuer must be the identity provider's https issuer URL")
+	case o.ClientID == "" || !PlainText(o.ClientID, 500):
+		return Errorf(EInvalid, "oidc.client_id is required (at most 500 characters)")
+	case o.ClientSecret == "" || !PlainText(o.ClientSecret, 1000):
+		return Errorf(EInvalid, "oidc.client_secret is required (at most 1000 characters)")
 	}
 	return nil
 }

@@ -122,51 +122,146 @@ func applySettings(s *plaudit.Settings, raw json.RawMessage) error {
 	return nil
 }
 
+// tenantView is the tenant as the API shows it, with its single sign-on
+// (the client secret is write-only).
+type tenantView struct {
+	plaudit.Tenant
+	OIDC *oidcView `json:"oidc,omitempty"`
+}
+
+type oidcView struct {
+	Issuer          string `json:"issuer"`
+	ClientID        string `json:"client_id"`
+	ClientSecretSet bool   `json:"client_secret_set"`
+}
+
+func (s *Server) viewTenant(ctx context.Context, t plaudit.Tenant) (tenantView, error) {
+	v := tenantView{Tenant: t}
+	o, err := s.cfg.Store.GetOIDC(ctx, t.ID)
+	switch {
+	case plaudit.IsNotFound(err):
+	case err != nil:
+		return v, err
+	default:
+		v.OIDC = &oidcView{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecretSet: o.ClientSecret != ""}
+	}
+	return v, nil
+}
+
 func (s *Server) getTenant(c *fiber.Ctx) error {
 	t, err := s.cfg.Store.GetTenant(c.UserContext(), tenantID(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(t)
+	v, err := s.viewTenant(c.UserContext(), t)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// tenantPatch is PATCH /api/v1/tenant (and the console's settings forms).
+type tenantPatch struct {
+	Name     *string         `json:"name"`
+	Settings json.RawMessage `json:"settings"`
+	// OIDC sets the tenant's single sign-on; null turns it off. A client
+	// secret left out keeps the one stored.
+	OIDC json.RawMessage `json:"oidc"`
 }
 
 func (s *Server) patchTenant(c *fiber.Ctx) error {
-	var b struct {
-		Name     *string         `json:"name"`
-		Settings json.RawMessage `json:"settings"`
-	}
+	var b tenantPatch
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	t, err := s.cfg.Store.GetTenant(ctx, tenantID(c))
+	t, err := s.changeTenant(c.UserContext(), who(c), b)
 	if err != nil {
 		return err
+	}
+	v, err := s.viewTenant(c.UserContext(), t)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// changeTenant applies a patch to the caller's tenant: its name, settings
+// and single sign-on, checked before anything is saved.
+func (s *Server) changeTenant(ctx context.Context, w caller, b tenantPatch) (plaudit.Tenant, error) {
+	t, err := s.cfg.Store.GetTenant(ctx, w.TenantID)
+	if err != nil {
+		return t, err
 	}
 	if b.Name != nil {
 		n := strings.TrimSpace(*b.Name)
 		if n == "" || !plaudit.PlainText(n, 200) {
-			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters, without line breaks or control characters)")
+			return t, plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters, without line breaks or control characters)")
 		}
 		if err := plaudit.CheckText("name", n); err != nil {
-			return err
+			return t, err
 		}
 		t.Name = n
 	}
 	logo := t.Settings.LogoURL
 	if err := applySettings(&t.Settings, b.Settings); err != nil {
-		return err
+		return t, err
+	}
+	oidc, drop, err := s.oidcPatch(ctx, t.ID, b.OIDC)
+	if err != nil {
+		return t, err
 	}
 	if err := s.cfg.Store.UpdateTenant(ctx, t); err != nil {
-		return err
+		return t, err
 	}
 	if len(b.Settings) > 0 {
 		// Saving the settings shows the logo afresh, also when the image
 		// changed behind an unchanged URL.
 		s.images.forget(t.ID, logo)
 	}
-	s.audit(c, t.ID, actor(c), "tenant.settings.update", t.ID, bodyKeys(b.Settings))
-	return c.JSON(t)
+	if err := s.saveOIDC(ctx, t.ID, oidc, drop); err != nil {
+		return t, err
+	}
+	detail := bodyKeys(b.Settings)
+	if len(b.OIDC) > 0 {
+		detail = strings.TrimPrefix(detail+",oidc", ",")
+	}
+	s.auditAs(ctx, w, "tenant.settings.update", t.ID, detail)
+	return t, nil
+}
+
+// oidcPatch reads the oidc field of a patch: the configuration to save,
+// or drop to turn single sign-on off.
+func (s *Server) oidcPatch(ctx context.Context, tenantID string, raw json.RawMessage) (o *plaudit.OIDCConfig, drop bool, err error) {
+	if len(raw) == 0 {
+		return nil, false, nil
+	}
+	if string(raw) == "null" {
+		return nil, true, nil
+	}
+	var next plaudit.OIDCConfig
+	if err := decodeStrict(raw, &next); err != nil {
+		return nil, false, plaudit.Errorf(plaudit.EInvalid, "oidc: %s", plaudit.ErrorMessage(err))
+	}
+	next.Issuer, next.ClientID = strings.TrimSpace(next.Issuer), strings.TrimSpace(next.ClientID)
+	if next.ClientSecret == "" {
+		if old, err := s.cfg.Store.GetOIDC(ctx, tenantID); err == nil {
+			next.ClientSecret = old.ClientSecret
+		}
+	}
+	if err := next.Validate(); err != nil {
+		return nil, false, err
+	}
+	return &next, false, nil
+}
+
+func (s *Server) saveOIDC(ctx context.Context, tenantID string, o *plaudit.OIDCConfig, drop bool) error {
+	switch {
+	case drop:
+		return s.cfg.Store.DeleteOIDC(ctx, tenantID)
+	case o != nil:
+		return s.cfg.Store.SetOIDC(ctx, tenantID, *o)
+	}
+	return nil
 }
 
 // newAPIKey makes a key: the secret is returned once and only its hash is

@@ -10,6 +10,8 @@ func (s *Server) consoleRoutes() {
 	app.Get("/console/login/link/:token", s.consoleLinkPage)
 	app.Post("/console/login/link/:token", signIn, s.consoleUseLink)
 	app.Post("/console/login/operator", signIn, s.consoleOperatorLogin)
+	app.Get("/console/sso/callback", signIn, s.consoleSSOCallback)
+	app.Get("/console/sso/:tenant", s.consoleSSOStart)
 	app.Post("/console/logout", s.consoleLogout(false))
 	app.Post("/console/logout/everywhere", s.consoleLogout(true))
 

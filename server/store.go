@@ -74,6 +74,7 @@ type Privacy interface {
 type Console interface {
 	CreateUser(ctx context.Context, u *plaudit.User) error
 	GetUser(ctx context.Context, tenantID, id string) (plaudit.User, error)
+	UserByEmail(ctx context.Context, tenantID, email string) (plaudit.User, error)
 	UsersByEmail(ctx context.Context, email string) ([]plaudit.User, error)
 	ListUsers(ctx context.Context, tenantID string) ([]plaudit.User, error)
 	UpdateUser(ctx context.Context, u plaudit.User) error
@@ -86,4 +87,8 @@ type Console interface {
 	DeleteSessionsOf(ctx context.Context, tenantID, userID string) (int, error)
 	CreateLoginToken(ctx context.Context, hash []byte, tenantID, userID string, expires time.Time) error
 	UseLoginToken(ctx context.Context, hash []byte, now time.Time) (tenantID, userID string, err error)
+
+	SetOIDC(ctx context.Context, tenantID string, o plaudit.OIDCConfig) error
+	GetOIDC(ctx context.Context, tenantID string) (plaudit.OIDCConfig, error)
+	DeleteOIDC(ctx context.Context, tenantID string) error
 }

@@ -69,6 +69,8 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"ConcurrentWriters", testConcurrentWriters, false},
 		{"Users", testUsers, false},
 		{"Sessions", testSessions, false},
+		{"OIDC", testOIDC, false},
+		{"ResponsesByAgents", testResponsesByAgents, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -113,4 +114,51 @@ func testSessions(t *testing.T, s *Store, clk *clock) {
 	wantNotFound(t, "a deleted user's session", err)
 	_, _, err = s.UseLoginToken(ctx, link, later)
 	wantNotFound(t, "a deleted user's link", err)
+}
+
+func testOIDC(t *testing.T, s *Store, _ *clock) {
+	ctx := t.Context()
+	a, b := newTenant(t, s, "A"), newTenant(t, s, "B")
+	_, err := s.GetOIDC(ctx, a.ID)
+	wantNotFound(t, "GetOIDC before it is set", err)
+	o := plaudit.OIDCConfig{Issuer: "https://id.example", ClientID: "plaudit", ClientSecret: "s3cret-value"}
+	must(t, s.SetOIDC(ctx, a.ID, o))
+	o.ClientSecret = "rotated-value"
+	must(t, s.SetOIDC(ctx, a.ID, o))
+	got, err := s.GetOIDC(ctx, a.ID)
+	must(t, err)
+	deepEqual(t, "GetOIDC", got, o)
+	_, err = s.GetOIDC(ctx, b.ID)
+	wantNotFound(t, "another tenant's GetOIDC", err)
+	if bytes := fileBytes(t, s); bytes != nil && strings.Contains(string(bytes), "rotated-value") {
+		t.Fatal("the client secret is in the database file in clear")
+	}
+	must(t, s.DeleteOIDC(ctx, a.ID))
+	_, err = s.GetOIDC(ctx, a.ID)
+	wantNotFound(t, "GetOIDC after delete", err)
+}
+
+// AgentIDs keeps the responses of the agents a lead or agent may see.
+func testResponsesByAgents(t *testing.T, s *Store, _ *clock) {
+	ctx := t.Context()
+	a := newTenant(t, s, "A")
+	in1 := newInteraction(t, s, a.ID, func(in *plaudit.Interaction) { in.ExternalID = "T-1" })
+	in2 := newInteraction(t, s, a.ID, func(in *plaudit.Interaction) { in.ExternalID = "T-2" })
+	newResponse(t, s, newRequest(t, s, in1, func(r *plaudit.FeedbackRequest) { r.AgentID = "agt_1" }), nil)
+	newResponse(t, s, newRequest(t, s, in2, func(r *plaudit.FeedbackRequest) { r.AgentID = "agt_2" }), nil)
+	for _, tc := range []struct {
+		ids  []string
+		want int
+	}{{nil, 2}, {[]string{}, 0}, {[]string{"agt_1"}, 1}, {[]string{"agt_1", "agt_2"}, 2}} {
+		got, err := s.ListResponses(ctx, a.ID, ResponseFilter{AgentIDs: tc.ids})
+		must(t, err)
+		if len(got) != tc.want {
+			t.Errorf("AgentIDs %v: %d responses, want %d", tc.ids, len(got), tc.want)
+		}
+		reqs, err := s.ListRequests(ctx, a.ID, RequestFilter{AgentIDs: tc.ids})
+		must(t, err)
+		if len(reqs) != tc.want {
+			t.Errorf("AgentIDs %v: %d requests, want %d", tc.ids, len(reqs), tc.want)
+		}
+	}
 }
