@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -33,48 +34,61 @@ func (s *Server) viewConnector(c plaudit.Connector) connectorView {
 	return connectorView{Connector: c, WebhookURL: s.cfg.PublicURL + s.cfg.Kinds.WebhookPath(c), SecretsSet: set}
 }
 
+// connectorBody is the body of POST /api/v1/connectors.
+type connectorBody struct {
+	Kind   string          `json:"kind"`
+	Name   string          `json:"name"`
+	Config json.RawMessage `json:"config"`
+}
+
 func (s *Server) createConnector(c *fiber.Ctx) error {
-	var b struct {
-		Kind   string          `json:"kind"`
-		Name   string          `json:"name"`
-		Config json.RawMessage `json:"config"`
-	}
+	var b connectorBody
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
+	v, err := s.addConnector(c.UserContext(), who(c), b)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+// addConnector creates a connector of the caller's tenant, its config
+// checked by its kind and its secrets split off to be sealed.
+func (s *Server) addConnector(ctx context.Context, w caller, b connectorBody) (connectorView, error) {
 	kind, ok := s.cfg.Kinds.Kind(b.Kind)
 	if !ok {
-		return plaudit.Errorf(plaudit.EInvalid, "kind must be one of: %s", strings.Join(s.cfg.Kinds.Names(), ", "))
+		return connectorView{}, plaudit.Errorf(plaudit.EInvalid, "kind must be one of: %s", strings.Join(s.cfg.Kinds.Names(), ", "))
 	}
 	if len(b.Config) == 0 {
 		b.Config = json.RawMessage("{}")
 	}
 	public, secrets, err := connectors.SplitConfig(kind, b.Config)
 	if err != nil {
-		return err
+		return connectorView{}, err
 	}
 	if err := kind.Validate(public, secrets); err != nil {
-		return err
+		return connectorView{}, err
 	}
 	name := strings.TrimSpace(b.Name)
 	if name == "" {
 		name = b.Kind
 	}
 	if len(name) > 200 {
-		return plaudit.Errorf(plaudit.EInvalid, "name must be at most 200 characters")
+		return connectorView{}, plaudit.Errorf(plaudit.EInvalid, "name must be at most 200 characters")
 	}
 	if err := plaudit.CheckText("name", name); err != nil {
-		return err
+		return connectorView{}, err
 	}
 	if kind.URLSecret {
 		secrets[plaudit.WebhookURLSecret] = connectors.NewURLSecret()
 	}
-	con := plaudit.Connector{TenantID: tenantID(c), Kind: b.Kind, Name: name, Config: public, Secrets: secrets}
-	if err := s.cfg.Store.CreateConnector(c.UserContext(), &con); err != nil {
-		return err
+	con := plaudit.Connector{TenantID: w.TenantID, Kind: b.Kind, Name: name, Config: public, Secrets: secrets}
+	if err := s.cfg.Store.CreateConnector(ctx, &con); err != nil {
+		return connectorView{}, err
 	}
-	s.audit(c, con.TenantID, actor(c), "connector.create", con.ID, "kind="+con.Kind)
-	return c.Status(fiber.StatusCreated).JSON(s.viewConnector(con))
+	s.auditAs(ctx, w, "connector.create", con.ID, "kind="+con.Kind)
+	return s.viewConnector(con), nil
 }
 
 func (s *Server) listConnectors(c *fiber.Ctx) error {
@@ -97,31 +111,44 @@ func (s *Server) getConnector(c *fiber.Ctx) error {
 	return c.JSON(s.viewConnector(con))
 }
 
+// connectorPatch is the body of PATCH /api/v1/connectors/{id}.
+type connectorPatch struct {
+	Name     *string         `json:"name"`
+	Config   json.RawMessage `json:"config"`
+	Disabled *bool           `json:"disabled"`
+}
+
 func (s *Server) patchConnector(c *fiber.Ctx) error {
-	var b struct {
-		Name     *string         `json:"name"`
-		Config   json.RawMessage `json:"config"`
-		Disabled *bool           `json:"disabled"`
-	}
+	var b connectorPatch
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	con, err := s.cfg.Store.GetConnector(ctx, tenantID(c), c.Params("id"))
+	v, err := s.changeConnector(c.UserContext(), who(c), c.Params("id"), b, bodyKeys(c.Body()))
 	if err != nil {
 		return err
 	}
+	return c.JSON(v)
+}
+
+// changeConnector applies a patch: config keys overlay the stored ones,
+// secrets left out stay, and the kind checks the result before it is
+// saved. fields names what the patch sent, for the audit log.
+func (s *Server) changeConnector(ctx context.Context, w caller, id string, b connectorPatch, fields string) (connectorView, error) {
+	con, err := s.cfg.Store.GetConnector(ctx, w.TenantID, id)
+	if err != nil {
+		return connectorView{}, err
+	}
 	kind, ok := s.cfg.Kinds.Kind(con.Kind)
 	if !ok {
-		return plaudit.Errorf(plaudit.EInternal, "connector kind %s is not available", con.Kind)
+		return connectorView{}, plaudit.Errorf(plaudit.EInternal, "connector kind %s is not available", con.Kind)
 	}
 	if b.Name != nil {
 		n := strings.TrimSpace(*b.Name)
 		if n == "" || len(n) > 200 {
-			return plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters)")
+			return connectorView{}, plaudit.Errorf(plaudit.EInvalid, "name must not be empty (at most 200 characters)")
 		}
 		if err := plaudit.CheckText("name", n); err != nil {
-			return err
+			return connectorView{}, err
 		}
 		con.Name = n
 	}
@@ -131,28 +158,28 @@ func (s *Server) patchConnector(c *fiber.Ctx) error {
 	if len(b.Config) > 0 {
 		public, secrets, err := connectors.SplitConfig(kind, b.Config)
 		if err != nil {
-			return err
+			return connectorView{}, err
 		}
 		merged, err := mergeObjects(con.Config, public)
 		if err != nil {
-			return err
+			return connectorView{}, err
 		}
 		con.Config = merged
 		con.Secrets = connectors.MergeSecrets(con.Secrets, secrets)
 	}
 	if err := kind.Validate(con.Config, con.Secrets); err != nil {
-		return err
+		return connectorView{}, err
 	}
 	if err := s.cfg.Store.UpdateConnector(ctx, con); err != nil {
-		return err
+		return connectorView{}, err
 	}
 	s.conns.Forget(con.ID) // a changed secret or a disabled connector applies at once here
-	s.audit(c, con.TenantID, actor(c), "connector.update", con.ID, "fields="+bodyKeys(c.Body())+configKeys(b.Config))
+	s.auditAs(ctx, w, "connector.update", con.ID, "fields="+fields+configKeys(b.Config))
 	con, err = s.cfg.Store.GetConnector(ctx, con.TenantID, con.ID)
 	if err != nil {
-		return err
+		return connectorView{}, err
 	}
-	return c.JSON(s.viewConnector(con))
+	return s.viewConnector(con), nil
 }
 
 // mergeObjects overlays the top-level keys of patch onto base; a null
@@ -180,13 +207,20 @@ func mergeObjects(base, patch json.RawMessage) (json.RawMessage, error) {
 }
 
 func (s *Server) deleteConnector(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if err := s.cfg.Store.DeleteConnector(c.UserContext(), tenantID(c), id); err != nil {
+	if err := s.removeConnector(c.UserContext(), who(c), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// removeConnector deletes a connector; its webhook answers 404 at once.
+func (s *Server) removeConnector(ctx context.Context, w caller, id string) error {
+	if err := s.cfg.Store.DeleteConnector(ctx, w.TenantID, id); err != nil {
 		return err
 	}
 	s.conns.Forget(id)
-	s.audit(c, tenantID(c), actor(c), "connector.delete", id, "")
-	return c.SendStatus(fiber.StatusNoContent)
+	s.auditAs(ctx, w, "connector.delete", id, "")
+	return nil
 }
 
 // configKeys names the config fields a PATCH sent (" config=a,b"), for the

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/plaudit/plaudit"
@@ -12,24 +13,33 @@ import (
 // (salesforce). The old URL is refused at once; the answer carries the new
 // webhook_url for the helpdesk.
 func (s *Server) rotateWebhookSecret(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	con, err := s.cfg.Store.GetConnector(ctx, tenantID(c), c.Params("id"))
+	v, err := s.newWebhookURL(c.UserContext(), who(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
+	return c.JSON(v)
+}
+
+// newWebhookURL gives a connector of a kind without a signature a new
+// secret in its webhook URL.
+func (s *Server) newWebhookURL(ctx context.Context, w caller, id string) (connectorView, error) {
+	con, err := s.cfg.Store.GetConnector(ctx, w.TenantID, id)
+	if err != nil {
+		return connectorView{}, err
+	}
 	if kind, ok := s.cfg.Kinds.Kind(con.Kind); !ok || !kind.URLSecret {
-		return plaudit.Errorf(plaudit.EInvalid,
+		return connectorView{}, plaudit.Errorf(plaudit.EInvalid,
 			"connectors of kind %s sign their deliveries: their webhook_url carries no secret (rotate the signing secret in config instead)", con.Kind)
 	}
 	con.Secrets = connectors.MergeSecrets(con.Secrets, map[string]string{plaudit.WebhookURLSecret: connectors.NewURLSecret()})
 	if err := s.cfg.Store.UpdateConnector(ctx, con); err != nil {
-		return err
+		return connectorView{}, err
 	}
 	s.conns.Forget(con.ID) // the old URL stops working here at once, elsewhere within seconds
-	s.audit(c, con.TenantID, actor(c), "connector.webhook_secret.rotate", con.ID, "")
+	s.auditAs(ctx, w, "connector.webhook_secret.rotate", con.ID, "")
 	con, err = s.cfg.Store.GetConnector(ctx, con.TenantID, con.ID)
 	if err != nil {
-		return err
+		return connectorView{}, err
 	}
-	return c.JSON(s.viewConnector(con))
+	return s.viewConnector(con), nil
 }

@@ -16,6 +16,15 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/logout/everywhere", s.consoleLogout(true))
 
 	app.Get("/console/", s.console(needAgents), s.consoleOverview)
+	admin := s.console(needAdmin)
+	app.Get("/console/connectors", admin, s.consoleConnectors)
+	app.Get("/console/connectors/new", admin, s.consoleNewConnector)
+	app.Post("/console/connectors", admin, s.consoleCreateConnector)
+	app.Get("/console/connectors/:id", admin, s.consoleConnector)
+	app.Post("/console/connectors/:id", admin, s.consoleUpdateConnector)
+	app.Post("/console/connectors/:id/delete", admin, s.consoleDeleteConnector)
+	app.Post("/console/connectors/:id/webhook-url", admin, s.consoleRotateWebhookURL)
+
 	app.Get("/console/tenants", s.console(needOperator), s.consoleTenants)
 	app.Post("/console/tenants", s.console(needOperator), s.consoleCreateTenant)
 }

@@ -72,10 +72,29 @@ func field(v View, name, label, typ, hint string, extra ...string) Field {
 	return f
 }
 
+// inputType is the input type of a connector config field's type.
+func inputType(t string) string {
+	switch t {
+	case "secret":
+		return "password"
+	case "url", "email", "number":
+		return t
+	}
+	return "text"
+}
+
+// req is the "required" word of field, or none.
+func req(required bool) string {
+	if required {
+		return "required"
+	}
+	return ""
+}
+
 // ConsolePages parses the console: the layout with its shared parts, and
 // each page on a copy of it, by the page file's name ("login", …).
 func ConsolePages() (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(template.FuncMap{"field": field}).
+	base, err := template.New("").Funcs(template.FuncMap{"field": field, "inputType": inputType, "req": req}).
 		ParseFS(consoleFS, "templates/console/layout.html")
 	if err != nil {
 		return nil, err
