@@ -1,0 +1,195 @@
+package web_test
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors"
+	"github.com/plaudit/plaudit/feedback"
+	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/notify/outbox"
+	"github.com/plaudit/plaudit/server"
+	"github.com/plaudit/plaudit/store"
+)
+
+// axe is axe-core, vendored (testdata/axe-core/README).
+//
+//go:embed testdata/axe-core/axe.min.js
+var axe string
+
+// consoleSite is a running server with one tenant whose admin signs in by
+// the link the outbox catches.
+type consoleSite struct {
+	t      *testing.T
+	st     *store.Store
+	url    string
+	outbox *outbox.Outbox
+	tn     plaudit.Tenant
+}
+
+func startConsole(t *testing.T) *consoleSite {
+	t.Helper()
+	ctx := context.Background()
+	kr, err := keyring.New(keyring.RandomBytes(32), nil)
+	must(t, err)
+	st, err := store.Open(ctx, "", t.TempDir(), kr)
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	must(t, st.Migrate(ctx))
+	site := &consoleSite{t: t, st: st, tn: plaudit.Tenant{Name: "Nordlicht Reisen", Settings: plaudit.DefaultSettings()}}
+	must(t, st.CreateTenant(ctx, &site.tn))
+	must(t, st.CreateUser(ctx, &plaudit.User{TenantID: site.tn.ID, Email: "ada@nordlicht.example", Name: "Ada Admin", Role: plaudit.UserAdmin}))
+
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	site.outbox = outbox.New(0, log, "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	site.url = "http://" + ln.Addr().String()
+	app := server.New(server.Config{Store: st, Log: log, Keyring: kr, Kinds: connectors.Default(), PublicURL: site.url, Outbox: site.outbox,
+		Feedback: &feedback.Service{Store: st, Email: site.outbox, PublicURL: site.url, FromEmail: "plaudit@example.com", Log: log}}).App()
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = app.Shutdown() })
+	return site
+}
+
+var linkInMail = regexp.MustCompile(`http://[^\s"]+/console/login/link/[A-Za-z0-9_-]+`)
+
+// link waits for the sign-in mail to email and returns its link.
+func (s *consoleSite) link(email string) string {
+	s.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, m := range s.outbox.List() {
+			if m.Email != nil && m.Email.To == email {
+				if l := linkInMail.FindString(m.Email.Text); l != "" {
+					return l
+				}
+			}
+		}
+	}
+	s.t.Fatalf("no sign-in mail to %s", email)
+	return ""
+}
+
+// consoleTab opens a tab that runs axe on each page it is asked to check.
+func consoleTab(t *testing.T) context.Context {
+	t.Helper()
+	tab := newTab(t, browser(t, false), false)
+	must(t, chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+		return err
+	}), chromedp.EmulateViewport(1280, 900)))
+	return tab
+}
+
+type axeViolation struct {
+	ID, Impact, Help string
+	Nodes            []string
+}
+
+// checkA11y runs axe-core on the tab's page (WCAG 2.x A and AA rules) and
+// fails on serious or critical findings; the others are logged.
+func checkA11y(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
+	  .then(r => JSON.stringify({passes: r.passes.length,
+	    violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))}))`
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[any](axe)); err != nil {
+		t.Fatalf("%s: loading axe: %v", name, err)
+	}
+	out, err := chromedp.Run(tab, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
+	must(t, err)
+	var found struct {
+		Passes     int
+		Violations []axeViolation
+	}
+	must(t, json.Unmarshal([]byte(out), &found))
+	if found.Passes < 10 {
+		t.Fatalf("axe on %s checked almost nothing (%d rules passed): %s", name, found.Passes, out)
+	}
+	t.Logf("axe on %s: %d rules passed, %d violations", name, found.Passes, len(found.Violations))
+	for _, v := range found.Violations {
+		msg := v.Impact + " " + v.ID + ": " + v.Help + " at " + strings.Join(v.Nodes, ", ")
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("axe on %s: %s", name, msg)
+			continue
+		}
+		t.Logf("axe on %s (%s, not failing): %s", name, v.Impact, msg)
+	}
+	screenshot(t, tab, name)
+}
+
+// screenshot keeps a picture of the page when PLAUDIT_SCREENSHOTS names a
+// directory (docs/console is where the docs take theirs from).
+func screenshot(t *testing.T, tab context.Context, name string) {
+	dir := os.Getenv("PLAUDIT_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
+}
+
+func visit(t *testing.T, tab context.Context, url string) {
+	t.Helper()
+	must(t, chromedp.Do(tab, chromedp.Navigate(url), chromedp.WaitVisible("main")))
+}
+
+func text(t *testing.T, tab context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(tab, chromedp.Text[string](sel))
+	must(t, err)
+	return s
+}
+
+// An admin signs in by the link in the email and creates a Zendesk
+// connector, in a real browser; every page passes axe.
+func TestConsoleInBrowser(t *testing.T) {
+	site := startConsole(t)
+	tab := consoleTab(t)
+
+	visit(t, tab, site.url+"/console/login")
+	checkA11y(t, tab, "login")
+	must(t, chromedp.Do(tab, chromedp.SendKeys("#f-email", "ada@nordlicht.example"),
+		chromedp.Click(`form[action="/console/login"] button`), chromedp.WaitVisible(`p[role=status]`)))
+	visit(t, tab, site.link("ada@nordlicht.example"))
+	checkA11y(t, tab, "sign-in-link")
+	must(t, chromedp.Do(tab, chromedp.Click(`main form button`), chromedp.WaitVisible(`#attention`)))
+	checkA11y(t, tab, "overview")
+
+	visit(t, tab, site.url+"/console/connectors")
+	checkA11y(t, tab, "connectors")
+	must(t, chromedp.Do(tab, chromedp.SetValue("#f-kind", "zendesk"), chromedp.Click(`form[action="/console/connectors/new"] button`),
+		chromedp.WaitVisible(`#f-config\.subdomain`)))
+	checkA11y(t, tab, "connector-new")
+	// Sent without a subdomain: the error is next to the field.
+	must(t, chromedp.Do(tab, chromedp.SendKeys(`#f-config\.email`, "api@nordlicht.example"),
+		chromedp.SendKeys(`#f-config\.api_token`, "zd-api-token"), chromedp.SendKeys(`#f-config\.signing_secret`, "zd-signing-secret"),
+		chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`#e-config\.subdomain`)))
+	checkA11y(t, tab, "connector-new-error")
+	must(t, chromedp.Do(tab, chromedp.SendKeys(`#f-config\.subdomain`, "nordlicht"),
+		chromedp.SendKeys(`#f-config\.api_token`, "zd-api-token"), chromedp.SendKeys(`#f-config\.signing_secret`, "zd-signing-secret"),
+		chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`#webhook-url`)))
+	hook := text(t, tab, "#webhook-url")
+	cons, err := site.st.ListConnectors(context.Background(), site.tn.ID)
+	must(t, err)
+	if len(cons) != 1 || hook != site.url+"/hooks/"+cons[0].ID {
+		t.Fatalf("the page shows %q; stored: %+v", hook, cons)
+	}
+	checkA11y(t, tab, "connector")
+}
