@@ -49,7 +49,10 @@ func (b agentBody) apply(a *plaudit.Agent) {
 	}
 }
 
-func validateAgent(a plaudit.Agent) error {
+// validateAgent checks an agent before it is saved. ownPhotos is the
+// prefix of the photos Plaudit serves itself (uploaded in the console),
+// which may be http on a laptop.
+func validateAgent(a plaudit.Agent, ownPhotos string) error {
 	switch {
 	case plaudit.NormalizeEmail(a.Email) == "":
 		return plaudit.Errorf(plaudit.EInvalid, "email is required and must be an email address")
@@ -67,7 +70,7 @@ func validateAgent(a plaudit.Agent) error {
 			return err
 		}
 	}
-	if a.PhotoURL != "" {
+	if a.PhotoURL != "" && !strings.HasPrefix(a.PhotoURL, ownPhotos) {
 		u, err := url.Parse(a.PhotoURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return plaudit.Errorf(plaudit.EInvalid, "photo_url must be an https URL")
@@ -88,7 +91,7 @@ func validateAgent(a plaudit.Agent) error {
 func (s *Server) addAgent(ctx context.Context, w caller, b agentBody) (plaudit.Agent, error) {
 	a := plaudit.Agent{TenantID: w.TenantID, Approved: true, ExternalIDs: map[string]string{}}
 	b.apply(&a)
-	if err := validateAgent(a); err != nil {
+	if err := validateAgent(a, s.photoPrefix()); err != nil {
 		return a, err
 	}
 	if err := s.cfg.Store.CreateAgent(ctx, &a); err != nil {
@@ -157,7 +160,7 @@ func (s *Server) changeAgent(ctx context.Context, w caller, id string, b agentBo
 	}
 	was := a
 	b.apply(&a)
-	if err := validateAgent(a); err != nil {
+	if err := validateAgent(a, s.photoPrefix()); err != nil {
 		return a, err
 	}
 	if err := s.cfg.Store.UpdateAgent(ctx, a); err != nil {
@@ -185,7 +188,20 @@ func (s *Server) patchAgent(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
-	a, err := s.changeAgent(c.UserContext(), who(c), c.Params("id"), b, bodyKeys(c.Body()))
+	ctx, w := c.UserContext(), who(c)
+	if w.User && w.Role == plaudit.UserAgent {
+		// An agent's own change waits for an admin or their lead.
+		a, err := s.visibleAgent(ctx, w, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		ch, err := s.requestChange(ctx, w, a, b)
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"change": ch})
+	}
+	a, err := s.changeAgent(ctx, w, c.Params("id"), b, bodyKeys(c.Body()))
 	if err != nil {
 		return err
 	}

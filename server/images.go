@@ -120,17 +120,29 @@ func (s *Server) pageImage(which string) fiber.Handler {
 		if src == "" {
 			return c.SendStatus(fiber.StatusNotFound)
 		}
+		if key, own := strings.CutPrefix(src, s.photoPrefix()); own {
+			// Uploaded to Plaudit: served from the store, never fetched.
+			p, err := s.cfg.Store.AgentPhotoByKey(ctx, key)
+			if err != nil || p.TenantID != req.TenantID {
+				return c.SendStatus(fiber.StatusNotFound)
+			}
+			return sendImage(c, cachedImage{body: p.Body, ct: p.ContentType})
+		}
 		img, err := s.fetchImage(ctx, req.TenantID, src)
 		if err != nil {
 			// The error names no URL: a tenant's URLs stay out of the log.
 			s.log.Warn("image not fetched", "which", which, "tenant", req.TenantID, "err", err)
 			return c.SendStatus(fiber.StatusNotFound)
 		}
-		c.Set(fiber.HeaderContentType, img.ct)
-		c.Set("Cache-Control", "private, max-age=3600")
-		c.Set("X-Content-Type-Options", "nosniff")
-		return c.Send(img.body)
+		return sendImage(c, img)
 	}
+}
+
+func sendImage(c *fiber.Ctx, img cachedImage) error {
+	c.Set(fiber.HeaderContentType, img.ct)
+	c.Set("Cache-Control", "private, max-age=3600")
+	c.Set("X-Content-Type-Options", "nosniff")
+	return c.Send(img.body)
 }
 
 // fetchImage returns the image at src, from the cache or fetched. Its

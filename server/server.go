@@ -183,7 +183,11 @@ func (s *Server) routes() {
 	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
 	api.Get("/agents", s.authorize(needAgents, false), s.listAgents)
 	api.Get("/agents/:id", s.authorize(needAgents, false), s.getAgent)
-	api.Patch("/agents/:id", s.authorize(needApprove, false), s.patchAgent)
+	api.Patch("/agents/:id", s.authorize(needAgents, false), s.patchAgent)
+	api.Put("/agents/:id/photo", s.authorize(needAgents, false), s.putAgentPhoto)
+	api.Get("/agent-changes", s.authorize(needAgents, false), s.listAgentChanges)
+	api.Post("/agent-changes/:id/approve", s.authorize(needApprove, false), s.decideAgentChange(true))
+	api.Post("/agent-changes/:id/reject", s.authorize(needApprove, false), s.decideAgentChange(false))
 	api.Delete("/agents/:id", s.requireKey(plaudit.RoleAdmin), s.deleteAgent)
 
 	api.Post("/users", s.requireKey(plaudit.RoleAdmin), s.createUser)
@@ -214,6 +218,7 @@ func (s *Server) routes() {
 	app.Get("/f/:token/photo", page, s.pageImage("photo"))
 	app.Get("/f/:token/logo", page, s.pageImage("logo"))
 	app.Get("/static/*", s.static)
+	app.Get("/agent-photos/:key", page, s.agentPhoto)
 	s.consoleRoutes()
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {

@@ -88,6 +88,13 @@ type Console interface {
 	CreateLoginToken(ctx context.Context, hash []byte, tenantID, userID string, expires time.Time) error
 	UseLoginToken(ctx context.Context, hash []byte, now time.Time) (tenantID, userID string, err error)
 
+	SetAgentPhoto(ctx context.Context, p *store.AgentPhoto) error
+	AgentPhotoByKey(ctx context.Context, key string) (store.AgentPhoto, error)
+	CreateAgentChange(ctx context.Context, ch *store.AgentChange) error
+	ListAgentChanges(ctx context.Context, tenantID string, agentIDs []string) ([]store.AgentChange, error)
+	GetAgentChange(ctx context.Context, tenantID, id string) (store.AgentChange, error)
+	DeleteAgentChange(ctx context.Context, tenantID, id string) error
+
 	SetOIDC(ctx context.Context, tenantID string, o plaudit.OIDCConfig) error
 	GetOIDC(ctx context.Context, tenantID string) (plaudit.OIDCConfig, error)
 	DeleteOIDC(ctx context.Context, tenantID string) error

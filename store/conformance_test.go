@@ -71,6 +71,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"Sessions", testSessions, false},
 		{"OIDC", testOIDC, false},
 		{"ResponsesByAgents", testResponsesByAgents, false},
+		{"AgentPhotos", testAgentPhotos, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -162,3 +162,46 @@ func testResponsesByAgents(t *testing.T, s *Store, _ *clock) {
 		}
 	}
 }
+
+// An uploaded photo is served by its key; a new upload gets a new key, and
+// deleting the agent deletes the photo and the changes waiting for them.
+func testAgentPhotos(t *testing.T, s *Store, _ *clock) {
+	ctx := t.Context()
+	a := newTenant(t, s, "A")
+	ag := plaudit.Agent{TenantID: a.ID, Email: "max@example.com", Name: "Max"}
+	must(t, s.CreateAgent(ctx, &ag))
+	first := AgentPhoto{TenantID: a.ID, AgentID: ag.ID, ContentType: "image/jpeg", Body: []byte("PHOTO-BYTES-ONE")}
+	must(t, s.SetAgentPhoto(ctx, &first))
+	got, err := s.AgentPhotoByKey(ctx, first.Key)
+	must(t, err)
+	if string(got.Body) != "PHOTO-BYTES-ONE" || got.AgentID != ag.ID || got.TenantID != a.ID {
+		t.Fatalf("AgentPhotoByKey = %+v", got)
+	}
+	second := AgentPhoto{TenantID: a.ID, AgentID: ag.ID, ContentType: "image/jpeg", Body: []byte("PHOTO-BYTES-TWO")}
+	must(t, s.SetAgentPhoto(ctx, &second))
+	_, err = s.AgentPhotoByKey(ctx, first.Key)
+	wantNotFound(t, "the replaced photo", err)
+
+	ch := AgentChange{TenantID: a.ID, AgentID: ag.ID, UserID: "usr_1", Fields: []byte(`{"bio":"CHANGE-BIO"}`), Photo: []byte("PENDING-PHOTO")}
+	must(t, s.CreateAgentChange(ctx, &ch))
+	list, err := s.ListAgentChanges(ctx, a.ID, nil)
+	must(t, err)
+	if len(list) != 1 || !list[0].HasPhoto || string(list[0].Fields) != `{"bio":"CHANGE-BIO"}` {
+		t.Fatalf("ListAgentChanges = %+v", list)
+	}
+	if none, _ := s.ListAgentChanges(ctx, a.ID, []string{}); len(none) != 0 {
+		t.Fatalf("an empty scope lists %d changes", len(none))
+	}
+	must(t, s.DeleteAgent(ctx, a.ID, ag.ID))
+	_, err = s.AgentPhotoByKey(ctx, second.Key)
+	wantNotFound(t, "a deleted agent's photo", err)
+	_, err = s.GetAgentChange(ctx, a.ID, ch.ID)
+	wantNotFound(t, "a deleted agent's change", err)
+	if b := fileBytes(t, s); b != nil {
+		for _, gone := range []string{"PHOTO-BYTES-TWO", "PENDING-PHOTO", "CHANGE-BIO"} {
+			if strings.Contains(string(b), gone) {
+				t.Errorf("%s is still in the database file", gone)
+			}
+		}
+	}
+}

@@ -8,12 +8,13 @@ package store
 type PersonalField struct {
 	Table  string `json:"table"`
 	Column string `json:"column"`
-	// Subject is whose data it is: "customer" or "agent".
+	// Subject is whose data it is: "customer", "agent" or "user" (a
+	// person who signs in to the console).
 	Subject string `json:"subject"`
 	// Removed names what deletes it: "erasure" (DELETE /api/v1/data-subjects),
 	// "retention" (the periodic sweep after retention_days), "agent
-	// deletion" (DELETE /api/v1/agents/{id}), "tenant deletion" (DELETE
-	// /api/v1/tenants/{id}).
+	// deletion" (DELETE /api/v1/agents/{id}), "user deletion" (DELETE
+	// /api/v1/users/{id}), "tenant deletion" (DELETE /api/v1/tenants/{id}).
 	Removed []string `json:"removed"`
 }
 
@@ -22,12 +23,14 @@ const (
 	ByErasure        = "erasure"
 	ByRetention      = "retention"
 	ByAgentDeletion  = "agent deletion"
+	ByUserDeletion   = "user deletion"
 	ByTenantDeletion = "tenant deletion"
 )
 
 var (
 	customerRows = []string{ByErasure, ByRetention, ByTenantDeletion}
 	agentRows    = []string{ByAgentDeletion, ByTenantDeletion}
+	userRows     = []string{ByUserDeletion, ByTenantDeletion}
 	// agentCopies are the agent's details as the helpdesk sent them with
 	// an interaction: they go with the interaction, or earlier when the
 	// agent is deleted.
@@ -64,4 +67,9 @@ var PersonalData = []PersonalField{
 	{"agents", "photo_url", "agent", agentRows},
 	{"agents", "hometown", "agent", agentRows},
 	{"agents", "external_ids", "agent", agentRows},
+	{"agent_photos", "body", "agent", agentRows},
+	{"agent_changes", "fields", "agent", agentRows},
+	{"agent_changes", "photo", "agent", agentRows},
+	{"users", "email", "user", userRows},
+	{"users", "name", "user", userRows},
 }

@@ -166,8 +166,9 @@ func testPersonalDataColumns(t *testing.T, s *Store, _ *clock) {
 	removes := map[string][]string{
 		ByErasure:        {"interactions", "feedback_requests", "responses"},
 		ByRetention:      {"interactions", "feedback_requests", "responses"},
-		ByAgentDeletion:  {"agents", "interactions"},
-		ByTenantDeletion: {"interactions", "feedback_requests", "responses", "agents"},
+		ByAgentDeletion:  {"agents", "interactions", "agent_photos", "agent_changes"},
+		ByUserDeletion:   {"users"},
+		ByTenantDeletion: {"interactions", "feedback_requests", "responses", "agents", "agent_photos", "agent_changes", "users"},
 	}
 	seen := map[string]bool{}
 	for _, f := range PersonalData {
@@ -179,7 +180,7 @@ func testPersonalDataColumns(t *testing.T, s *Store, _ *clock) {
 		if _, err := s.db.ExecContext(t.Context(), `SELECT `+f.Column+` FROM `+f.Table+` WHERE 1 = 0`); err != nil {
 			t.Errorf("%s: not in the schema: %v", key, err)
 		}
-		if f.Subject != "customer" && f.Subject != "agent" {
+		if f.Subject != "customer" && f.Subject != "agent" && f.Subject != "user" {
 			t.Errorf("%s: subject %q", key, f.Subject)
 		}
 		if len(f.Removed) == 0 {

@@ -51,11 +51,26 @@ CREATE TABLE tenant_oidc (
 ALTER TABLE agents ADD COLUMN team TEXT NOT NULL DEFAULT '';
 
 -- agent_photos are uploaded photos, resized and stripped of metadata;
--- they go with the agent.
+-- they go with the agent. key is the random name in the photo's public
+-- URL (/agent-photos/{key}), new with each upload.
 CREATE TABLE agent_photos (
     id           TEXT PRIMARY KEY REFERENCES agents (id) ON DELETE CASCADE,
     tenant_id    TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    key          TEXT NOT NULL UNIQUE,
     content_type TEXT NOT NULL,
     body         BLOB NOT NULL,
     updated_at   TEXT NOT NULL
 ) STRICT;
+
+-- agent_changes are changes agents made to their own profile, waiting for
+-- an admin or their lead: fields as JSON, and a processed photo.
+CREATE TABLE agent_changes (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    agent_id   TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    user_id    TEXT NOT NULL,
+    fields     TEXT NOT NULL DEFAULT '{}',
+    photo      BLOB,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX agent_changes_tenant ON agent_changes (tenant_id, created_at);
