@@ -56,6 +56,8 @@ const (
 	needApprove
 	// needOperator is the operator's: tenants.
 	needOperator
+	// needProfile is an agent user's own profile page.
+	needProfile
 )
 
 // can reports whether the caller's role allows n. Scope (a lead's team,
@@ -63,6 +65,9 @@ const (
 func (w caller) can(n need) bool {
 	if n == needOperator || w.Role == "operator" {
 		return n == needOperator && w.Role == "operator"
+	}
+	if n == needProfile {
+		return w.User && w.Role == plaudit.UserAgent
 	}
 	if w.User {
 		switch n {

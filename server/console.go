@@ -35,6 +35,8 @@ type navItem struct {
 // allows (the pages check the role themselves too).
 var consoleNav = []navItem{
 	{"/console/", "Overview", needAgents},
+	{"/console/agents", "Agents", needApprove},
+	{"/console/profile", "My profile", needProfile},
 	{"/console/connectors", "Connectors", needAdmin},
 	{"/console/users", "Users", needAdmin},
 	{"/console/tenants", "Tenants", needOperator},

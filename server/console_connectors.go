@@ -234,7 +234,7 @@ func consoleFields(c *fiber.Ctx) string {
 	var keys []string
 	c.Request().PostArgs().VisitAll(func(k, v []byte) {
 		name := string(k)
-		if name != csrfField && name != "settings" && len(v) > 0 {
+		if name != csrfField && name != "settings" && name != "back" && len(v) > 0 {
 			keys = append(keys, strings.TrimPrefix(name, "config."))
 		}
 	})

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -213,4 +215,32 @@ func (b *browser) api(method, path, body string) page {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return page{status: resp.StatusCode, body: string(raw), header: resp.Header}
+}
+
+// upload posts a multipart form with one file, as the browser sends the
+// photo form.
+func (b *browser) upload(path, field, filename string, data []byte) page {
+	b.site.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf", b.csrf)
+	fw, err := mw.CreateFormFile(field, filename)
+	if err != nil {
+		b.site.t.Fatal(err)
+	}
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req := httptest.NewRequest("POST", publicURL+path, &buf)
+	req.RequestURI = ""
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for _, c := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err := b.site.app.Test(req, -1)
+	if err != nil {
+		b.site.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, body: string(raw), location: resp.Header.Get("Location"), header: resp.Header}
 }

@@ -25,6 +25,18 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/connectors/:id/delete", admin, s.consoleDeleteConnector)
 	app.Post("/console/connectors/:id/webhook-url", admin, s.consoleRotateWebhookURL)
 
+	agents, approve := s.console(needAgents), s.console(needApprove)
+	app.Get("/console/agents", agents, s.consoleAgents)
+	app.Post("/console/agents", admin, s.consoleCreateAgent)
+	app.Get("/console/agents/:id", approve, s.consoleAgent)
+	app.Post("/console/agents/:id", approve, s.consoleUpdateAgent)
+	app.Post("/console/agents/:id/photo", agents, s.consoleAgentPhoto)
+	app.Post("/console/agents/:id/delete", admin, s.consoleDeleteAgent)
+	app.Post("/console/agent-changes/:id/approve", approve, s.consoleDecideChange(true))
+	app.Post("/console/agent-changes/:id/reject", approve, s.consoleDecideChange(false))
+	app.Get("/console/profile", s.console(needProfile), s.consoleProfile)
+	app.Post("/console/profile", s.console(needProfile), s.consoleProposeProfile)
+
 	app.Get("/console/tenants", s.console(needOperator), s.consoleTenants)
 	app.Post("/console/tenants", s.console(needOperator), s.consoleCreateTenant)
 }

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"log/slog"
 	"net"
@@ -192,4 +196,45 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the page shows %q; stored: %+v", hook, cons)
 	}
 	checkA11y(t, tab, "connector")
+
+	addAndApproveAgent(t, site, tab)
+}
+
+// addAndApproveAgent adds an agent (not yet approved), uploads a photo,
+// and approves the agent from the queue.
+func addAndApproveAgent(t *testing.T, site *consoleSite, tab context.Context) {
+	t.Helper()
+	visit(t, tab, site.url+"/console/agents")
+	must(t, chromedp.Do(tab, chromedp.SendKeys("#f-email", "jonas@nordlicht.example"), chromedp.SendKeys("#f-name", "Jonas Weber"),
+		chromedp.SendKeys("#f-bio", "Fjords, ferries and refunds."), chromedp.SendKeys("#f-team", "Bergen"),
+		chromedp.Click("#f-approved"), chromedp.Click(`form[action="/console/agents"] button`),
+		chromedp.WaitVisible(`p[role=status]`)))
+	checkA11y(t, tab, "agents-waiting")
+	must(t, chromedp.Do(tab, chromedp.Click(`//a[text()="Jonas Weber"]`), chromedp.WaitVisible("#f-photo")))
+	photo := filepath.Join(t.TempDir(), "jonas.png")
+	must(t, os.WriteFile(photo, portrait(), 0o600))
+	must(t, chromedp.Do(tab, chromedp.SetUploadFiles("#f-photo", []string{photo}),
+		chromedp.Click(`form[enctype="multipart/form-data"] button`), chromedp.WaitVisible(`img.photo`)))
+	checkA11y(t, tab, "agent")
+	visit(t, tab, site.url+"/console/agents")
+	must(t, chromedp.Do(tab, chromedp.Click(`//button[text()="Approve Jonas Weber"]`), chromedp.WaitVisible(`p[role=status]`)))
+	agents, err := site.st.ListAgents(context.Background(), site.tn.ID)
+	must(t, err)
+	if len(agents) != 1 || !agents[0].Approved || !strings.Contains(agents[0].PhotoURL, "/agent-photos/") {
+		t.Fatalf("after approval: %+v", agents)
+	}
+	checkA11y(t, tab, "agents")
+}
+
+// portrait is a 900×1200 PNG.
+func portrait() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 900, 1200))
+	for y := 0; y < 1200; y++ {
+		for x := 0; x < 900; x++ {
+			img.Set(x, y, color.RGBA{uint8(40 + x/8), uint8(90 + y/12), 160, 255})
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img)
+	return buf.Bytes()
 }
