@@ -25,6 +25,11 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/connectors/:id/delete", admin, s.consoleDeleteConnector)
 	app.Post("/console/connectors/:id/webhook-url", admin, s.consoleRotateWebhookURL)
 
+	app.Get("/console/users", admin, s.consoleUsers)
+	app.Post("/console/users", admin, s.consoleCreateUser)
+	app.Post("/console/users/:id", admin, s.consoleUpdateUser)
+	app.Post("/console/users/:id/delete", admin, s.consoleDeleteUser)
+
 	agents, approve := s.console(needAgents), s.console(needApprove)
 	app.Get("/console/agents", agents, s.consoleAgents)
 	app.Post("/console/agents", admin, s.consoleCreateAgent)

@@ -94,7 +94,8 @@ func req(required bool) string {
 // ConsolePages parses the console: the layout with its shared parts, and
 // each page on a copy of it, by the page file's name ("login", …).
 func ConsolePages() (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(template.FuncMap{"field": field, "inputType": inputType, "req": req}).
+	base, err := template.New("").Funcs(template.FuncMap{"field": field, "inputType": inputType, "req": req,
+		"list": func(v ...string) []string { return v }}).
 		ParseFS(consoleFS, "templates/console/layout.html")
 	if err != nil {
 		return nil, err
