@@ -38,6 +38,7 @@ var consoleNav = []navItem{
 	{"/console/agents", "Agents", needApprove},
 	{"/console/profile", "My profile", needProfile},
 	{"/console/connectors", "Connectors", needAdmin},
+	{"/console/settings", "Settings", needAdmin},
 	{"/console/users", "Users", needAdmin},
 	{"/console/tenants", "Tenants", needOperator},
 }
@@ -138,7 +139,7 @@ func formErrors(v *web.View, err error, fields ...string) {
 		return
 	}
 	for _, f := range fields {
-		if rest, ok := strings.CutPrefix(msg, f); ok && (rest == "" || strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, ".")) {
+		if rest, ok := strings.CutPrefix(msg, f); ok && (rest == "" || strings.ContainsAny(rest[:1], " :.[")) {
 			v.Errors[f] = msg
 			return
 		}

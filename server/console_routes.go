@@ -25,6 +25,8 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/connectors/:id/delete", admin, s.consoleDeleteConnector)
 	app.Post("/console/connectors/:id/webhook-url", admin, s.consoleRotateWebhookURL)
 
+	app.Get("/console/settings", admin, s.consoleSettings)
+	app.Post("/console/settings", admin, s.consoleSaveSettings)
 	app.Get("/console/users", admin, s.consoleUsers)
 	app.Post("/console/users", admin, s.consoleCreateUser)
 	app.Post("/console/users/:id", admin, s.consoleUpdateUser)

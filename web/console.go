@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -95,7 +96,9 @@ func req(required bool) string {
 // each page on a copy of it, by the page file's name ("login", …).
 func ConsolePages() (map[string]*template.Template, error) {
 	base, err := template.New("").Funcs(template.FuncMap{"field": field, "inputType": inputType, "req": req,
-		"list": func(v ...string) []string { return v }}).
+		"list": func(v ...string) []string { return v },
+		"join": strings.Join,
+		"has":  func(csv, v string) bool { return slices.Contains(strings.Split(csv, ","), v) }}).
 		ParseFS(consoleFS, "templates/console/layout.html")
 	if err != nil {
 		return nil, err
