@@ -275,51 +275,64 @@ func newAPIKey(tenantID, name, role, mode string) (string, plaudit.APIKey) {
 	}
 }
 
+// keyBody is the body of POST /api/v1/api-keys.
+type keyBody struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+	Mode string `json:"mode"`
+}
+
 func (s *Server) createAPIKey(c *fiber.Ctx) error {
-	var b struct {
-		Name string `json:"name"`
-		Role string `json:"role"`
-		Mode string `json:"mode"`
-	}
+	var b keyBody
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
-	switch b.Role {
-	case plaudit.RoleAdmin, plaudit.RoleTrigger, plaudit.RoleRead:
-	default:
-		return plaudit.Errorf(plaudit.EInvalid, "role must be admin, trigger or read")
-	}
-	if b.Mode == "" {
-		b.Mode = plaudit.ModeLive
-		if testKey(c) {
-			b.Mode = plaudit.ModeTest // a test key makes test keys
-		}
-	}
-	if b.Mode != plaudit.ModeLive && b.Mode != plaudit.ModeTest {
-		return plaudit.Errorf(plaudit.EInvalid, "mode must be live or test")
-	}
-	if b.Mode == plaudit.ModeLive && testKey(c) {
-		return plaudit.Errorf(plaudit.EForbidden, "a test key can create test keys only (mode test)")
-	}
-	if len(b.Name) > 100 {
-		return plaudit.Errorf(plaudit.EInvalid, "name must be at most 100 characters")
-	}
-	if err := plaudit.CheckText("name", b.Name); err != nil {
+	secret, k, err := s.addAPIKey(c.UserContext(), who(c), b)
+	if err != nil {
 		return err
 	}
-	secret, k := newAPIKey(tenantID(c), b.Name, b.Role, b.Mode)
-	if err := s.cfg.Store.CreateAPIKey(c.UserContext(), &k); err != nil {
-		return err
-	}
-	s.audit(c, k.TenantID, actor(c), "api_key.create", k.ID, "role="+k.Role+" mode="+k.Mode)
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{
 		"id": k.ID, "name": k.Name, "role": k.Role, "mode": k.Mode, "prefix": k.Prefix,
 		"created_at": k.CreatedAt, "api_key": secret,
 	})
 }
 
+// addAPIKey makes a key of the caller's tenant; the secret is returned
+// once.
+func (s *Server) addAPIKey(ctx context.Context, w caller, b keyBody) (string, plaudit.APIKey, error) {
+	switch b.Role {
+	case plaudit.RoleAdmin, plaudit.RoleTrigger, plaudit.RoleRead:
+	default:
+		return "", plaudit.APIKey{}, plaudit.Errorf(plaudit.EInvalid, "role must be admin, trigger or read")
+	}
+	if b.Mode == "" {
+		b.Mode = plaudit.ModeLive
+		if w.Test {
+			b.Mode = plaudit.ModeTest // a test key makes test keys
+		}
+	}
+	if b.Mode != plaudit.ModeLive && b.Mode != plaudit.ModeTest {
+		return "", plaudit.APIKey{}, plaudit.Errorf(plaudit.EInvalid, "mode must be live or test")
+	}
+	if b.Mode == plaudit.ModeLive && w.Test {
+		return "", plaudit.APIKey{}, plaudit.Errorf(plaudit.EForbidden, "a test key can create test keys only (mode test)")
+	}
+	if len(b.Name) > 100 {
+		return "", plaudit.APIKey{}, plaudit.Errorf(plaudit.EInvalid, "name must be at most 100 characters")
+	}
+	if err := plaudit.CheckText("name", b.Name); err != nil {
+		return "", plaudit.APIKey{}, err
+	}
+	secret, k := newAPIKey(w.TenantID, b.Name, b.Role, b.Mode)
+	if err := s.cfg.Store.CreateAPIKey(ctx, &k); err != nil {
+		return "", k, err
+	}
+	s.auditAs(ctx, w, "api_key.create", k.ID, "role="+k.Role+" mode="+k.Mode)
+	return secret, k, nil
+}
+
 func (s *Server) listAPIKeys(c *fiber.Ctx) error {
-	keys, err := s.visibleKeys(c)
+	keys, err := s.visibleKeys(c.UserContext(), who(c))
 	if err != nil {
 		return err
 	}
@@ -328,9 +341,9 @@ func (s *Server) listAPIKeys(c *fiber.Ctx) error {
 
 // visibleKeys lists the keys the caller may see and delete: all of the
 // tenant's, or for a test key the test keys only.
-func (s *Server) visibleKeys(c *fiber.Ctx) ([]plaudit.APIKey, error) {
-	keys, err := s.cfg.Store.ListAPIKeys(c.UserContext(), tenantID(c))
-	if err != nil || !testKey(c) {
+func (s *Server) visibleKeys(ctx context.Context, w caller) ([]plaudit.APIKey, error) {
+	keys, err := s.cfg.Store.ListAPIKeys(ctx, w.TenantID)
+	if err != nil || !w.Test {
 		return keys, err
 	}
 	out := make([]plaudit.APIKey, 0, len(keys))
@@ -343,9 +356,15 @@ func (s *Server) visibleKeys(c *fiber.Ctx) ([]plaudit.APIKey, error) {
 }
 
 func (s *Server) deleteAPIKey(c *fiber.Ctx) error {
-	id := c.Params("id")
-	ctx := c.UserContext()
-	keys, err := s.visibleKeys(c)
+	if err := s.removeAPIKey(c.UserContext(), who(c), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// removeAPIKey revokes a key, never the tenant's last live admin key.
+func (s *Server) removeAPIKey(ctx context.Context, w caller, id string) error {
+	keys, err := s.visibleKeys(ctx, w)
 	if err != nil {
 		return err
 	}
@@ -365,9 +384,9 @@ func (s *Server) deleteAPIKey(c *fiber.Ctx) error {
 	if target && admins == 1 {
 		return plaudit.Errorf(plaudit.EConflict, "this is the tenant's last live admin key: create another admin key first")
 	}
-	if err := s.cfg.Store.DeleteAPIKey(ctx, tenantID(c), id); err != nil {
+	if err := s.cfg.Store.DeleteAPIKey(ctx, w.TenantID, id); err != nil {
 		return err
 	}
-	s.audit(c, tenantID(c), actor(c), "api_key.delete", id, "")
-	return c.SendStatus(fiber.StatusNoContent)
+	s.auditAs(ctx, w, "api_key.delete", id, "")
+	return nil
 }

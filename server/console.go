@@ -39,6 +39,7 @@ var consoleNav = []navItem{
 	{"/console/profile", "My profile", needProfile},
 	{"/console/connectors", "Connectors", needAdmin},
 	{"/console/settings", "Settings", needAdmin},
+	{"/console/api-keys", "API keys", needAdmin},
 	{"/console/users", "Users", needAdmin},
 	{"/console/tenants", "Tenants", needOperator},
 }

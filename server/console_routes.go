@@ -27,6 +27,9 @@ func (s *Server) consoleRoutes() {
 
 	app.Get("/console/settings", admin, s.consoleSettings)
 	app.Post("/console/settings", admin, s.consoleSaveSettings)
+	app.Get("/console/api-keys", admin, s.consoleKeys)
+	app.Post("/console/api-keys", admin, s.consoleCreateKey)
+	app.Post("/console/api-keys/:id/delete", admin, s.consoleDeleteKey)
 	app.Get("/console/users", admin, s.consoleUsers)
 	app.Post("/console/users", admin, s.consoleCreateUser)
 	app.Post("/console/users/:id", admin, s.consoleUpdateUser)
