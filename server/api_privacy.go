@@ -1,20 +1,22 @@
 package server
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/store"
 )
 
-// subject reads ?email= or ?phone= and normalizes it the way the store
-// keeps addresses.
-func (s *Server) subject(c *fiber.Ctx) (email, phone string, t plaudit.Tenant, err error) {
-	t, err = s.cfg.Store.GetTenant(c.UserContext(), tenantID(c))
+// subjectOf checks and normalizes a data subject's address, for the
+// caller's tenant.
+func (s *Server) subjectOf(ctx context.Context, w caller, rawEmail, rawPhone string) (email, phone string, t plaudit.Tenant, err error) {
+	t, err = s.cfg.Store.GetTenant(ctx, w.TenantID)
 	if err != nil {
 		return "", "", t, err
 	}
-	rawEmail, rawPhone := c.Query("email"), c.Query("phone")
 	if rawEmail == "" && rawPhone == "" {
 		return "", "", t, plaudit.Errorf(plaudit.EInvalid, "email or phone is required")
 	}
@@ -40,26 +42,46 @@ func subjectHash(t plaudit.Tenant, email, phone string) string {
 }
 
 func (s *Server) exportSubject(c *fiber.Ctx) error {
-	email, phone, t, err := s.subject(c)
+	data, err := s.exportFor(c.UserContext(), who(c), c.Query("email"), c.Query("phone"))
 	if err != nil {
 		return err
 	}
-	data, err := s.cfg.Store.ExportSubject(c.UserContext(), t.ID, email, phone)
-	if err != nil {
-		return err
-	}
-	s.audit(c, t.ID, actor(c), "data_subject.export", subjectHash(t, email, phone), "")
 	return c.JSON(data)
 }
 
+// exportFor is everything held on a data subject in the caller's tenant;
+// the export is audited under a keyed hash of the address.
+func (s *Server) exportFor(ctx context.Context, w caller, rawEmail, rawPhone string) (store.SubjectData, error) {
+	email, phone, t, err := s.subjectOf(ctx, w, rawEmail, rawPhone)
+	if err != nil {
+		return store.SubjectData{}, err
+	}
+	data, err := s.cfg.Store.ExportSubject(ctx, t.ID, email, phone)
+	if err != nil {
+		return data, err
+	}
+	s.auditAs(ctx, w, "data_subject.export", subjectHash(t, email, phone), "")
+	return data, nil
+}
+
 func (s *Server) eraseSubject(c *fiber.Ctx) error {
-	email, phone, t, err := s.subject(c)
+	n, err := s.eraseFor(c.UserContext(), who(c), c.Query("email"), c.Query("phone"))
 	if err != nil {
 		return err
 	}
-	n, err := s.cfg.Store.EraseSubject(c.UserContext(), t.ID, email, phone)
+	return c.JSON(fiber.Map{"erased": n})
+}
+
+// eraseFor erases a data subject's personal data in the caller's tenant
+// (also from the outbox), audited under a keyed hash of the address.
+func (s *Server) eraseFor(ctx context.Context, w caller, rawEmail, rawPhone string) (int, error) {
+	email, phone, t, err := s.subjectOf(ctx, w, rawEmail, rawPhone)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	n, err := s.cfg.Store.EraseSubject(ctx, t.ID, email, phone)
+	if err != nil {
+		return 0, err
 	}
 	if s.cfg.Outbox != nil {
 		// Only this tenant's messages: another tenant's data on the same
@@ -70,8 +92,8 @@ func (s *Server) eraseSubject(c *fiber.Ctx) error {
 			}
 		}
 	}
-	s.audit(c, t.ID, actor(c), "data_subject.erase", subjectHash(t, email, phone), "")
-	return c.JSON(fiber.Map{"erased": n})
+	s.auditAs(ctx, w, "data_subject.erase", subjectHash(t, email, phone), "")
+	return n, nil
 }
 
 func (s *Server) listAudit(c *fiber.Ctx) error {

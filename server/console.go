@@ -41,6 +41,8 @@ var consoleNav = []navItem{
 	{"/console/settings", "Settings", needAdmin},
 	{"/console/api-keys", "API keys", needAdmin},
 	{"/console/users", "Users", needAdmin},
+	{"/console/privacy", "Privacy", needAdmin},
+	{"/console/audit", "Audit log", needAdmin},
 	{"/console/tenants", "Tenants", needOperator},
 }
 

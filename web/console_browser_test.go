@@ -198,6 +198,29 @@ func TestConsoleInBrowser(t *testing.T) {
 	checkA11y(t, tab, "connector")
 
 	addAndApproveAgent(t, site, tab)
+	eraseSubject(t, site, tab)
+}
+
+// eraseSubject erases a customer from the privacy page.
+func eraseSubject(t *testing.T, site *consoleSite, tab context.Context) {
+	t.Helper()
+	ctx := context.Background()
+	in := plaudit.Interaction{TenantID: site.tn.ID, Source: "api", DedupKey: "T-9", ExternalID: "T-9", Event: plaudit.EventSolved,
+		Customer: plaudit.Customer{Name: "Anna Schmidt", Email: "anna@example.org"}}
+	_, err := site.st.InsertInteraction(ctx, &in)
+	must(t, err)
+	visit(t, tab, site.url+"/console/privacy")
+	checkA11y(t, tab, "privacy")
+	must(t, chromedp.Do(tab, chromedp.SendKeys("#f-erase_email", "anna@example.org"), chromedp.Click("#f-confirm"),
+		chromedp.Click(`form[action="/console/privacy/erase"] button`), chromedp.WaitVisible(`p.flash`)))
+	data, err := site.st.ExportSubject(ctx, site.tn.ID, "anna@example.org", "")
+	must(t, err)
+	if len(data.Interactions) != 0 {
+		t.Fatalf("after erasure the store still holds %d interactions", len(data.Interactions))
+	}
+	checkA11y(t, tab, "privacy-erased")
+	visit(t, tab, site.url+"/console/audit")
+	checkA11y(t, tab, "audit")
 }
 
 // addAndApproveAgent adds an agent (not yet approved), uploads a photo,
