@@ -29,7 +29,7 @@ func TestConsoleAPIKeys(t *testing.T) {
 	if again := b.get("/console/api-keys"); strings.Contains(again.body, secret[1]) {
 		t.Fatal("the key is shown again")
 	}
-	admin := regexp.MustCompile(`action="(/console/api-keys/key_[A-Za-z0-9_-]+/delete)" class="inline">[^<]*<input[^>]*><button type="submit" class="danger">Revoke pk_live_[A-Za-z0-9]+…</button></form></td></tr>`).FindAllStringSubmatch(b.get("/console/api-keys").body, -1)
+	admin := regexp.MustCompile(`action="(/console/api-keys/key_[A-Za-z0-9_-]+/delete)" class="inline">[^<]*<input[^>]*><button type="submit" class="danger">Revoke pk_live_[A-Za-z0-9_-]+…</button></form></td></tr>`).FindAllStringSubmatch(b.get("/console/api-keys").body, -1)
 	if len(admin) != 2 {
 		t.Fatalf("%d revoke buttons", len(admin))
 	}
