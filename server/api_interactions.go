@@ -118,8 +118,9 @@ func (s *Server) listResponses(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if resps == nil {
-		resps = []plaudit.Response{}
+	out, err := s.viewResponses(c.UserContext(), tenantID(c), resps)
+	if err != nil {
+		return err
 	}
-	return c.JSON(fiber.Map{"data": resps})
+	return c.JSON(fiber.Map{"data": out})
 }

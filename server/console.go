@@ -37,6 +37,7 @@ var consoleNav = []navItem{
 	{"/console/", "Overview", needAgents},
 	{"/console/agents", "Agents", needApprove},
 	{"/console/profile", "My profile", needProfile},
+	{"/console/responses", "Responses", needRead},
 	{"/console/connectors", "Connectors", needAdmin},
 	{"/console/settings", "Settings", needAdmin},
 	{"/console/api-keys", "API keys", needAdmin},

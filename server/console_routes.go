@@ -39,6 +39,9 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/users/:id", admin, s.consoleUpdateUser)
 	app.Post("/console/users/:id/delete", admin, s.consoleDeleteUser)
 
+	app.Get("/console/responses", s.console(needRead), s.consoleResponses)
+	app.Post("/console/responses/:id/exclusion", admin, s.consoleExclude)
+
 	agents, approve := s.console(needAgents), s.console(needApprove)
 	app.Get("/console/agents", agents, s.consoleAgents)
 	app.Post("/console/agents", admin, s.consoleCreateAgent)

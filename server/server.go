@@ -199,6 +199,8 @@ func (s *Server) routes() {
 	api.Post("/interactions", s.requireKeyOrTest(plaudit.RoleTrigger), s.createInteraction)
 	api.Get("/feedback-requests", s.requireKeyOrTest(plaudit.RoleRead), s.listRequests)
 	api.Get("/responses", s.requireKeyOrTest(plaudit.RoleRead), s.listResponses)
+	api.Post("/responses/:id/exclusion", s.requireKey(plaudit.RoleAdmin), s.postExclusion)
+	api.Delete("/responses/:id/exclusion", s.requireKey(plaudit.RoleAdmin), s.deleteExclusion)
 
 	api.Get("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.exportSubject)
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)

@@ -95,6 +95,10 @@ type Console interface {
 	GetAgentChange(ctx context.Context, tenantID, id string) (store.AgentChange, error)
 	DeleteAgentChange(ctx context.Context, tenantID, id string) error
 
+	ExcludeResponse(ctx context.Context, tenantID, id, reason string) error
+	IncludeResponse(ctx context.Context, tenantID, id string) error
+	Exclusions(ctx context.Context, tenantID string, ids []string) (map[string]string, error)
+
 	SetOIDC(ctx context.Context, tenantID string, o plaudit.OIDCConfig) error
 	GetOIDC(ctx context.Context, tenantID string) (plaudit.OIDCConfig, error)
 	DeleteOIDC(ctx context.Context, tenantID string) error

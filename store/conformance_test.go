@@ -72,6 +72,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"OIDC", testOIDC, false},
 		{"ResponsesByAgents", testResponsesByAgents, false},
 		{"AgentPhotos", testAgentPhotos, false},
+		{"ResponseExclusions", testResponseExclusions, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

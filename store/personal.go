@@ -67,6 +67,7 @@ var PersonalData = []PersonalField{
 	{"agents", "photo_url", "agent", agentRows},
 	{"agents", "hometown", "agent", agentRows},
 	{"agents", "external_ids", "agent", agentRows},
+	{"response_exclusions", "reason", "customer", customerRows},
 	{"agent_photos", "body", "agent", agentRows},
 	{"agent_changes", "fields", "agent", agentRows},
 	{"agent_changes", "photo", "agent", agentRows},

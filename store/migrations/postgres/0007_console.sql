@@ -74,3 +74,12 @@ CREATE TABLE agent_changes (
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX agent_changes_tenant ON agent_changes (tenant_id, created_at);
+
+-- response_exclusions take a response out of its agent's figures, with
+-- the admin's reason; they go with the response.
+CREATE TABLE response_exclusions (
+    id         TEXT PRIMARY KEY REFERENCES responses (id) ON DELETE CASCADE,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    reason     TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
