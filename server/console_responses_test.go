@@ -84,7 +84,7 @@ func TestConsoleResponses(t *testing.T) {
 	if len(list.Data) != 1 || list.Data[0].Reason != "About the product" {
 		t.Fatalf("the API shows %+v", list.Data)
 	}
-	if p := admin.get("/console/audit"); !regexp.MustCompile(`response\.exclude</td><td><code>` + r1.ID).MatchString(p.body) || strings.Contains(p.body, "About the product") {
+	if p := admin.get("/console/audit"); !regexp.MustCompile(`response\.exclude</td><td><code>`+r1.ID).MatchString(p.body) || strings.Contains(p.body, "About the product") {
 		t.Fatalf("the exclusion is not audited, or its text is in the audit log")
 	}
 	admin.get("/console/responses")
