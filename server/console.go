@@ -43,6 +43,7 @@ var consoleNav = []navItem{
 	{"/console/api-keys", "API keys", needAdmin},
 	{"/console/users", "Users", needAdmin},
 	{"/console/privacy", "Privacy", needAdmin},
+	{"/console/queue", "Queue", needAdmin},
 	{"/console/audit", "Audit log", needAdmin},
 	{"/console/tenants", "Tenants", needOperator},
 }

@@ -15,6 +15,8 @@ type overview struct {
 	Waiting    []plaudit.Agent
 	Agents     int
 	Responses  []plaudit.Response
+	// Dead counts the tenant's tasks out of retries (the queue page).
+	Dead int
 }
 
 // connectorState is a connector with its last writeback attempt.
@@ -41,6 +43,12 @@ func (s *Server) consoleOverview(c *fiber.Ctx) error {
 		o.Admin = true
 		if o.Connectors, err = s.connectorStates(c); err != nil {
 			return err
+		}
+		if s.cfg.Queue != nil {
+			// The overview shows what it can: a queue that does not
+			// answer is the queue page's to report.
+			dead, _ := s.cfg.Queue.TenantTasks(w.TenantID, "archived", 100)
+			o.Dead = len(dead)
 		}
 	}
 	scope, err := s.agentScope(ctx, w)

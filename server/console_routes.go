@@ -34,6 +34,8 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/privacy/export", admin, s.consoleExport)
 	app.Post("/console/privacy/erase", admin, s.consoleErase)
 	app.Get("/console/audit", admin, s.consoleAudit)
+	app.Get("/console/queue", admin, s.consoleQueue)
+	app.Post("/console/queue/retry", admin, s.consoleRetryTask)
 	app.Get("/console/users", admin, s.consoleUsers)
 	app.Post("/console/users", admin, s.consoleCreateUser)
 	app.Post("/console/users/:id", admin, s.consoleUpdateUser)

@@ -35,6 +35,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gofiber/fiber/v2"
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
@@ -151,6 +152,8 @@ type apiHarness struct {
 	stopRedis func()
 	// eventKey signs SendGrid events.
 	eventKey *ecdsa.PrivateKey
+	// redisOpt reaches the queue's Redis.
+	redisOpt asynq.RedisConnOpt
 }
 
 // newAPIHarness starts the server; configure, when given, changes its
@@ -229,7 +232,7 @@ func newAPIHarnessOn(t *testing.T, databaseURL string, configure ...func(*server
 	}
 	srv := server.New(cfg)
 	return &apiHarness{t: t, app: srv.App(), store: st, router: router, doc: doc, hit: map[string]bool{},
-		stopRedis: stopRedis, eventKey: eventKey}
+		stopRedis: stopRedis, eventKey: eventKey, redisOpt: redisOpt}
 }
 
 // call is one request to the server.
