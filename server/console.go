@@ -39,6 +39,7 @@ var consoleNav = []navItem{
 	{"/console/profile", "My profile", needProfile},
 	{"/console/responses", "Responses", needRead},
 	{"/console/connectors", "Connectors", needAdmin},
+	{"/console/templates", "Templates", needAdmin},
 	{"/console/settings", "Settings", needAdmin},
 	{"/console/api-keys", "API keys", needAdmin},
 	{"/console/users", "Users", needAdmin},

@@ -25,6 +25,8 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/connectors/:id/delete", admin, s.consoleDeleteConnector)
 	app.Post("/console/connectors/:id/webhook-url", admin, s.consoleRotateWebhookURL)
 
+	app.Get("/console/templates", admin, s.consoleTemplates)
+	app.Get("/console/templates/email", admin, s.consoleEmailPreview)
 	app.Get("/console/settings", admin, s.consoleSettings)
 	app.Post("/console/settings", admin, s.consoleSaveSettings)
 	app.Get("/console/api-keys", admin, s.consoleKeys)

@@ -177,6 +177,9 @@ func (s *Server) consoleSaveSettings(c *fiber.Ctx) error {
 		formErrors(&v, err, settingsFormFields()...)
 		return s.showSettings(c, v, statusOf(c, err), false)
 	}
+	if c.FormValue("back") == "templates" {
+		return c.Redirect("/console/templates?saved=1", fiber.StatusSeeOther)
+	}
 	return c.Redirect("/console/settings?saved=1", fiber.StatusSeeOther)
 }
 

@@ -199,6 +199,12 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	addAndApproveAgent(t, site, tab)
 	eraseSubject(t, site, tab)
+	for _, page := range []string{"responses", "templates", "settings", "api-keys", "users", "queue"} {
+		visit(t, tab, site.url+"/console/"+page)
+		checkA11y(t, tab, page)
+	}
+	visit(t, tab, site.url+"/console/")
+	checkA11y(t, tab, "overview-after")
 }
 
 // eraseSubject erases a customer from the privacy page.
