@@ -65,8 +65,18 @@ func TestConsoleCreateZendeskConnector(t *testing.T) {
 		t.Fatalf("the API sees %+v", api)
 	}
 
-	// An edit with a bad number names the field; secrets left empty stay.
-	p = b.post("/console/connectors/"+id, url.Values{"settings": {"1"}, "name": {"Zendesk EU"},
+	editZendesk(t, site, b, key, id)
+}
+
+// editZendesk changes, disables and deletes the connector id in the
+// console: a bad number is named next to its field, secrets left empty
+// stay, a lead is refused, and each change is audited.
+func editZendesk(t *testing.T, site *consoleSite, b *browser, key, id string) {
+	var api struct {
+		Name       string
+		SecretsSet []string `json:"secrets_set"`
+	}
+	p := b.post("/console/connectors/"+id, url.Values{"settings": {"1"}, "name": {"Zendesk EU"},
 		"config.subdomain": {"nordlicht"}, "config.email": {"api@nordlicht.example"}, "config.rating_field_id": {"twelve"}})
 	if p.status != 400 || !strings.Contains(p.body, `id="e-config.rating_field_id"`) {
 		t.Fatalf("a bad field id: %d %s", p.status, p.body)

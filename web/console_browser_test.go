@@ -199,6 +199,8 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	addAndApproveAgent(t, site, tab)
 	eraseSubject(t, site, tab)
+	answer(t, site, "T-41", 5, "Jonas sorted out my ferry booking in minutes. Thank you!")
+	answer(t, site, "T-42", 3, "Fine, but I had to explain it twice.")
 	for _, page := range []string{"responses", "templates", "settings", "api-keys", "users", "queue"} {
 		visit(t, tab, site.url+"/console/"+page)
 		checkA11y(t, tab, page)
@@ -253,6 +255,27 @@ func addAndApproveAgent(t *testing.T, site *consoleSite, tab context.Context) {
 		t.Fatalf("after approval: %+v", agents)
 	}
 	checkA11y(t, tab, "agents")
+}
+
+// answer stores a customer's answer to a request for the tenant's agent
+// that went out a minute ago.
+func answer(t *testing.T, site *consoleSite, ticket string, score int, comment string) {
+	t.Helper()
+	ctx := context.Background()
+	agents, err := site.st.ListAgents(ctx, site.tn.ID)
+	must(t, err)
+	in := plaudit.Interaction{TenantID: site.tn.ID, Source: "zendesk", DedupKey: ticket, ExternalID: ticket, Event: plaudit.EventSolved}
+	_, err = site.st.InsertInteraction(ctx, &in)
+	must(t, err)
+	req := plaudit.FeedbackRequest{TenantID: site.tn.ID, InteractionID: in.ID, AgentID: agents[0].ID, TicketID: ticket,
+		Channel: plaudit.ChannelEmail, Recipient: "anna@example.org", Language: "en", Status: plaudit.RequestScheduled,
+		DueAt: time.Now(), Token: keyring.Token(24)}
+	_, err = site.st.CreateRequest(ctx, &req)
+	must(t, err)
+	r := plaudit.Response{TenantID: site.tn.ID, RequestID: req.ID, AgentID: agents[0].ID, TicketID: ticket, Score: score,
+		Comment: comment, Source: "page", Excellence: []string{"fast"}}
+	_, err = site.st.CreateResponse(ctx, &r)
+	must(t, err)
 }
 
 // portrait is a 900×1200 PNG.
