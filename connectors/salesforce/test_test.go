@@ -24,17 +24,20 @@ func queryAnswer(t *testing.T, f *fakeSalesforce, status int, body string, got *
 	})
 }
 
+// testOutcome is an answer of the fake and the test result it must give.
+type testOutcome struct {
+	name   string
+	status int
+	body   string
+	code   string // "" for a passing test
+	words  string
+}
+
 // TestTest: the connector test asks for a new token with the stored
 // credentials and reads one Case with the configured fields; each thing a
 // Salesforce admin can get wrong is named in plain words.
 func TestTest(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		status int
-		body   string
-		code   string
-		words  string
-	}{
+	for _, tc := range []testOutcome{
 		{"readable", 200, `{"totalSize":1,"done":true,"records":[{"attributes":{"type":"Case"},"Id":"5008a00001AbCdEAAV","Rating__c":null,"Comment__c":null}]}`, "", ""},
 		{"no cases yet", 200, `{"totalSize":0,"done":true,"records":[]}`, "", ""},
 		{"unknown field", 400, `[{"message":"No such column 'Rating__c' on entity 'Case'.","errorCode":"INVALID_FIELD"}]`, plaudit.EInvalid,
@@ -68,13 +71,7 @@ func TestTest(t *testing.T) {
 // TestTestTokenRefusals: what the token endpoint refuses, by its OAuth
 // error code and the flow configured.
 func TestTestTokenRefusals(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		status int
-		body   string
-		code   string
-		words  string
-	}{
+	for _, tc := range []testOutcome{
 		{"unknown app", 400, `{"error":"invalid_client_id","error_description":"client identifier invalid"}`, plaudit.EInvalid,
 			"Salesforce does not know config.client_id (invalid_client_id)"},
 		{"wrong secret", 400, `{"error":"invalid_client","error_description":"invalid client credentials"}`, plaudit.EInvalid,
@@ -94,13 +91,7 @@ func TestTestTokenRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
-			f.mu.Lock()
-			f.tokenFail = func(w http.ResponseWriter) bool {
-				w.WriteHeader(tc.status)
-				io.WriteString(w, tc.body)
-				return true
-			}
-			f.mu.Unlock()
+			f.failToken(tc.status, tc.body)
 			c := newClient(t, map[string]any{"login_url": f.srv.URL}, nil)
 			conntest.WantTestResult(t, c.Test(context.Background()), tc.code, tc.words, testSecret, "user is inactive", "client identifier invalid")
 			if _, reqs, _, _ := f.seen(); len(reqs) != 0 {
@@ -133,13 +124,7 @@ func TestTestJWTBearer(t *testing.T) {
 		t.Errorf("grants %q, query %q", grants, query)
 	}
 
-	f.mu.Lock()
-	f.tokenFail = func(w http.ResponseWriter) bool {
-		w.WriteHeader(http.StatusBadRequest)
-		io.WriteString(w, `{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}`)
-		return true
-	}
-	f.mu.Unlock()
+	f.failToken(http.StatusBadRequest, `{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}`)
 	conntest.WantTestResult(t, c.Test(context.Background()), plaudit.EInvalid,
 		"Salesforce refused the JWT (invalid_grant): check config.username")
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/probe"
-	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // words says what a connector test found, in Zendesk's terms.
@@ -28,12 +27,8 @@ func (c *Client) Test(ctx context.Context) error {
 	if err != nil {
 		return words.Unreachable(err)
 	}
-	resp, err := c.http.Do(req)
+	answer, err := words.Call(c.http, req)
 	if err != nil {
-		return words.Unreachable(err)
-	}
-	answer := httpx.ReadBody(resp)
-	if err := words.Answer(resp.StatusCode); err != nil {
 		return err
 	}
 	var me struct {
