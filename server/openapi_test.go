@@ -608,21 +608,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	r = h.do(call{method: "PATCH", path: "/api/v1/connectors/" + con.ID, key: admin, json: map[string]any{"config": map[string]any{"subdomain": "no such"}}}, 400)
 	wantMessage(t, r, "config.subdomain")
 	h.do(call{method: "PATCH", path: "/api/v1/connectors/con_nosuch", key: admin, json: map[string]any{"name": "x"}}, 404)
-
-	// Its test, against a fake Zendesk: the rotated token is refused
-	// there, the good one accepted.
-	zendeskAPI, _ := fakeZendeskAPI(t)
-	h.do(call{method: "PATCH", path: "/api/v1/connectors/" + con.ID, key: admin, valid: true, json: map[string]any{"config": map[string]any{"base_url": zendeskAPI}}}, 200)
-	r = h.do(call{method: "POST", path: "/api/v1/connectors/" + con.ID + "/test", key: admin, valid: true}, 200)
-	if !bytes.HasPrefix(r.body, []byte(`{"ok":false,"error":{"code":"invalid","message":"Zendesk refused the API token (401)`)) {
-		t.Errorf("test with a refused token: %s", r.body)
-	}
-	h.do(call{method: "PATCH", path: "/api/v1/connectors/" + con.ID, key: admin, json: map[string]any{"config": map[string]any{"api_token": "good-token"}}}, 200)
-	r = h.do(call{method: "POST", path: "/api/v1/connectors/" + con.ID + "/test", key: admin, valid: true}, 200)
-	if string(r.body) != `{"ok":true}` {
-		t.Errorf("test with a good token: %s", r.body)
-	}
-	h.do(call{method: "POST", path: "/api/v1/connectors/con_nosuch/test", key: admin}, 404)
+	h.checkConnectorTest(admin, con.ID)
 
 	// Agents.
 	agentBody := map[string]any{
@@ -772,17 +758,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	h.do(call{method: "POST", path: sfHook, xml: soap}, 401)
 	sfHook = strings.TrimPrefix(rotated.WebhookURL, publicURL)
 	h.do(call{method: "POST", path: sfHook, xml: soap, valid: true}, 200)
-
-	// HEAD, a helpdesk's check of its webhook URL: answered by the kinds
-	// whose helpdesk sends it (intercom), after the same checks as POST.
-	intercomID, _ := h.newConnector(admin, "intercom", map[string]any{"access_token": "t", "client_secret": "s", "admin_id": "7340219"})
-	h.do(call{method: "HEAD", path: "/hooks/" + intercomID}, 200)
-	h.do(call{method: "HEAD", path: "/hooks/" + con.ID}, 405)
-	h.do(call{method: "HEAD", path: sfHook}, 405)
-	h.do(call{method: "HEAD", path: "/hooks/" + sf.ID}, 401)
-	h.do(call{method: "HEAD", path: "/hooks/" + sf.ID + "/not-the-secret"}, 401)
-	h.do(call{method: "HEAD", path: "/hooks/con_nosuch"}, 404)
-	h.do(call{method: "HEAD", path: "/hooks/" + con.ID + "/any"}, 404)
+	h.checkHookHEAD(admin, con.ID, sf.ID, sfHook)
 
 	// A Standard Webhook carrying the trigger body.
 	whsec := "whsec_" + base64.StdEncoding.EncodeToString(keyring.RandomBytes(32))
@@ -981,6 +957,40 @@ func TestOpenAPIConformance(t *testing.T) {
 	h.do(call{method: "POST", path: sfHook, xml: bytes.ReplaceAll(soap, []byte("04l8a00000QwEr"), []byte("04l8a00000QwXx"))}, 500)
 
 	h.reportCoverage()
+}
+
+// checkConnectorTest tests the Zendesk connector con against a fake
+// Zendesk: its rotated token is refused there, a good one accepted.
+func (h *apiHarness) checkConnectorTest(admin, con string) {
+	t := h.t
+	t.Helper()
+	zendeskAPI, _ := fakeZendeskAPI(t)
+	h.do(call{method: "PATCH", path: "/api/v1/connectors/" + con, key: admin, valid: true, json: map[string]any{"config": map[string]any{"base_url": zendeskAPI}}}, 200)
+	r := h.do(call{method: "POST", path: "/api/v1/connectors/" + con + "/test", key: admin, valid: true}, 200)
+	if !bytes.HasPrefix(r.body, []byte(`{"ok":false,"error":{"code":"invalid","message":"Zendesk refused the API token (401)`)) {
+		t.Errorf("test with a refused token: %s", r.body)
+	}
+	h.do(call{method: "PATCH", path: "/api/v1/connectors/" + con, key: admin, json: map[string]any{"config": map[string]any{"api_token": "good-token"}}}, 200)
+	r = h.do(call{method: "POST", path: "/api/v1/connectors/" + con + "/test", key: admin, valid: true}, 200)
+	if string(r.body) != `{"ok":true}` {
+		t.Errorf("test with a good token: %s", r.body)
+	}
+	h.do(call{method: "POST", path: "/api/v1/connectors/con_nosuch/test", key: admin}, 404)
+}
+
+// checkHookHEAD sends HEAD, a helpdesk's check of its webhook URL: it is
+// answered by the kinds whose helpdesk sends it (intercom), after the
+// same checks as POST (zendesk is the connector zd, salesforce sf with
+// sfHook its webhook path).
+func (h *apiHarness) checkHookHEAD(admin, zd, sf, sfHook string) {
+	intercomID, _ := h.newConnector(admin, "intercom", map[string]any{"access_token": "t", "client_secret": "s", "admin_id": "7340219"})
+	h.do(call{method: "HEAD", path: "/hooks/" + intercomID}, 200)
+	h.do(call{method: "HEAD", path: "/hooks/" + zd}, 405)
+	h.do(call{method: "HEAD", path: sfHook}, 405)
+	h.do(call{method: "HEAD", path: "/hooks/" + sf}, 401)
+	h.do(call{method: "HEAD", path: "/hooks/" + sf + "/not-the-secret"}, 401)
+	h.do(call{method: "HEAD", path: "/hooks/con_nosuch"}, 404)
+	h.do(call{method: "HEAD", path: "/hooks/" + zd + "/any"}, 404)
 }
 
 // denyAll is a rate limiter whose budget is spent.
