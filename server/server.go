@@ -74,6 +74,9 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PLAUDIT_TRUSTED_PROXIES), for per-client limits.
 	TrustedProxies []net.IPNet
+	// ConnectorTestTimeout bounds POST /api/v1/connectors/{id}/test (0:
+	// DefaultConnectorTestTimeout).
+	ConnectorTestTimeout time.Duration
 
 	Now func() time.Time
 }
@@ -178,6 +181,7 @@ func (s *Server) routes() {
 	api.Delete("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.deleteConnector)
 	api.Get("/connectors/:id/deliveries", s.requireKey(plaudit.RoleAdmin), s.listDeliveries)
 	api.Post("/connectors/:id/webhook-secret", s.requireKey(plaudit.RoleAdmin), s.rotateWebhookSecret)
+	api.Post("/connectors/:id/test", s.requireKey(plaudit.RoleAdmin), s.testConnector)
 
 	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
 	api.Get("/agents", s.requireKey(plaudit.RoleAdmin), s.listAgents)
@@ -198,8 +202,11 @@ func (s *Server) routes() {
 	app.Post("/hooks/twilio/status", s.providerHook("twilio-status", s.twilioStatus)...)
 	app.Post("/hooks/sendgrid/inbound", s.providerHook("sendgrid-inbound", s.sendgridInbound)...)
 	app.Post("/hooks/sendgrid/events", s.providerHook("sendgrid-events", s.sendgridEvents)...)
-	app.Post("/hooks/:connector", s.hookFailures("hook"), s.hook)
-	app.Post("/hooks/:connector/:secret", s.hookFailures("hook"), s.hook) // kinds without a signature of their own
+	// HEAD too: some helpdesks check the URL with it (Intercom).
+	for _, m := range []string{fiber.MethodPost, fiber.MethodHead} {
+		app.Add(m, "/hooks/:connector", s.hookFailures("hook"), s.hook)
+		app.Add(m, "/hooks/:connector/:secret", s.hookFailures("hook"), s.hook) // kinds without a signature of their own
+	}
 
 	page := s.limit("page", s.cfg.Limits.PagePerClient, s.clientIP)
 	app.Get("/f/:token", page, s.pageShow)

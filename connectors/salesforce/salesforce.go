@@ -275,4 +275,5 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 var (
 	_ plaudit.Driver   = (*Client)(nil)
 	_ plaudit.Answerer = (*Client)(nil)
+	_ plaudit.Tester   = (*Client)(nil)
 )

@@ -164,7 +164,10 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 	return &Client{p: p, http: &hc, now: time.Now}, nil
 }
 
-var _ plaudit.Driver = (*Client)(nil)
+var (
+	_ plaudit.Driver = (*Client)(nil)
+	_ plaudit.Tester = (*Client)(nil)
+)
 
 // Receive verifies the Standard Webhooks signature with the current or the
 // previous secret and parses the direct trigger body. The timestamp is
@@ -286,18 +289,28 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 	if err != nil {
 		return 0, fmt.Errorf("standard: callback: %w", err)
 	}
-	msgID := r.ID + ":" + strconv.Itoa(r.Version)
+	status, retryAfter, err := c.deliver(ctx, r.ID+":"+strconv.Itoa(r.Version), now, body)
+	if err != nil {
+		return 0, err
+	}
+	return status, classify(status, retryAfter)
+}
+
+// deliver signs body as a Standard Webhook with each callback secret and
+// POSTs it to callback_url. It returns the answer's status and
+// Retry-After, or an error when no answer came.
+func (c *Client) deliver(ctx context.Context, msgID string, now time.Time, body []byte) (status int, retryAfter string, err error) {
 	sigs := make([]string, 0, len(c.p.signers))
 	for _, wh := range c.p.signers {
 		s, err := wh.Sign(msgID, now, body)
 		if err != nil {
-			return 0, fmt.Errorf("standard: callback: sign: %w", err)
+			return 0, "", fmt.Errorf("standard: callback: sign: %w", err)
 		}
 		sigs = append(sigs, s)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.p.callbackURL, bytes.NewReader(body))
 	if err != nil {
-		return 0, plaudit.Permanent("standard: callback_url cannot be used", fmt.Errorf("standard: callback: %w", err))
+		return 0, "", plaudit.Permanent("standard: callback_url cannot be used", fmt.Errorf("standard: callback: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Plaudit-Webhooks")
@@ -306,23 +319,22 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 	req.Header.Set(standardwebhooks.HeaderWebhookSignature, strings.Join(sigs, " "))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, httpx.TransportError("standard", "callback", err)
+		return 0, "", httpx.TransportError("standard", "callback", err)
 	}
 	httpx.ReadBody(resp)
-	return resp.StatusCode, classify(resp)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), nil
 }
 
 // classify: 2xx is done; 429, 408 and 5xx are retried (honouring
 // Retry-After, see httpx.Classify); a redirect or any other answer is
 // permanent, since the receiver said no or the URL is wrong.
-func classify(resp *http.Response) error {
-	code := resp.StatusCode
+func classify(code int, retryAfter string) error {
 	reason := fmt.Sprintf("callback rejected (%d)", code)
 	if code >= 300 && code < 400 {
 		reason = fmt.Sprintf("callback was redirected (%d); redirects are not followed", code)
 	}
 	base := fmt.Errorf("standard: callback: status %d", code)
-	return httpx.Classify("standard", code, resp.Header.Get("Retry-After"), base, reason)
+	return httpx.Classify("standard", code, retryAfter, base, reason)
 }
 
 func first(vs ...string) string {

@@ -183,15 +183,9 @@ func (c *Client) call(ctx context.Context, method, path string, payload, out any
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	req, err := c.request(ctx, method, path, body)
 	if err != nil {
 		return fmt.Errorf("zendesk: %s: %w", op, err)
-	}
-	req.SetBasicAuth(c.cfg.Email+"/token", c.apiToken)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "Plaudit")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -207,6 +201,21 @@ func (c *Client) call(ctx context.Context, method, path string, payload, out any
 		}
 	}
 	return nil
+}
+
+// request is an API request with the connector's credentials.
+func (c *Client) request(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth(c.cfg.Email+"/token", c.apiToken)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "Plaudit")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
 }
 
 // classify turns a Zendesk answer into Plaudit's error contract (see

@@ -160,4 +160,5 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 var (
 	_ plaudit.Driver   = (*Client)(nil)
 	_ plaudit.Enricher = (*Client)(nil)
+	_ plaudit.Tester   = (*Client)(nil)
 )

@@ -153,3 +153,23 @@ func TransportFailures(t *testing.T, call func(ctx context.Context, base string,
 		t.Errorf("forbidden address: err = %v", err)
 	}
 }
+
+// WantTestResult checks a connector test's outcome (plaudit.Tester): nil
+// when code is "", else an *plaudit.Error of code whose message starts
+// with words and holds none of private (a credential, the configured
+// address).
+func WantTestResult(t testing.TB, err error, code, words string, private ...string) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Errorf("test failed: %v", err)
+		}
+		return
+	}
+	var e *plaudit.Error
+	if !errors.As(err, &e) || e.Code != code || !strings.HasPrefix(e.Message, words) {
+		t.Errorf("err = %v, want %s %q…", err, code, words)
+		return
+	}
+	NoneOf(t, err, private...)
+}

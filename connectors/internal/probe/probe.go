@@ -55,6 +55,18 @@ func (w Words) Unreachable(err error) error {
 	return plaudit.Errorf(plaudit.EUnavailable, "%s did not answer: check %s", w.System, w.Address)
 }
 
+// Call sends a test's request with hc and returns the answer's body when
+// its status is 2xx; otherwise the words for what came back (Answer) or
+// for no answer (Unreachable).
+func (w Words) Call(hc *http.Client, req *http.Request) ([]byte, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, w.Unreachable(err)
+	}
+	answer := httpx.ReadBody(resp)
+	return answer, w.Answer(resp.StatusCode)
+}
+
 // NotTheAPI words a 2xx answer that is not the helpdesk's JSON: the
 // address leads somewhere else (a sign-up page, a proxy).
 func (w Words) NotTheAPI() error {

@@ -3,6 +3,9 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/plaudit/plaudit"
@@ -43,5 +46,29 @@ func TestUnreachable(t *testing.T) {
 	}
 	if m := plaudit.ErrorMessage(words.NotTheAPI()); m != "the answer did not come from the Acme API: check config.domain" {
 		t.Errorf("not the API: %q", m)
+	}
+}
+
+func TestCall(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/me" {
+			io.WriteString(w, `{"id":7}`)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	get := func(path string) ([]byte, error) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		return words.Call(srv.Client(), req)
+	}
+	if body, err := get("/me"); err != nil || string(body) != `{"id":7}` {
+		t.Errorf("2xx: %q, %v", body, err)
+	}
+	if _, err := get("/other"); plaudit.ErrorMessage(err) != "bad key" {
+		t.Errorf("401: %v", err)
+	}
+	srv.Close()
+	if _, err := get("/me"); plaudit.ErrorCode(err) != plaudit.EUnavailable {
+		t.Errorf("no answer: %v", err)
 	}
 }

@@ -111,12 +111,8 @@ func (c *Client) Test(ctx context.Context, path string, w probe.Words) error {
 	if err != nil {
 		return err
 	}
-	resp, err := c.HTTP.Do(req)
+	answer, err := w.Call(c.HTTP, req)
 	if err != nil {
-		return w.Unreachable(err)
-	}
-	answer := httpx.ReadBody(resp)
-	if err := w.Answer(resp.StatusCode); err != nil {
 		return err
 	}
 	var v struct {
