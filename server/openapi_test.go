@@ -985,6 +985,8 @@ func TestOpenAPIRateLimited(t *testing.T) {
 		}
 	}
 	for _, c := range []call{
+		// The API's failed authentication refused this client there too.
+		{method: "GET", path: "/metrics"},
 		{method: "GET", path: "/f/sometoken"},
 		{method: "POST", path: "/f/sometoken", form: url.Values{"score": {"5"}}},
 	} {
