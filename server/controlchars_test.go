@@ -1,10 +1,14 @@
 package server_test
 
 import (
+	"context"
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/zendesk"
@@ -117,4 +121,44 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 	}
 	events := []byte(`[{"email":"x@example.org","event":"bounce","sg_event_id":"ev\u0000nul","sg_message_id":"m\u0000nul.filter1"}]`)
 	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events, header: h.sendgridSigned(time.Now(), events)}, 200)
+	inboundReplies(t, h, w)
+}
+
+// inboundReplies posts email replies through Inbound Parse: a NUL in the
+// recipient, which names the request, is refused naming "to" and records
+// nothing; in the sender or the text it is dropped and the answer
+// recorded. SendGrid retries a 5xx for days.
+func inboundReplies(t *testing.T, h *apiHarness, w tenantWorld) {
+	ctx := context.Background()
+	in := plaudit.Interaction{TenantID: w.id, Source: "api", DedupKey: "nul-reply", ExternalID: "91002", Event: plaudit.EventSolved}
+	if _, err := h.store.InsertInteraction(ctx, &in); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now().Add(-time.Hour)
+	fr := plaudit.FeedbackRequest{TenantID: w.id, InteractionID: in.ID, AgentID: w.agent, TicketID: "91002",
+		Channel: plaudit.ChannelEmail, Recipient: "anna.reply@example.org", Language: "de",
+		Status: plaudit.RequestSent, DueAt: sent, SentAt: &sent, Attempts: 1}
+	if _, err := h.store.CreateRequest(ctx, &fr); err != nil {
+		t.Fatal(err)
+	}
+	auth := map[string]string{fiber.HeaderAuthorization: "Basic " + base64.StdEncoding.EncodeToString([]byte("parse:"+inboundToken))}
+	to := "reply+" + fr.Token + "@" + inboundDomain
+	for _, bad := range []string{"reply+" + fr.Token + "\x00@" + inboundDomain, to + "\x00", "\x00" + to, "Anna <" + to + ">\x00, x@example.org"} {
+		mail := map[string]string{"to": bad, "from": "anna.reply@example.org", "subject": "Re: Wie war's?", "text": "1"}
+		r := h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", multipart: mail, header: auth}, 400)
+		wantMessage(t, r, `"to"`)
+	}
+	if _, err := h.store.ResponseByRequest(ctx, w.id, fr.ID); !plaudit.IsNotFound(err) {
+		t.Fatalf("a refused reply was recorded: %v", err)
+	}
+	mail := map[string]string{"to": to, "from": "Anna\x00 <anna.re\x00ply@example.org>", "subject": "Re: Wie war's?\x00",
+		"text": "4 Dan\x00ke, sehr \x07freundlich\x00"}
+	h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", multipart: mail, header: auth}, 200)
+	resp, err := h.store.ResponseByRequest(ctx, w.id, fr.ID)
+	if err != nil {
+		t.Fatalf("the reply with NULs in its sender and text was not recorded: %v", err)
+	}
+	if resp.Score != 4 || resp.Comment != "Danke, sehr freundlich" || resp.Source != plaudit.SourceEmail {
+		t.Errorf("recorded %d %q from %s; want 4 \"Danke, sehr freundlich\" by email, the control characters dropped", resp.Score, resp.Comment, resp.Source)
+	}
 }
