@@ -40,6 +40,8 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 		{"POST", "/api/v1/agents", "name", `{"email":"nul2@agents.example","name":"Jo\u0007nas"}`},
 		{"POST", "/api/v1/agents", "hometown", `{"email":"nul3@agents.example","name":"Jonas","hometown":"K\u0000"}`},
 		{"POST", "/api/v1/agents", "bio", `{"email":"nul4@agents.example","name":"Jonas","bio":"b\u0000"}`},
+		{"POST", "/api/v1/agents", "name", "{\"email\":\"nul6@agents.example\",\"name\":\"Jo\xffnas\"}"},
+		{"POST", "/api/v1/agents", "a key of external_ids", "{\"email\":\"nul7@agents.example\",\"name\":\"Jonas\",\"external_ids\":{\"zen\xffdesk\":\"4711\"}}"},
 		{"POST", "/api/v1/agents", "external_ids.zendesk", `{"email":"nul5@agents.example","name":"Jonas","external_ids":{"zendesk":"47\u000011"}}`},
 		{"PATCH", "/api/v1/agents/" + w.agent, "name", `{"name":"Jo\u0000nas"}`},
 		{"POST", "/api/v1/connectors", "name", `{"kind":"standard","name":"S\u0000","config":{"signing_secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}`},
