@@ -80,6 +80,14 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 	h.do(call{method: "POST", path: "/f/" + w.token, form: url.Values{"comment": {"Danke \xff"}}}, 400)
 	h.do(call{method: "GET", path: "/f/tok%00en"}, 404)
 
+	hookDeliveries(t, h, w)
+	inboundReplies(t, h, w)
+}
+
+// hookDeliveries posts what helpdesks and providers send, with NULs and
+// control characters: what the store cannot keep is dropped, and the answer
+// is never a 5xx, which they retry for ever.
+func hookDeliveries(t *testing.T, h *apiHarness, w tenantWorld) {
 	// A Zendesk delivery: accepted, with the NUL dropped.
 	hook := []byte(`{"ticket":{"id":"91001","status":"Solved","via":"Mail","tags":"billing\u0000","brand":"Nord\u0000licht"},` +
 		`"requester":{"id":"1","name":"Anna\u0000 Schneider","email":"anna.nul@example.org","language":"Deutsch\u0000"},` +
@@ -89,7 +97,7 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 		zendesk.HeaderSignature:          zendesk.Sign([]byte("secret-nul"), ts, hook),
 		zendesk.HeaderSignatureTimestamp: ts,
 	}}, 202)
-	r = h.do(call{method: "GET", path: "/api/v1/data-subjects?email=anna.nul@example.org", key: w.admin}, 200)
+	r := h.do(call{method: "GET", path: "/api/v1/data-subjects?email=anna.nul@example.org", key: w.admin}, 200)
 	var held struct{ Interactions []plaudit.Interaction }
 	r.decode(t, &held)
 	found := false
@@ -105,8 +113,7 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 		t.Error("the Zendesk delivery with NULs was not stored")
 	}
 
-	// Twilio and SendGrid, correctly signed: what the store cannot keep is
-	// dropped, and the answer is never a 5xx (which they retry for ever).
+	// Twilio and SendGrid, correctly signed.
 	twilioSigned := func(path string, form url.Values) map[string]string {
 		return map[string]string{"X-Twilio-Signature": twilioSignature(publicURL+path, form)}
 	}
@@ -123,7 +130,6 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 	}
 	events := []byte(`[{"email":"x@example.org","event":"bounce","sg_event_id":"ev\u0000nul","sg_message_id":"m\u0000nul.filter1"}]`)
 	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events, header: h.sendgridSigned(time.Now(), events)}, 200)
-	inboundReplies(t, h, w)
 }
 
 // inboundReplies posts email replies through Inbound Parse: a NUL in the
