@@ -257,6 +257,10 @@ type call struct {
 	// live sends the request over a real connection: app.Test reports a
 	// body over the limit as its own error instead of the answer.
 	live bool
+	// undocumented marks calls whose answers openapi.json does not
+	// describe yet (connectors of the kinds it leaves out): only the
+	// status is checked.
+	undocumented bool
 }
 
 type reply struct {
@@ -363,6 +367,9 @@ func (h *apiHarness) do(c call, status int) reply {
 	r := reply{status: resp.StatusCode, header: resp.Header, body: body}
 	if status != anyStatus && r.status != status {
 		t.Errorf("%s %s: status %d, want %d: %s", c.method, c.path, r.status, status, body)
+	}
+	if c.undocumented {
+		return r
 	}
 
 	// A fresh request for the validator: the server consumed the first.
@@ -1020,6 +1027,8 @@ func TestOpenAPIRateLimited(t *testing.T) {
 		}
 	}
 	for _, c := range []call{
+		// The API's failed authentication refused this client there too.
+		{method: "GET", path: "/metrics"},
 		{method: "GET", path: "/f/sometoken"},
 		{method: "POST", path: "/f/sometoken", form: url.Values{"score": {"5"}}},
 	} {

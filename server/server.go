@@ -161,10 +161,10 @@ func (s *Server) routes() {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.localOrMetricsToken, s.metricsHandler())
+	app.Get("/metrics", s.localOr(s.metricsTokenOnly, s.metricsHandler())...)
 	app.Get("/api/openapi.json", s.openapi)
 
-	api := app.Group("/api/v1", s.failures("auth", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication), checkQuery)
+	api := app.Group("/api/v1", s.authFailures(), checkQuery)
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
 	api.Get("/tenant", s.requireKeyOrTest(plaudit.RoleAdmin), s.getTenant)
@@ -216,8 +216,8 @@ func (s *Server) routes() {
 	app.Get("/static/*", s.static)
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
-		app.Get("/dev/outbox", s.localOrOperator, s.outboxList)
-		app.Get("/dev/outbox/:id", s.localOrOperator, s.outboxShow)
+		app.Get("/dev/outbox", s.localOr(s.operatorOnly, s.outboxList)...)
+		app.Get("/dev/outbox/:id", s.localOr(s.operatorOnly, s.outboxShow)...)
 	}
 }
 
