@@ -980,6 +980,8 @@ func TestOpenAPIRateLimited(t *testing.T) {
 	for _, c := range []call{
 		{method: "GET", path: "/f/sometoken"},
 		{method: "POST", path: "/f/sometoken", form: url.Values{"score": {"5"}}},
+		{method: "GET", path: "/u/sometoken"},
+		{method: "POST", path: "/u/sometoken", form: url.Values{"List-Unsubscribe": {"One-Click"}}},
 	} {
 		r := h.do(c, http.StatusTooManyRequests)
 		if r.header.Get("Retry-After") == "" {

@@ -39,7 +39,10 @@ type pageData struct {
 	Chosen                                     []string
 	Reward, RewardOffered                      bool
 	ExcellenceAreas, ImprovementAreas          []string
-	rewardThreshold                            int
+	// AnswerDays is how long a request can be answered, for the page of
+	// a closed one.
+	AnswerDays      int
+	rewardThreshold int
 }
 
 func (s *Server) templates() *template.Template {
@@ -66,7 +69,8 @@ func (s *Server) render(c *fiber.Ctx, status int, d pageData) error {
 // pageState loads what the page shows for a token.
 func (s *Server) pageState(c *fiber.Ctx) (pageData, plaudit.FeedbackRequest, error) {
 	d := pageData{Lang: "en", Token: c.Params("token"), BrandColor: "#2f6fed", BrandOrCompany: "The company",
-		ExcellenceAreas: plaudit.ExcellenceAreas, ImprovementAreas: plaudit.ImprovementAreas}
+		ExcellenceAreas: plaudit.ExcellenceAreas, ImprovementAreas: plaudit.ImprovementAreas,
+		AnswerDays: int(plaudit.AnswerWindow.Hours() / 24)}
 	ctx := c.UserContext()
 	req, err := s.cfg.Store.RequestByToken(ctx, d.Token)
 	if plaudit.IsNotFound(err) || (err == nil && req.Status == plaudit.RequestSkipped) {
