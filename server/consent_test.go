@@ -44,7 +44,7 @@ func newConsentWorld(t *testing.T) *consentWorld {
 	})
 	h := w.h
 	r := h.do(call{method: "POST", path: "/api/v1/tenants", key: operatorToken, valid: true, json: map[string]any{
-		"name": "Nordlicht Reisen GmbH", "settings": map[string]any{"brand_name": "Nordlicht", "default_language": "de",
+		"name": "Nordlicht Reisen GmbH", "settings": map[string]any{"brand_name": "Nordlicht", "default_language": "de", "brand_color": "#0f766e",
 			"timezone": "Europe/Berlin", "delay_seconds": 0, "suppression_days": 0}}}, 201)
 	var created struct{ ID, APIKey string }
 	r.decode(t, &struct {
@@ -135,6 +135,7 @@ func TestUnsubscribeScannerGETRecordsNothing(t *testing.T) {
 		if r.header.Get("Set-Cookie") != "" || !strings.Contains(r.header.Get("Content-Security-Policy"), "form-action 'self'") {
 			t.Errorf("headers: %v", r.header)
 		}
+		brandColour(t, r)
 	}
 	if w.suppressed(consentCustomer) || len(w.suppressions(consentCustomer)) != 0 {
 		t.Fatal("a GET of the unsubscribe page suppressed the address")
@@ -247,6 +248,7 @@ func TestFeedbackPageLinksToUnsubscribe(t *testing.T) {
 	w := newConsentWorld(t)
 	r := w.h.do(call{method: "GET", path: "/f/" + w.token}, 200)
 	mustHave(t, string(r.body), "Sie möchten nicht mehr um Feedback gebeten werden?", `<a href="/u/`+w.token+`">Abmelden</a>`)
+	brandColour(t, r)
 }
 
 // inboundReply posts an email reply to the request as Inbound Parse does.
@@ -462,5 +464,21 @@ func TestSentEmailCarriesUnsubscribe(t *testing.T) {
 	}
 	if !found {
 		t.Error("the second email was not sent")
+	}
+}
+
+// brandColour checks that a page shows the tenant's brand colour in the
+// one inline style its Content-Security-Policy lets through.
+func brandColour(t *testing.T, r reply) {
+	t.Helper()
+	csp := r.header.Get("Content-Security-Policy")
+	_, nonce, ok := strings.Cut(csp, "'nonce-")
+	nonce, _, _ = strings.Cut(nonce, "'")
+	if !ok || len(nonce) < 16 {
+		t.Fatalf("CSP without a style nonce: %q", csp)
+	}
+	mustHave(t, string(r.body), `<style nonce="`+nonce+`">.card { border-top-color: #0f766e; }</style>`)
+	if strings.Contains(string(r.body), ` style="`) {
+		t.Error("a style attribute, which the policy blocks")
 	}
 }

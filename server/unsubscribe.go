@@ -34,6 +34,7 @@ type unsubData struct {
 	CanUndo, StopByText bool
 	// Undone: the customer has just taken the unsubscribe back.
 	Undone bool
+	Nonce  string // of the inline style with the brand colour
 }
 
 // unsubState loads the request of the token and what the page shows.
@@ -77,7 +78,7 @@ func (s *Server) unsubState(c *fiber.Ctx) (unsubData, plaudit.FeedbackRequest, e
 }
 
 func (s *Server) renderUnsub(c *fiber.Ctx, status int, d unsubData) error {
-	pageHeaders(c)
+	d.Nonce = pageHeaders(c)
 	var buf bytes.Buffer
 	if err := s.templates().ExecuteTemplate(&buf, "unsubscribe", d); err != nil {
 		return err
