@@ -280,11 +280,44 @@ var (
 // Suppression keeps a customer address from getting requests. Only a keyed
 // hash of the address is kept, so an opt-out survives erasure.
 type Suppression struct {
-	TenantID    string     `json:"-"`
-	AddressHash string     `json:"address_hash"`
-	Reason      string     `json:"reason"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	TenantID    string `json:"-"`
+	AddressHash string `json:"address_hash"`
+	// Reason says who asked: the customer (SuppressUnsubscribe,
+	// SuppressEmailReply, "sms_stop", "sms_opted_out"), the provider
+	// ("email_bounced", "email_dropped", "email_spam_report") or an admin
+	// (SuppressAdmin).
+	Reason string `json:"reason"`
+	// Channel is the kind of address: ChannelEmail or ChannelSMS ("" for
+	// suppressions recorded before it was kept).
+	Channel   string     `json:"channel"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Reasons of the suppressions that Plaudit itself records for a customer's
+// objection (besides SMS STOP) and for an admin.
+const (
+	SuppressUnsubscribe = "unsubscribe" // the unsubscribe page, or a mail provider's one-click POST
+	SuppressEmailReply  = "email_reply" // an email reply that says STOP, unsubscribe, abmelden, …
+	SuppressAdmin       = "admin"       // POST /api/v1/suppressions
+)
+
+// CustomerMayUndo reports whether the customer may lift a suppression
+// themselves on the unsubscribe page: only the ones they made there or by
+// email. STOP is lifted by START (the carrier blocks the number until
+// then); bounces, spam reports and an admin's entries are not theirs to
+// lift.
+func (s Suppression) CustomerMayUndo() bool {
+	return s.Reason == SuppressUnsubscribe || s.Reason == SuppressEmailReply
+}
+
+// AddressChannel is the channel an address belongs to: ChannelEmail for an
+// email address, ChannelSMS for anything else (an E.164 number).
+func AddressChannel(address string) string {
+	if strings.Contains(address, "@") {
+		return ChannelEmail
+	}
+	return ChannelSMS
 }
 
 // AuditEvent records who did what, when, on what. It never holds personal

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -79,7 +80,6 @@ func DefaultSettings() Settings {
 var (
 	hhmm     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-	langTag  = regexp.MustCompile(`^[a-z]{2}$`)
 	region   = regexp.MustCompile(`^[A-Z]{2}$`)
 	smsFrom  = regexp.MustCompile(`^(\+[1-9][0-9]{6,14}|MG[0-9a-f]{32})$`)
 )
@@ -130,8 +130,8 @@ func (s Settings) validateCodes() error {
 		return Errorf(EInvalid, "settings.quiet_hours.start must be HH:MM")
 	case !hhmm.MatchString(s.QuietHours.End):
 		return Errorf(EInvalid, "settings.quiet_hours.end must be HH:MM")
-	case !langTag.MatchString(s.DefaultLanguage):
-		return Errorf(EInvalid, "settings.default_language must be a two-letter language code such as \"en\"")
+	case !slices.Contains(Languages, s.DefaultLanguage):
+		return Errorf(EInvalid, "settings.default_language must be one of %s", strings.Join(Languages, ", "))
 	case !region.MatchString(s.DefaultRegion):
 		return Errorf(EInvalid, "settings.default_region must be a two-letter country code such as \"US\"")
 	case s.BrandColor != "" && !hexColor.MatchString(s.BrandColor):

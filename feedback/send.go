@@ -119,6 +119,9 @@ func (s *Service) content(tenant plaudit.Tenant, agent plaudit.Agent, in plaudit
 		Language:     req.Language,
 		PageURL:      s.PublicURL + "/f/" + req.Token,
 		CustomerName: in.Customer.Name,
+		// The footer's right to object, and the List-Unsubscribe headers.
+		UnsubscribeURL: s.PublicURL + "/u/" + req.Token,
+		Controller:     tenant.Name,
 	}
 }
 
@@ -176,8 +179,10 @@ func (s *Service) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plau
 		Subject: subject, HTML: html, Text: text,
 		TenantID: req.TenantID, RequestID: req.ID, Reminder: c.Reminder,
 	}
+	m.UnsubscribeURL, m.UnsubscribeMailto = c.UnsubscribeURL, from
 	if s.ReplyDomain != "" {
 		m.ReplyTo = "reply+" + req.Token + "@" + strings.ToLower(s.ReplyDomain)
+		m.UnsubscribeMailto = m.ReplyTo // read by ReplyEmail, like any reply
 	}
 	return s.Email.SendEmail(ctx, m)
 }

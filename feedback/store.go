@@ -79,6 +79,7 @@ type Responses interface {
 // Suppressions keeps the addresses that get no more requests.
 type Suppressions interface {
 	IsSuppressed(ctx context.Context, tenantID, addressHash string, now time.Time) (bool, error)
+	GetSuppression(ctx context.Context, tenantID, addressHash string) (plaudit.Suppression, error)
 	Suppress(ctx context.Context, s plaudit.Suppression) error
 	Unsuppress(ctx context.Context, tenantID, addressHash string) error
 }

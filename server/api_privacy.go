@@ -14,21 +14,27 @@ func (s *Server) subject(c *fiber.Ctx) (email, phone string, t plaudit.Tenant, e
 	if err != nil {
 		return "", "", t, err
 	}
-	rawEmail, rawPhone := c.Query("email"), c.Query("phone")
+	email, phone, err = addresses(t, c.Query("email"), c.Query("phone"))
+	return email, phone, t, err
+}
+
+// addresses normalizes an email and a phone number given by an admin, at
+// least one of them, the way the store keeps addresses.
+func addresses(t plaudit.Tenant, rawEmail, rawPhone string) (email, phone string, err error) {
 	if rawEmail == "" && rawPhone == "" {
-		return "", "", t, plaudit.Errorf(plaudit.EInvalid, "email or phone is required")
+		return "", "", plaudit.Errorf(plaudit.EInvalid, "email or phone is required")
 	}
 	if rawEmail != "" {
 		if email = plaudit.NormalizeEmail(rawEmail); email == "" {
-			return "", "", t, plaudit.Errorf(plaudit.EInvalid, "email is not an email address")
+			return "", "", plaudit.Errorf(plaudit.EInvalid, "email is not an email address")
 		}
 	}
 	if rawPhone != "" {
 		if phone, err = plaudit.NormalizePhone(rawPhone, "", t.Settings.DefaultRegion); err != nil {
-			return "", "", t, plaudit.Errorf(plaudit.EInvalid, "phone is not a valid phone number")
+			return "", "", plaudit.Errorf(plaudit.EInvalid, "phone is not a valid phone number")
 		}
 	}
-	return email, phone, t, nil
+	return email, phone, nil
 }
 
 // subjectHash names the data subject in the audit log without the address.

@@ -1031,6 +1031,8 @@ func TestOpenAPIRateLimited(t *testing.T) {
 		{method: "GET", path: "/metrics"},
 		{method: "GET", path: "/f/sometoken"},
 		{method: "POST", path: "/f/sometoken", form: url.Values{"score": {"5"}}},
+		{method: "GET", path: "/u/sometoken"},
+		{method: "POST", path: "/u/sometoken", form: url.Values{"List-Unsubscribe": {"One-Click"}}},
 	} {
 		r := h.do(c, http.StatusTooManyRequests)
 		if r.header.Get("Retry-After") == "" {

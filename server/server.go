@@ -196,6 +196,9 @@ func (s *Server) routes() {
 	api.Get("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.exportSubject)
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
+	api.Get("/suppressions", s.requireKey(plaudit.RoleAdmin), s.listSuppressions)
+	api.Post("/suppressions", s.requireKey(plaudit.RoleAdmin), s.createSuppression)
+	api.Delete("/suppressions", s.requireKey(plaudit.RoleAdmin), s.deleteSuppression)
 	api.Get("/reports/scores", s.requireKeyOrTest(plaudit.RoleRead), s.reportScores)
 
 	app.Post("/hooks/twilio/sms", s.providerHook("twilio-sms", s.twilioSMS)...)
@@ -213,6 +216,8 @@ func (s *Server) routes() {
 	app.Post("/f/:token", page, s.pageSubmit)
 	app.Get("/f/:token/photo", page, s.pageImage("photo"))
 	app.Get("/f/:token/logo", page, s.pageImage("logo"))
+	app.Get("/u/:token", page, s.unsubShow)
+	app.Post("/u/:token", page, s.unsubSubmit)
 	app.Get("/static/*", s.static)
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {

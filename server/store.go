@@ -62,9 +62,11 @@ type Reads interface {
 	ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error)
 }
 
-// Privacy serves the data subject's rights: a copy of their data, and its
-// erasure.
+// Privacy serves the data subject's rights: a copy of their data, its
+// erasure, and objection (suppressions).
 type Privacy interface {
 	ExportSubject(ctx context.Context, tenantID, email, phone string) (store.SubjectData, error)
 	EraseSubject(ctx context.Context, tenantID, email, phone string) (int, error)
+	ListSuppressions(ctx context.Context, tenantID string, f store.SuppressionFilter) ([]plaudit.Suppression, error)
+	DeleteSuppression(ctx context.Context, tenantID, addressHash string) (bool, error)
 }

@@ -269,6 +269,48 @@ func TestSendEmailSTARTTLS(t *testing.T) {
 	checkMessage(t, r.data, id)
 }
 
+// TestSendEmailListUnsubscribe sends a real rendered feedback email (in
+// German, with its footer) and reads its headers as a mail client does:
+// List-Unsubscribe with the page and the mailto:, and
+// List-Unsubscribe-Post for the one-click POST (RFC 8058). The headers
+// are logged: go test -v -run TestSendEmailListUnsubscribe shows them.
+func TestSendEmailListUnsubscribe(t *testing.T) {
+	s := &server{t: t}
+	addr := s.start()
+	c, err := NewClient("smtp://"+addr+"?tls=none", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := plaudit.DefaultSettings()
+	settings.BrandName = "Nordlicht"
+	subject, html, text, err := notify.RenderEmail(notify.Content{Settings: settings, Language: "de",
+		Agent: plaudit.Agent{Name: "Jonas Weber"}, CustomerName: "Anna Schneider", Controller: "Nordlicht Reisen GmbH",
+		PageURL: "https://plaudit.nordlicht.example/f/Qm9vZ3J5aWQxMjM0NT", UnsubscribeURL: "https://plaudit.nordlicht.example/u/Qm9vZ3J5aWQxMjM0NT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := notify.Email{To: "anna.schneider@example.org", From: "feedback@nordlicht.example", FromName: "Nordlicht",
+		ReplyTo: "reply+Qm9vZ3J5aWQxMjM0NT@reply.nordlicht.example", Subject: subject, HTML: html, Text: text,
+		UnsubscribeURL:    "https://plaudit.nordlicht.example/u/Qm9vZ3J5aWQxMjM0NT",
+		UnsubscribeMailto: "reply+Qm9vZ3J5aWQxMjM0NT@reply.nordlicht.example", TenantID: "ten_1", RequestID: "req_1"}
+	if _, err := c.SendEmail(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	data := s.got()[0].data
+	msg, err := mail.ReadMessage(strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := msg.Header.Get("List-Unsubscribe"), "<https://plaudit.nordlicht.example/u/Qm9vZ3J5aWQxMjM0NT>, <mailto:reply+Qm9vZ3J5aWQxMjM0NT@reply.nordlicht.example?subject=unsubscribe>"; got != want {
+		t.Errorf("List-Unsubscribe = %q, want %q", got, want)
+	}
+	if got := msg.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post = %q", got)
+	}
+	head, _, _ := strings.Cut(data, "\n\n")
+	t.Logf("headers of the rendered email:\n%s", head)
+}
+
 func checkMessage(t *testing.T, data, id string) {
 	t.Helper()
 	msg, err := mail.ReadMessage(strings.NewReader(data))
