@@ -9,11 +9,20 @@
 // only.
 package notify
 
-import "context"
+import (
+	"context"
+	"net/textproto"
+	"slices"
+	"strings"
+)
 
 // Email is one email to one recipient.
 type Email struct {
 	To, From, FromName, ReplyTo, Subject, HTML, Text string
+	// Headers are further header fields by name (List-Unsubscribe and
+	// the like), sent by every provider as they are and shown by the
+	// outbox.
+	Headers map[string]string
 	// Ids only (no personal data): sent as provider custom args and used to
 	// match delivery events to requests.
 	TenantID, RequestID string
@@ -50,3 +59,25 @@ type EmailSender interface {
 type SMSSender interface {
 	SendSMS(ctx context.Context, m SMS) (providerID string, err error)
 }
+
+// ExtraHeaders lists the names of m.Headers a provider may send, sorted:
+// well-formed field names that are none of the fields the provider writes
+// itself (From, To, Subject and the like), so that no caller can change
+// the sender or the recipients through them.
+func ExtraHeaders(m Email) []string {
+	var names []string
+	for k := range m.Headers {
+		canon := textproto.CanonicalMIMEHeaderKey(k)
+		if k == "" || strings.ContainsFunc(k, func(r rune) bool { return r <= ' ' || r >= 0x7f || r == ':' }) ||
+			slices.Contains(ownHeaders, canon) {
+			continue
+		}
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// ownHeaders are the fields the providers write from Email's other fields.
+var ownHeaders = []string{"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "Message-Id", "Mime-Version",
+	"Content-Type", "Content-Transfer-Encoding", "Sender", "Return-Path"}

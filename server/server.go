@@ -53,9 +53,10 @@ type Config struct {
 	// MetricsTokenHash is keyring.SecretHash of PLAUDIT_METRICS_TOKEN;
 	// without it /metrics answers loopback only.
 	MetricsTokenHash []byte
-	// Outbox holds the messages kept instead of sent when a provider is
-	// missing; erasure and tenant deletion purge it. OutboxPage serves it
-	// at /dev/outbox (PLAUDIT_OUTBOX), to loopback and the operator token.
+	// Outbox holds the messages kept instead of sent (PLAUDIT_OUTBOX), in
+	// the store; erasure purges a person's. OutboxPage serves it at
+	// /dev/outbox while the outbox is on, to loopback and the operator
+	// token.
 	Outbox     *outbox.Outbox
 	OutboxPage bool
 	// Ready reports whether the store and Redis answer (/readyz).

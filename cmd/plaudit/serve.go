@@ -26,6 +26,9 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 	if cfg.Embedded() && mode != "serve" {
 		return fmt.Errorf("plaudit %s needs REDIS_URL: an in-process Redis is only shared within one process (use plaudit serve)", mode)
 	}
+	if err := checkProviders(cfg, mode); err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, stdout, stderr)
 	if err != nil {
 		return err

@@ -109,6 +109,9 @@ func message(m notify.Email) *mail.SGMailV3 {
 	}
 	// Asks autoresponders (vacation notices) not to answer (RFC 3834).
 	msg.SetHeader("Auto-Submitted", "auto-generated")
+	for _, k := range notify.ExtraHeaders(m) {
+		msg.SetHeader(k, m.Headers[k])
+	}
 	ts := mail.NewTrackingSettings()
 	ts.SetClickTracking(mail.NewClickTrackingSetting().SetEnable(false).SetEnableText(false))
 	ts.SetOpenTracking(mail.NewOpenTrackingSetting().SetEnable(false))

@@ -136,6 +136,26 @@ func TestSendEmail(t *testing.T) {
 	}
 }
 
+// TestSendEmailExtraHeaders: List-Unsubscribe and the like go out as
+// headers; a From or Bcc among them is left out.
+func TestSendEmailExtraHeaders(t *testing.T) {
+	var got struct {
+		Headers map[string]string `json:"headers"`
+	}
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewDecoder(r.Body).Decode(&got)
+		w.WriteHeader(http.StatusAccepted)
+	})
+	m := testEmail
+	m.Headers = map[string]string{"List-Unsubscribe": "<https://fb.acme.com/u/tok>", "Bcc": "victim@example.com"}
+	if _, err := c.SendEmail(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if got.Headers["List-Unsubscribe"] != "<https://fb.acme.com/u/tok>" || got.Headers["Bcc"] != "" {
+		t.Errorf("headers = %v", got.Headers)
+	}
+}
+
 func TestSendEmailWithoutReplyTo(t *testing.T) {
 	var raw map[string]any
 	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {

@@ -360,6 +360,9 @@ func buildMessage(m notify.Email, from, to, replyTo *mail.Address, id string, da
 	if m.RequestID != "" {
 		header("X-Plaudit-Request-Id", headerSafe(m.RequestID))
 	}
+	for _, k := range notify.ExtraHeaders(m) {
+		header(k, headerSafe(m.Headers[k]))
+	}
 	header("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()}))
 	h.WriteString("\r\n")
 	h.Write(body.Bytes())

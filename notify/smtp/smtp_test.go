@@ -492,6 +492,37 @@ func TestInvalidMessagesArePermanent(t *testing.T) {
 	}
 }
 
+// TestExtraHeaders: the message's further header fields (List-Unsubscribe)
+// are written as they are; none can add a recipient or a line of its own.
+func TestExtraHeaders(t *testing.T) {
+	m := testEmail
+	m.Headers = map[string]string{
+		"List-Unsubscribe":      "<https://fb.acme.com/u/tok>",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		"bcc":                   "victim@example.com",
+		"X-Evil":                "a\r\nBcc: victim@example.com",
+	}
+	from, _ := mail.ParseAddress(m.From)
+	to, _ := mail.ParseAddress(m.To)
+	b, err := buildMessage(m, from, to, nil, "<id@acme.com>", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := msg.Header.Get("List-Unsubscribe"); got != "<https://fb.acme.com/u/tok>" {
+		t.Errorf("List-Unsubscribe = %q", got)
+	}
+	if got := msg.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post = %q", got)
+	}
+	if v := msg.Header.Get("Bcc"); v != "" {
+		t.Errorf("a Bcc through Headers: %q", v)
+	}
+}
+
 func TestHeaderInjection(t *testing.T) {
 	m := testEmail
 	m.Subject = "Hi\r\nBcc: victim@example.com"
