@@ -131,7 +131,10 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.app = fiber.New(fiber.Config{
+		// Bodies over 8 KiB are streamed to boundBody, which keeps them
+		// to MaxBody and drains a larger one before its 413.
 		BodyLimit:             MaxBody,
+		StreamRequestBody:     true,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 		ReadTimeout:           15 * time.Second,
@@ -155,7 +158,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWith
 
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.accessLog)
+	app.Use(s.boundBody, s.accessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
