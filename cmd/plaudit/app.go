@@ -225,6 +225,9 @@ func (a *app) adminToken(stdout io.Writer) error {
 	if b, err := os.ReadFile(path); err == nil {
 		a.adminTok = decodeHex(strings.TrimSpace(string(b)))
 		if len(a.adminTok) == 32 {
+			fmt.Fprintf(stdout, "\n  Operator token: the one printed when %s was first used (only its hash is kept, in %s).\n"+
+				"  Lost it? Stop plaudit, delete that file and start again to get a new one; or set PLAUDIT_ADMIN_TOKEN.\n\n",
+				a.cfg.DataDir, path)
 			return nil
 		}
 	}
