@@ -137,6 +137,7 @@ func New(cfg Config) *Server {
 		StreamRequestBody:     true,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
+		JSONEncoder:           marshalJSON,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           120 * time.Second,
