@@ -117,6 +117,19 @@ func applySettings(s *plaudit.Settings, raw json.RawMessage) error {
 	return nil
 }
 
+// listTenants is the operator's list of tenants, oldest first, with
+// their settings; never their keys.
+func (s *Server) listTenants(c *fiber.Ctx) error {
+	tenants, err := s.cfg.Store.ListTenants(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if tenants == nil {
+		tenants = []plaudit.Tenant{}
+	}
+	return c.JSON(fiber.Map{"data": tenants})
+}
+
 func (s *Server) getTenant(c *fiber.Ctx) error {
 	t, err := s.cfg.Store.GetTenant(c.UserContext(), tenantID(c))
 	if err != nil {

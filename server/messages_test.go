@@ -74,3 +74,27 @@ func TestBadJSONSaysWhere(t *testing.T) {
 		t.Errorf("trigger body without a comma: %q", msg)
 	}
 }
+
+// TestOperatorListsTenants: the operator can see which tenants exist
+// (it was 405), with their settings and without keys; a tenant key cannot.
+func TestOperatorListsTenants(t *testing.T) {
+	h := newAPIHarness(t)
+	a := h.tenantWorld("Nordlicht", "nordlicht")
+	h.tenantWorld("Südwind", "suedwind")
+	r := h.do(call{method: "GET", path: "/api/v1/tenants", key: operatorToken, valid: true}, 200)
+	var list struct {
+		Data []struct {
+			ID, Name string
+			Settings map[string]any
+		}
+	}
+	r.decode(t, &list)
+	if len(list.Data) != 2 || list.Data[0].ID != a.id || list.Data[0].Name != "Nordlicht" || list.Data[1].Name != "Südwind" ||
+		list.Data[0].Settings["brand_name"] != "Nordlicht" {
+		t.Errorf("tenants = %+v", list.Data)
+	}
+	if strings.Contains(string(r.body), "pk_live_") {
+		t.Error("the list shows an API key")
+	}
+	h.do(call{method: "GET", path: "/api/v1/tenants", key: a.admin}, 401)
+}

@@ -171,6 +171,7 @@ func (s *Server) routes() {
 
 	api := app.Group("/api/v1", s.failures("auth", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication), checkQuery)
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
+	api.Get("/tenants", s.operatorOnly, s.listTenants)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
 	api.Get("/tenant", s.requireKeyOrTest(plaudit.RoleAdmin), s.getTenant)
 	api.Patch("/tenant", s.requireKey(plaudit.RoleAdmin), s.patchTenant)
