@@ -22,8 +22,10 @@ Usage:
   plaudit worker        workers and the scheduler only
   plaudit migrate       apply database migrations and exit
   plaudit rotate-key    re-encrypt secrets under PLAUDIT_SECRET_KEY (old key in PLAUDIT_SECRET_KEY_PREVIOUS)
-  plaudit simulate zendesk -connector ID -secret S [flags]
-                        sign and post a sample Zendesk webhook
+  plaudit simulate KIND [flags]
+                        sign and post a sample webhook: zendesk, standard,
+                        twilio (an SMS reply), sendgrid-inbound (an email reply);
+                        plaudit simulate -h says more
   plaudit version       print the version
 
 Configuration is read from the environment; see README.md.
