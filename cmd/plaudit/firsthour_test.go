@@ -92,3 +92,20 @@ func TestRestartSaysWhereTheTokenIs(t *testing.T) {
 		t.Errorf("restart says %q; want where the token's hash is and how to reset it", out)
 	}
 }
+
+// TestHealthcheck: `plaudit healthcheck`, the image's health check, exits
+// 0 while the gateway on PLAUDIT_ADDR answers /readyz, and 1 when nothing
+// listens there.
+func TestHealthcheck(t *testing.T) {
+	g := startGateway(t, "serve", nil)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(g.URL, "http://"))
+	var out, errOut syncBuffer
+	if code := run(t.Context(), []string{"healthcheck"}, envOf(map[string]string{"PLAUDIT_ADDR": ":" + port}), &out, &errOut); code != 0 {
+		t.Errorf("healthcheck of a ready gateway: exit %d, %s", code, errOut.String())
+	}
+	g.Stop()
+	if code := run(t.Context(), []string{"healthcheck"}, envOf(map[string]string{"PLAUDIT_ADDR": ":" + port}), &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "/readyz") {
+		t.Errorf("healthcheck with nothing listening: exit %d, %s", code, errOut.String())
+	}
+}

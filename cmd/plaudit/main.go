@@ -26,6 +26,7 @@ Usage:
                         sign and post a sample webhook: zendesk, standard,
                         twilio (an SMS reply), sendgrid-inbound (an email reply);
                         plaudit simulate -h says more
+  plaudit healthcheck   exit 0 when this host's plaudit answers /readyz (the image's health check)
   plaudit version       print the version
 
 Configuration is read from the environment; see README.md.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = rotateKey(ctx, getenv, stdout, stderr)
 	case "simulate":
 		err = simulate(ctx, args, getenv, stdout)
+	case "healthcheck":
+		err = healthcheck(ctx, getenv, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "plaudit", version)
 	case "help", "--help", "-h":
