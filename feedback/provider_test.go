@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/internal/teststore"
 	"github.com/plaudit/plaudit/notify"
 	"github.com/plaudit/plaudit/store"
 )
@@ -44,18 +44,7 @@ type providerFixture struct {
 
 func newProviderFixture(t *testing.T) providerFixture {
 	t.Helper()
-	kr, err := keyring.New(keyring.RandomBytes(32), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), "", t.TempDir(), kr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLite(t)
 	set := plaudit.DefaultSettings()
 	set.DelaySeconds = 0
 	set.QuietHours = plaudit.QuietHours{Start: "00:00", End: "00:00"}

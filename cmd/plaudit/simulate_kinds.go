@@ -66,12 +66,11 @@ func zendeskSim(fs *flag.FlagSet, _ func(string) string) func(context.Context, s
 		if err != nil {
 			return nil, "", err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/hooks/"+*connector, bytes.NewReader(body))
+		req, err := jsonPost(ctx, base+"/hooks/"+*connector, body)
 		if err != nil {
 			return nil, "", err
 		}
 		ts := time.Now().UTC().Format(time.RFC3339)
-		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Zendesk-Webhook-Signature-Timestamp", ts)
 		req.Header.Set("X-Zendesk-Webhook-Signature", zendesk.Sign([]byte(*secret), ts, body))
 		return req, "ticket " + *c.ticket + ", " + *status, nil
@@ -105,11 +104,10 @@ func standardSim(fs *flag.FlagSet, _ func(string) string) func(context.Context, 
 		if err != nil {
 			return nil, "", err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/hooks/"+*connector, bytes.NewReader(body))
+		req, err := jsonPost(ctx, base+"/hooks/"+*connector, body)
 		if err != nil {
 			return nil, "", err
 		}
-		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(standardwebhooks.HeaderWebhookID, id)
 		req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(at.Unix(), 10))
 		req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
@@ -183,4 +181,13 @@ func sendgridInboundSim(fs *flag.FlagSet, getenv func(string) string) func(conte
 		}
 		return req, fmt.Sprintf("email reply of %d characters", len([]rune(*text))), nil
 	}
+}
+
+// jsonPost is a POST of body as JSON.
+func jsonPost(ctx context.Context, url string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, err
 }

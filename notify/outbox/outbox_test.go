@@ -10,9 +10,8 @@ import (
 	"testing"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/internal/teststore"
 	"github.com/plaudit/plaudit/notify"
-	"github.com/plaudit/plaudit/store"
 )
 
 func email(to, req string) notify.Email {
@@ -20,34 +19,12 @@ func email(to, req string) notify.Email {
 		Text: "secret body", TenantID: "ten_1", RequestID: req}
 }
 
-// newStore is a migrated SQLite store of its own.
-func newStore(t *testing.T) *store.Store {
-	t.Helper()
-	key, err := keyring.ParseKey(keyring.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := keyring.New(key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), "", t.TempDir(), kr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 func newOutbox(t *testing.T, max int, logs *bytes.Buffer) *Outbox {
 	h := slog.DiscardHandler
 	if logs != nil {
 		h = slog.NewTextHandler(logs, nil)
 	}
-	return New(newStore(t), max, slog.New(h), "http://localhost:8080/dev/outbox/")
+	return New(teststore.SQLite(t), max, slog.New(h), "http://localhost:8080/dev/outbox/")
 }
 
 func mustList(t *testing.T, o *Outbox) []Message {
@@ -113,7 +90,7 @@ func TestSendAndGet(t *testing.T) {
 // process on the same store (an api) shows, which is what makes the
 // worker's preview links work.
 func TestSharedThroughTheStore(t *testing.T) {
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	worker := New(st, 10, slog.New(slog.DiscardHandler), "")
 	api := New(st, 10, slog.New(slog.DiscardHandler), "")
 	id, err := worker.SendEmail(t.Context(), email("anna@example.org", "r1"))
