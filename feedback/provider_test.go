@@ -145,3 +145,28 @@ func TestProviderGoneBeforeSend(t *testing.T) {
 		t.Errorf("sent without an SMS provider: %s (%s), sent_at %v; want skipped (no_provider), never sent", r.Status, r.Reason, r.SentAt)
 	}
 }
+
+// TestProviderGoneBeforeReminder: a reminder due on a channel that no
+// longer has a provider is skipped, never marked sent.
+func TestProviderGoneBeforeReminder(t *testing.T) {
+	f := newProviderFixture(t)
+	f.tenant.Settings.ReminderAfterHours = 1
+	if err := f.st.UpdateTenant(t.Context(), f.tenant); err != nil {
+		t.Fatal(err)
+	}
+	sms := &sentSMS{}
+	withSMS := f.service(nil, sms)
+	r := f.decide(t, withSMS, "T-1", "phone", "", "+49 151 12345678")
+	if err := withSMS.Send(t.Context(), f.tenant.ID, r.ID); err != nil || sms.n != 1 {
+		t.Fatalf("send: %v, %d SMS", err, sms.n)
+	}
+	later := f.service(&sentEmails{}, nil)
+	later.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	if err := later.Remind(t.Context(), f.tenant.ID, r.ID, Try{Attempt: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r = f.request(t, "T-1")
+	if r.ReminderStatus != plaudit.ReminderSkipped || sms.n != 1 {
+		t.Errorf("reminder without an SMS provider: %q after %d SMS, want skipped after the first only", r.ReminderStatus, sms.n)
+	}
+}
