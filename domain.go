@@ -170,6 +170,12 @@ func Reschedule(due time.Time) Transition {
 	return Transition{From: []string{RequestSending}, To: RequestScheduled, DueAt: due}
 }
 
+// Skip ends a claimed request that nothing can send after all (its
+// channel lost its provider since it was scheduled).
+func Skip(reason string) Transition {
+	return Transition{From: []string{RequestSending}, To: RequestSkipped, Reason: reason}
+}
+
 // SendFailed ends a claimed request whose send failed for good.
 func SendFailed(reason string) Transition {
 	return Transition{From: []string{RequestSending}, To: RequestFailed, Reason: reason}

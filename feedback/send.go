@@ -57,6 +57,11 @@ func (s *Service) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 	if reason != "" {
 		return s.transition(ctx, req, plaudit.Cancel(reason))
 	}
+	if !s.provides(req.Channel) {
+		// Its channel lost its provider since it was scheduled: nothing
+		// takes it, and it must not count as sent.
+		return s.transition(ctx, req, plaudit.Skip(plaudit.ReasonNoProvider))
+	}
 	// Quiet hours were applied when the request was scheduled; a retry
 	// after a provider failure, or quiet hours changed since, can still
 	// bring it into them. It then waits for their end: the store holds the

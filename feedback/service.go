@@ -38,10 +38,13 @@ type Service struct {
 	Store      Store
 	Tasks      Tasks
 	Connectors Connectors
-	Email      notify.EmailSender
-	SMS        notify.SMSSender
-	Metrics    *metrics.Metrics
-	Log        *slog.Logger
+	// Email and SMS send the messages of their channel: a provider, or
+	// the outbox while PLAUDIT_OUTBOX is on. nil means nothing takes that
+	// channel: its requests are skipped (no_provider), never marked sent.
+	Email   notify.EmailSender
+	SMS     notify.SMSSender
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 
 	PublicURL   string // base of page links and callback URLs
 	ReplyDomain string // PLAUDIT_INBOUND_EMAIL_DOMAIN; "" means no reply routing
@@ -59,6 +62,17 @@ func (s *Service) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// provides reports whether something takes the messages of channel.
+func (s *Service) provides(channel string) bool {
+	switch channel {
+	case plaudit.ChannelEmail:
+		return s.Email != nil
+	case plaudit.ChannelSMS:
+		return s.SMS != nil
+	}
+	return false
 }
 
 func (s *Service) log() *slog.Logger {

@@ -9,7 +9,9 @@
 // only.
 package notify
 
-import "context"
+import (
+	"context"
+)
 
 // Email is one email to one recipient.
 type Email struct {

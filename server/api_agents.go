@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -12,13 +13,43 @@ import (
 
 // agentBody is the agent JSON; pointers tell PATCH which fields came.
 type agentBody struct {
-	Email       *string            `json:"email"`
-	Name        *string            `json:"name"`
-	Bio         *string            `json:"bio"`
-	PhotoURL    *string            `json:"photo_url"`
-	Hometown    *string            `json:"hometown"`
-	Approved    *bool              `json:"approved"`
-	ExternalIDs *map[string]string `json:"external_ids"`
+	Email       *string `json:"email"`
+	Name        *string `json:"name"`
+	Bio         *string `json:"bio"`
+	PhotoURL    *string `json:"photo_url"`
+	Hometown    *string `json:"hometown"`
+	Approved    *bool   `json:"approved"`
+	ExternalIDs *idMap  `json:"external_ids"`
+}
+
+// idMap is external_ids: the agent's id in each helpdesk. Zendesk and
+// others give their ids as JSON numbers, so a whole number is taken as
+// its digits, as well as a string.
+type idMap map[string]string
+
+func (m *idMap) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+		return plaudit.Errorf(plaudit.EInvalid, "external_ids must be an object mapping a helpdesk kind to an id")
+	}
+	out := make(idMap, len(raw))
+	for k, v := range raw {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			out[k] = s
+			continue
+		}
+		var n json.Number
+		if json.Unmarshal(v, &n) != nil || strings.ContainsAny(n.String(), ".eE-+") {
+			if !plaudit.PlainText(k, 50) {
+				k = "{kind}"
+			}
+			return plaudit.Errorf(plaudit.EInvalid, "external_ids.%s must be a string or a whole number", k)
+		}
+		out[k] = n.String()
+	}
+	*m = out
+	return nil
 }
 
 func (b agentBody) apply(a *plaudit.Agent) {

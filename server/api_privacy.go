@@ -71,9 +71,14 @@ func (s *Server) eraseSubject(c *fiber.Ctx) error {
 		// Only this tenant's messages: another tenant's data on the same
 		// person is theirs to erase.
 		for _, a := range []string{email, phone} {
-			if a != "" {
-				n += s.cfg.Outbox.PurgeTenant(t.ID, a)
+			if a == "" {
+				continue
 			}
+			k, err := s.cfg.Outbox.PurgeTenant(c.UserContext(), t.ID, a)
+			if err != nil {
+				return err
+			}
+			n += k
 		}
 	}
 	s.audit(c, t.ID, actor(c), "data_subject.erase", subjectHash(t, email, phone), "")

@@ -23,16 +23,29 @@ func bearer(c *fiber.Ctx) string {
 	return strings.TrimSpace(c.Get("X-Api-Key"))
 }
 
+// The credentials the API asks for, named in its refusals so that the
+// caller knows which one to send.
+const (
+	needOperator = "this endpoint needs the operator token (PLAUDIT_ADMIN_TOKEN) as Authorization: Bearer <token>"
+	needKey      = "this endpoint needs a tenant API key (the api_key from POST /api/v1/tenants, or one made with POST /api/v1/api-keys) as Authorization: Bearer <key>"
+)
+
 // operatorOnly admits the operator token (PLAUDIT_ADMIN_TOKEN).
 func (s *Server) operatorOnly(c *fiber.Ctx) error {
 	tok := bearer(c)
-	if tok == "" {
-		return plaudit.Errorf(plaudit.EUnauthorized, "missing operator token")
+	switch {
+	case tok == "":
+		return plaudit.Errorf(plaudit.EUnauthorized, "missing operator token: %s", needOperator)
+	case s.isOperator(tok):
+		return c.Next()
+	case strings.HasPrefix(tok, "pk_"):
+		return plaudit.Errorf(plaudit.EUnauthorized, "a tenant API key was sent: %s", needOperator)
 	}
-	if subtle.ConstantTimeCompare(keyring.SecretHash(tok), s.cfg.AdminTokenHash) != 1 {
-		return plaudit.Errorf(plaudit.EUnauthorized, "invalid operator token")
-	}
-	return c.Next()
+	return plaudit.Errorf(plaudit.EUnauthorized, "invalid operator token: %s", needOperator)
+}
+
+func (s *Server) isOperator(tok string) bool {
+	return subtle.ConstantTimeCompare(keyring.SecretHash(tok), s.cfg.AdminTokenHash) == 1
 }
 
 // requireKey admits a live tenant API key whose role allows role. Keys
@@ -49,11 +62,14 @@ func (s *Server) keyAuth(role string, testKeys bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		tok := bearer(c)
 		if tok == "" {
-			return plaudit.Errorf(plaudit.EUnauthorized, "missing API key: send Authorization: Bearer <key>")
+			return plaudit.Errorf(plaudit.EUnauthorized, "missing API key: %s", needKey)
 		}
 		k, err := s.cfg.Store.APIKeyByHash(c.UserContext(), keyring.SecretHash(tok))
+		if plaudit.IsNotFound(err) && s.isOperator(tok) {
+			return plaudit.Errorf(plaudit.EUnauthorized, "the operator token was sent: %s", needKey)
+		}
 		if plaudit.IsNotFound(err) {
-			return plaudit.Errorf(plaudit.EUnauthorized, "invalid API key")
+			return plaudit.Errorf(plaudit.EUnauthorized, "invalid API key: %s", needKey)
 		}
 		if err != nil {
 			return err

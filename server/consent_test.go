@@ -18,6 +18,7 @@ import (
 	"github.com/plaudit/plaudit/keyring"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/server"
+	"github.com/plaudit/plaudit/store"
 )
 
 // consentWorld is a tenant whose German-speaking customer got a feedback
@@ -36,8 +37,9 @@ const consentCustomer = "anna.schneider@example.org"
 
 func newConsentWorld(t *testing.T) *consentWorld {
 	t.Helper()
-	w := &consentWorld{outbox: outbox.New(0, slog.New(slog.NewTextHandler(io.Discard, nil)), "")}
+	w := &consentWorld{}
 	w.h = newAPIHarness(t, func(c *server.Config) {
+		w.outbox = outbox.New(c.Store.(*store.Store), 0, slog.New(slog.NewTextHandler(io.Discard, nil)), "")
 		w.fb = &feedback.Service{Store: c.Store, Tasks: c.Queue, Email: w.outbox, SMS: w.outbox, Log: c.Log,
 			PublicURL: publicURL, ReplyDomain: inboundDomain, FromEmail: "feedback@plaudit.example"}
 		c.Feedback, c.Outbox = w.fb, w.outbox
@@ -275,7 +277,7 @@ func TestEmailReplyAbmeldenOptsOut(t *testing.T) {
 	if _, err := w.h.store.ResponseByRequest(context.Background(), w.tenant.ID, w.req.ID); !plaudit.IsNotFound(err) {
 		t.Fatalf("the opt-out was recorded as an answer: %v", err)
 	}
-	msgs := w.outbox.List()
+	msgs := w.sent(t)
 	if len(msgs) != 1 || msgs[0].Email == nil {
 		t.Fatalf("outbox = %+v, want one confirmation email", msgs)
 	}
@@ -288,7 +290,7 @@ func TestEmailReplyAbmeldenOptsOut(t *testing.T) {
 	mustHave(t, m.HTML, `<a href="`+publicURL+"/u/"+w.token+`"`)
 	// A second "STOP" is not answered again.
 	w.inboundReply("STOP", "")
-	if n := len(w.outbox.List()); n != 1 {
+	if n := len(w.sent(t)); n != 1 {
 		t.Errorf("%d emails after a second STOP, want the one confirmation", n)
 	}
 }
@@ -428,7 +430,7 @@ func TestSentEmailCarriesUnsubscribe(t *testing.T) {
 	if err := w.fb.Send(context.Background(), w.tenant.ID, fr.ID); err != nil {
 		t.Fatal(err)
 	}
-	msgs := w.outbox.List()
+	msgs := w.sent(t)
 	if len(msgs) != 1 || msgs[0].Email == nil {
 		t.Fatalf("outbox = %+v", msgs)
 	}
@@ -454,7 +456,7 @@ func TestSentEmailCarriesUnsubscribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := false
-	for _, msg := range w.outbox.List() {
+	for _, msg := range w.sent(t) {
 		if m := msg.Email; m.RequestID == fr2.ID {
 			found = true
 			if m.UnsubscribeMailto != "feedback@plaudit.example" || m.ReplyTo != "" {
@@ -481,4 +483,14 @@ func brandColour(t *testing.T, r reply) {
 	if strings.Contains(string(r.body), ` style="`) {
 		t.Error("a style attribute, which the policy blocks")
 	}
+}
+
+// sent is what the outbox holds, newest first.
+func (w *consentWorld) sent(t *testing.T) []outbox.Message {
+	t.Helper()
+	msgs, err := w.outbox.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
 }

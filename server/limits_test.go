@@ -22,6 +22,7 @@ import (
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/ratelimit"
 	"github.com/plaudit/plaudit/server"
+	"github.com/plaudit/plaudit/store"
 )
 
 // limitedHarness is the API harness with the limiter on Redis (miniredis)
@@ -331,13 +332,16 @@ func TestTokenGuessesAreLimitedPerClient(t *testing.T) {
 // surface is left to go on guessing at. This host itself is not limited.
 // (Guesses there used to be answered 401 for ever.)
 func TestTokenGuessesOutsideTheAPIAreLimited(t *testing.T) {
-	box := outbox.New(10, nil, publicURL+"/dev/outbox")
+	const proxyIP = "127.0.0.10"
+	var box *outbox.Outbox
+	h := newAPIHarness(t, limited(t, server.DefaultLimits, proxyIP), func(c *server.Config) {
+		box = outbox.New(c.Store.(*store.Store), 10, nil, publicURL+"/dev/outbox")
+		c.Outbox, c.OutboxPage = box, true
+	})
 	id, err := box.SendEmail(context.Background(), notify.Email{To: "anna.schneider@example.org", Subject: "How did we do?", HTML: "<p>hi</p>"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const proxyIP = "127.0.0.10"
-	h := newAPIHarness(t, limited(t, server.DefaultLimits, proxyIP), func(c *server.Config) { c.Outbox, c.OutboxPage = box, true })
 	admin := h.tenantWorld("Nordlicht", "outside").admin
 	proxy := h.from(proxyIP)
 	client := func(ip, path, token string) answer {

@@ -34,6 +34,7 @@ func pageHeaders(c *fiber.Ctx) (styleNonce string) {
 
 type pageData struct {
 	Lang, Brand, BrandColor, PrivacyURL, Token string
+	Nonce                                      string // of the brand colour's style element
 	BrandOrCompany                             string
 	AgentName, AgentFirst, Hometown, Bio       string
 	HasAgent, HasPhoto, HasLogo                bool
@@ -47,7 +48,6 @@ type pageData struct {
 	// AnswerDays is how long a request can be answered, for the page of
 	// a closed one.
 	AnswerDays      int
-	Nonce           string // of the inline style with the brand colour
 	rewardThreshold int
 }
 
@@ -74,8 +74,10 @@ func (s *Server) render(c *fiber.Ctx, status int, d pageData) error {
 
 // pageState loads what the page shows for a token.
 func (s *Server) pageState(c *fiber.Ctx) (pageData, plaudit.FeedbackRequest, error) {
-	d := pageData{Lang: "en", Token: c.Params("token"), BrandColor: "#2f6fed", BrandOrCompany: "The company",
-		ExcellenceAreas: plaudit.ExcellenceAreas, ImprovementAreas: plaudit.ImprovementAreas,
+	// Until the request is known: the visitor's language, and no company
+	// named on its behalf.
+	d := pageData{Lang: plaudit.AcceptLanguage(c.Get(fiber.HeaderAcceptLanguage), i18n.Default), Token: c.Params("token"),
+		BrandColor: "#2f6fed", ExcellenceAreas: plaudit.ExcellenceAreas, ImprovementAreas: plaudit.ImprovementAreas,
 		AnswerDays: int(plaudit.AnswerWindow.Hours() / 24)}
 	ctx := c.UserContext()
 	req, err := s.cfg.Store.RequestByToken(ctx, d.Token)

@@ -53,9 +53,10 @@ type Config struct {
 	// MetricsTokenHash is keyring.SecretHash of PLAUDIT_METRICS_TOKEN;
 	// without it /metrics answers loopback only.
 	MetricsTokenHash []byte
-	// Outbox holds the messages kept instead of sent when a provider is
-	// missing; erasure and tenant deletion purge it. OutboxPage serves it
-	// at /dev/outbox (PLAUDIT_OUTBOX), to loopback and the operator token.
+	// Outbox holds the messages kept instead of sent (PLAUDIT_OUTBOX), in
+	// the store; erasure purges a person's. OutboxPage serves it at
+	// /dev/outbox while the outbox is on, to loopback and the operator
+	// token.
 	Outbox     *outbox.Outbox
 	OutboxPage bool
 	// Ready reports whether the store and Redis answer (/readyz).
@@ -133,9 +134,13 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.app = fiber.New(fiber.Config{
+		// Bodies over 8 KiB are streamed to boundBody, which keeps them
+		// to MaxBody and drains a larger one before its 413.
 		BodyLimit:             MaxBody,
+		StreamRequestBody:     true,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
+		JSONEncoder:           marshalJSON,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           120 * time.Second,
@@ -152,12 +157,15 @@ func (s *Server) App() *fiber.App { return s.app }
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
+// Serve serves on ln, bound by the caller, until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
 // Shutdown stops accepting connections and waits for in-flight requests.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.accessLog)
+	app.Use(s.boundBody, s.accessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
@@ -166,6 +174,7 @@ func (s *Server) routes() {
 
 	api := app.Group("/api/v1", s.authFailures(), checkQuery)
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
+	api.Get("/tenants", s.operatorOnly, s.listTenants)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
 	api.Get("/tenant", s.requireKeyOrTest(plaudit.RoleAdmin), s.getTenant)
 	api.Patch("/tenant", s.requireKey(plaudit.RoleAdmin), s.patchTenant)

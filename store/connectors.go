@@ -140,7 +140,7 @@ func (s *Store) DeleteConnector(ctx context.Context, tenantID, id string) error 
 // returns how many values it re-sealed.
 func (s *Store) ResealSecrets(ctx context.Context) (n int, err error) {
 	for _, t := range []struct{ table, col string }{{"tenants", "hash_key"}, {"connectors", "secrets"},
-		{"store_keys", "sealed"}, {"feedback_requests", "token_sealed"}} {
+		{"store_keys", "sealed"}, {"feedback_requests", "token_sealed"}, {"outbox", "sealed"}} {
 		m, err := s.reseal(ctx, t.table, t.col)
 		n += m
 		if err != nil {

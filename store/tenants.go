@@ -121,7 +121,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool
 	// deleting in this order never trips a foreign key.
 	tables := []string{
 		"responses", "feedback_requests", "interactions", "agents",
-		"connectors", "api_keys", "suppressions", "audit_events",
+		"connectors", "api_keys", "suppressions", "audit_events", "outbox",
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if keepAggregates {

@@ -82,10 +82,7 @@ func Verify(secrets [][]byte, signature, timestamp string, body []byte, now time
 	if err != nil {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	if d := now.Sub(time.UnixMilli(ms)); d > Tolerance || d < -Tolerance {
-		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
-	}
-	return nil
+	return plaudit.CheckTimestamp("signature timestamp", time.UnixMilli(ms), now, Tolerance)
 }
 
 // Sign computes the X-Front-Signature Front sends for body at timestamp

@@ -70,10 +70,7 @@ func Verify(secret []byte, method, uri string, body []byte, signature, timestamp
 	if err != nil || ms <= 0 {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	if d := now.Sub(time.UnixMilli(ms)); d > Tolerance || d < -Tolerance {
-		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
-	}
-	return nil
+	return plaudit.CheckTimestamp("signature timestamp", time.UnixMilli(ms), now, Tolerance)
 }
 
 // Sign computes the signature HubSpot sends. It exists for tests and

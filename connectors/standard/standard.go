@@ -188,8 +188,8 @@ func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if diff := now.Sub(time.Unix(sec, 0)); diff > Tolerance || diff < -Tolerance {
-		return nil, plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
+	if err := plaudit.CheckTimestamp("signature timestamp", time.Unix(sec, 0), now, Tolerance); err != nil {
+		return nil, err
 	}
 	verified := false
 	for _, wh := range c.p.verifiers {

@@ -66,10 +66,7 @@ func Verify(secret []byte, signature, timestamp string, body []byte, now time.Ti
 	if err != nil {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	if d := now.Sub(ts); d > Tolerance || d < -Tolerance {
-		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
-	}
-	return nil
+	return plaudit.CheckTimestamp("signature timestamp", ts, now, Tolerance)
 }
 
 // Sign computes the signature Zendesk sends for body at timestamp. It

@@ -534,11 +534,38 @@ func TestInvalidMessagesArePermanent(t *testing.T) {
 	}
 }
 
+// TestListUnsubscribeHeaders: the unsubscribe headers are written as
+// they are; an unsubscribe address cannot add a recipient or a line of its
+// own.
+func TestListUnsubscribeHeaders(t *testing.T) {
+	m := testEmail
+	m.UnsubscribeURL = "https://fb.acme.com/u/tok"
+	msg := readBuilt(t, m)
+	if got := msg.Header.Get("List-Unsubscribe"); !strings.HasPrefix(got, "<https://fb.acme.com/u/tok>") {
+		t.Errorf("List-Unsubscribe = %q", got)
+	}
+	if got := msg.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post = %q", got)
+	}
+	m.UnsubscribeURL = "https://fb.acme.com/u/tok>\r\nBcc: victim@example.com"
+	if v := readBuilt(t, m).Header.Get("Bcc"); v != "" {
+		t.Errorf("a Bcc through the unsubscribe URL: %q", v)
+	}
+}
+
 func TestHeaderInjection(t *testing.T) {
 	m := testEmail
 	m.Subject = "Hi\r\nBcc: victim@example.com"
 	m.FromName = "Acme\r\nBcc: victim@example.com"
 	m.RequestID = "req\r\nBcc: victim@example.com"
+	if v := readBuilt(t, m).Header.Get("Bcc"); v != "" {
+		t.Errorf("injected Bcc: %q", v)
+	}
+}
+
+// readBuilt is the message buildMessage makes of m, as a reader parses it.
+func readBuilt(t *testing.T, m notify.Email) *mail.Message {
+	t.Helper()
 	from, _ := mail.ParseAddress(m.From)
 	from.Name = m.FromName
 	to, _ := mail.ParseAddress(m.To)
@@ -550,9 +577,7 @@ func TestHeaderInjection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := msg.Header.Get("Bcc"); v != "" {
-		t.Errorf("injected Bcc: %q", v)
-	}
+	return msg
 }
 
 func TestNewClient(t *testing.T) {

@@ -173,3 +173,15 @@ func WantTestResult(t testing.TB, err error, code, words string, private ...stri
 	}
 	NoneOf(t, err, private...)
 }
+
+// WantStale fails unless err refuses a stale signature timestamp and says
+// what the sender needs to mend it: the window and the server's time.
+func WantStale(t testing.TB, err error) {
+	t.Helper()
+	var e *plaudit.Error
+	if !errors.As(err, &e) || e.Code != plaudit.EUnauthorized ||
+		!strings.HasPrefix(e.Message, "signature timestamp is stale: ") || !strings.Contains(e.Message, "at most 5 minutes") ||
+		!strings.Contains(e.Message, "the server's time (") {
+		t.Fatalf("err = %v, want unauthorized: signature timestamp is stale, with the window and the server's time", err)
+	}
+}
