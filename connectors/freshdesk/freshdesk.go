@@ -16,7 +16,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
-	"github.com/plaudit/plaudit/connectors/internal/restapi"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -148,7 +148,7 @@ func checkSecrets(secrets map[string]string) error {
 // concurrent use.
 type Client struct {
 	cfg            config
-	api            *restapi.Client
+	api            httpx.JSONAPI
 	webhookSecrets []string // current, then previous
 }
 
@@ -166,8 +166,7 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 		cfg: cfg,
 		// Freshdesk's basic auth: the API key as the user name, "X" as
 		// the password.
-		api: &restapi.Client{System: "freshdesk", Base: base, User: c.Secrets[SecretAPIKey], Password: "X",
-			HTTP: deps.HTTP, Reject: rejection},
+		api:            httpx.JSONAPI{System: Name, BaseURL: base, HTTP: deps.HTTP, Authorize: httpx.BasicAuth(c.Secrets[SecretAPIKey], "X")},
 		webhookSecrets: []string{c.Secrets[SecretWebhookSecret], c.Secrets[SecretWebhookSecretPrevious]},
 	}, nil
 }

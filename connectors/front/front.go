@@ -7,16 +7,14 @@
 package front
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -75,9 +73,8 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 // use.
 type Client struct {
 	cfg     config
-	token   string
 	secrets [][]byte // app secret, then the previous one
-	api     apicall.Caller
+	api     httpx.JSONAPI
 
 	mu     sync.Mutex
 	tagIDs map[string]string // tag name → id
@@ -93,17 +90,12 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 	if deps.HTTP == nil {
 		return nil, errors.New("front: DriverDeps.HTTP is required")
 	}
-	cl := &Client{
+	return &Client{
 		cfg:     cfg,
-		token:   c.Secrets[SecretAPIToken],
 		secrets: [][]byte{[]byte(c.Secrets[SecretAppSecret]), []byte(c.Secrets[SecretAppSecretPrevious])},
+		api:     httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: httpx.Bearer(c.Secrets[SecretAPIToken])},
 		tagIDs:  map[string]string{},
-	}
-	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+cl.token)
-		return nil
-	}}
-	return cl, nil
+	}, nil
 }
 
 var (

@@ -16,7 +16,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
-	"github.com/plaudit/plaudit/connectors/internal/restapi"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -125,7 +125,7 @@ func checkSecrets(secrets map[string]string) error {
 // use.
 type Client struct {
 	cfg       config
-	api       *restapi.Client
+	api       httpx.JSONAPI
 	passwords []string // current, then previous
 }
 
@@ -140,9 +140,8 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 		return nil, errors.New("gladly: DriverDeps.HTTP is required")
 	}
 	return &Client{
-		cfg: cfg,
-		api: &restapi.Client{System: "gladly", Base: base, User: cfg.APIUser, Password: c.Secrets[SecretAPIToken],
-			HTTP: deps.HTTP, Reject: rejection, RetryAfter: retryAfter, Wrap: merged},
+		cfg:       cfg,
+		api:       httpx.JSONAPI{System: Name, BaseURL: base, HTTP: deps.HTTP, Authorize: httpx.BasicAuth(cfg.APIUser, c.Secrets[SecretAPIToken])},
 		passwords: []string{c.Secrets[SecretWebhookPassword], c.Secrets[SecretWebhookPasswordPrevious]},
 	}, nil
 }

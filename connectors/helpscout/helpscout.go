@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -93,7 +93,7 @@ type Client struct {
 	appSecret string
 	secrets   [][]byte // webhook secret, then the previous one
 	http      *http.Client
-	api       apicall.Caller
+	api       httpx.JSONAPI
 	now       func() time.Time
 
 	mu  sync.Mutex
@@ -117,7 +117,7 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 		http:      deps.HTTP,
 		now:       time.Now,
 	}
-	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(ctx context.Context, req *http.Request) error {
+	cl.api = httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: func(ctx context.Context, req *http.Request) error {
 		t, err := cl.accessToken(ctx)
 		if err != nil {
 			return err

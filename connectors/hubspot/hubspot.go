@@ -9,7 +9,6 @@ package hubspot
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"regexp"
 	"strings"
 	"unicode"
@@ -168,13 +167,11 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 	for _, s := range cfg.ClosedStages {
 		closed[s] = true
 	}
-	token := c.Secrets[SecretAccessToken]
 	return &Client{
 		cfg:       cfg,
 		closed:    closed,
 		appSecret: []byte(c.Secrets[SecretAppSecret]),
-		api: httpx.JSONAPI{System: "hubspot", BaseURL: cfg.BaseURL, HTTP: deps.HTTP,
-			Authorize: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }},
+		api:       httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: httpx.Bearer(c.Secrets[SecretAccessToken])},
 	}, nil
 }
 

@@ -14,9 +14,9 @@ import (
 	"sync"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -90,9 +90,8 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 // concurrent use.
 type Client struct {
 	cfg     config
-	token   string
 	secrets [][]byte // client secret, then the previous one
-	api     apicall.Caller
+	api     httpx.JSONAPI
 
 	mu     sync.Mutex
 	tagIDs map[string]string // tag name → id, as Intercom answered
@@ -108,18 +107,17 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 	if deps.HTTP == nil {
 		return nil, errors.New("intercom: DriverDeps.HTTP is required")
 	}
-	cl := &Client{
+	token := c.Secrets[SecretAccessToken]
+	return &Client{
 		cfg:     cfg,
-		token:   c.Secrets[SecretAccessToken],
 		secrets: [][]byte{[]byte(c.Secrets[SecretClientSecret]), []byte(c.Secrets[SecretClientSecretPrevious])},
-		tagIDs:  map[string]string{},
-	}
-	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+cl.token)
-		req.Header.Set("Intercom-Version", APIVersion)
-		return nil
-	}}
-	return cl, nil
+		api: httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Intercom-Version", APIVersion)
+			return nil
+		}},
+		tagIDs: map[string]string{},
+	}, nil
 }
 
 var (

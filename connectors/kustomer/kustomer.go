@@ -10,7 +10,6 @@ package kustomer
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"regexp"
 	"strings"
 	"unicode"
@@ -122,12 +121,10 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 	if deps.HTTP == nil {
 		return nil, errors.New("kustomer: DriverDeps.HTTP is required")
 	}
-	key := c.Secrets[SecretAPIKey]
 	return &Client{
 		cfg:           cfg,
 		webhookSecret: []byte(c.Secrets[SecretWebhookSecret]),
-		api: httpx.JSONAPI{System: "kustomer", BaseURL: cfg.BaseURL, HTTP: deps.HTTP,
-			Authorize: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }},
+		api:           httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: httpx.Bearer(c.Secrets[SecretAPIKey])},
 	}, nil
 }
 

@@ -23,12 +23,8 @@ var words = probe.Words{
 // any valid credentials, and the user's role says whether it may write
 // internal notes, which end users may not.
 func (c *Client) Test(ctx context.Context) error {
-	req, err := c.request(ctx, http.MethodGet, "/api/v2/users/me.json", nil)
-	if err != nil {
-		return words.Unreachable(err)
-	}
-	answer, err := words.Call(c.http, req)
-	if err != nil {
+	a, err := c.api.Send(ctx, http.MethodGet, "/api/v2/users/me.json", nil, "test")
+	if err := words.Result(a, err); err != nil {
 		return err
 	}
 	var me struct {
@@ -37,7 +33,7 @@ func (c *Client) Test(ctx context.Context) error {
 			Role string `json:"role"`
 		} `json:"user"`
 	}
-	if json.Unmarshal(answer, &me) != nil || me.User == nil {
+	if json.Unmarshal(a.Body, &me) != nil || me.User == nil {
 		return words.NotTheAPI()
 	}
 	switch {

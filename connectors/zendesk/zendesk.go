@@ -6,6 +6,7 @@
 package zendesk
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -135,7 +137,7 @@ type Client struct {
 	base          string
 	apiToken      string
 	signingSecret []byte
-	http          *http.Client
+	api           httpx.JSONAPI
 }
 
 // NewClient builds the driver for a configured Zendesk connector. Calls to
@@ -148,13 +150,18 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 	if deps.HTTP == nil {
 		return nil, errors.New("zendesk: DriverDeps.HTTP is required")
 	}
-	return &Client{
+	cl := &Client{
 		cfg:           cfg,
 		base:          base,
 		apiToken:      c.Secrets[SecretAPIToken],
 		signingSecret: []byte(c.Secrets[SecretSigningSecret]),
-		http:          deps.HTTP,
-	}, nil
+	}
+	// Zendesk's basic auth for API tokens: "{email}/token" and the token.
+	cl.api = httpx.JSONAPI{System: Name, BaseURL: base, HTTP: deps.HTTP, Authorize: func(_ context.Context, req *http.Request) error {
+		req.SetBasicAuth(cl.cfg.Email+"/token", cl.apiToken)
+		return nil
+	}}
+	return cl, nil
 }
 
 var (
