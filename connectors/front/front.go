@@ -8,7 +8,6 @@ package front
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"sync"
 
@@ -54,11 +53,9 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
 		return cfg, err
 	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
 	cfg.RatingField, cfg.CommentField = strings.TrimSpace(cfg.RatingField), strings.TrimSpace(cfg.CommentField)
 	if err := connconfig.FieldPair("rating_field", cfg.RatingField, "comment_field", cfg.CommentField); err != nil {
 		return cfg, err
@@ -83,12 +80,9 @@ type Client struct {
 // NewClient builds the driver for a configured Front connector. Calls to
 // the Front API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("front: DriverDeps.HTTP is required")
 	}
 	return &Client{
 		cfg:     cfg,

@@ -9,7 +9,6 @@ package helpscout
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -67,18 +66,11 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	case len(cfg.AppID) > 128 || !inbound.Token(cfg.AppID):
 		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.app_id must be the App ID that Help Scout shows (letters and digits)")
 	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
-	switch {
-	case cfg.RatingFieldID < 0:
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.rating_field_id must be a positive number")
-	case cfg.CommentFieldID < 0:
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must be a positive number")
-	case cfg.RatingFieldID != 0 && cfg.RatingFieldID == cfg.CommentFieldID:
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must differ from config.rating_field_id")
+	if err := connconfig.FieldIDs(cfg.RatingFieldID, cfg.CommentFieldID); err != nil {
+		return cfg, err
 	}
 	if err := connconfig.Tags(cfg.Tags); err != nil {
 		return cfg, err
@@ -103,12 +95,9 @@ type Client struct {
 // NewClient builds the driver for a configured Help Scout connector.
 // Calls to the API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("helpscout: DriverDeps.HTTP is required")
 	}
 	cl := &Client{
 		cfg:       cfg,

@@ -8,7 +8,6 @@ package intercom
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -71,11 +70,9 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	case !inbound.Digits(cfg.AdminID):
 		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id must be the admin's numeric id")
 	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
 	cfg.RatingAttribute, cfg.CommentAttribute = strings.TrimSpace(cfg.RatingAttribute), strings.TrimSpace(cfg.CommentAttribute)
 	if err := connconfig.FieldPair("rating_attribute", cfg.RatingAttribute, "comment_attribute", cfg.CommentAttribute); err != nil {
 		return cfg, err
@@ -100,12 +97,9 @@ type Client struct {
 // NewClient builds the driver for a configured Intercom connector. Calls
 // to the Intercom API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("intercom: DriverDeps.HTTP is required")
 	}
 	token := c.Secrets[SecretAccessToken]
 	return &Client{

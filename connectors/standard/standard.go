@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -60,17 +59,7 @@ var secretFields = []string{SecretSigningSecret, SecretSigningSecretPrevious, Se
 
 // Kind describes the standard connector kind for the registry.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: append([]string(nil), secretFields...),
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, err := parse(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	return connconfig.Kind(Name, secretFields, parse, NewClient)
 }
 
 // parsed is a checked config with its secrets turned into signers.
@@ -152,12 +141,9 @@ type Client struct {
 // Callbacks go through deps.HTTP, the egress client, without following
 // redirects: a signed POST is meant for the configured URL only.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	p, err := parse(c.Config, c.Secrets)
+	p, err := connconfig.Open(Name, c, deps, parse)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("standard: DriverDeps.HTTP is required")
 	}
 	hc := *deps.HTTP
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
