@@ -20,6 +20,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -170,12 +171,9 @@ func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event
 	if err != nil {
 		return nil, plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if diff := now.Sub(time.Unix(sec, 0)); diff > Tolerance || diff < -Tolerance {
-		return nil, plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
+	now := inbound.ReceivedAt(d)
+	if err := inbound.Fresh(time.Unix(sec, 0), now, Tolerance); err != nil {
+		return nil, err
 	}
 	verified := false
 	for _, wh := range c.p.verifiers {

@@ -86,11 +86,11 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 	}
 	if t.RequesterID != nil {
 		if u, ok := users[*t.RequesterID]; ok {
-			in.Customer.Name = cut(strings.TrimSpace(u.Name), maxText)
-			in.Customer.Email = cut(strings.TrimSpace(u.Email), 320)
-			in.Customer.Phone = cut(strings.TrimSpace(u.Phone), 40)
+			in.Customer.Name = inbound.Cut(strings.TrimSpace(u.Name), maxText)
+			in.Customer.Email = inbound.Cut(strings.TrimSpace(u.Email), 320)
+			in.Customer.Phone = inbound.Cut(strings.TrimSpace(u.Phone), 40)
 			if u.Locale != "" {
-				in.Customer.Language = cut(u.Locale, 35)
+				in.Customer.Language = inbound.Cut(u.Locale, 35)
 			}
 			if tz := timeZone(u); tz != "" {
 				in.Customer.TimeZone = tz
@@ -100,8 +100,8 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 	if t.AssigneeID != nil && *t.AssigneeID > 0 {
 		in.Agent = plaudit.AgentRef{ExternalID: strconv.FormatInt(*t.AssigneeID, 10)}
 		if u, ok := users[*t.AssigneeID]; ok {
-			in.Agent.Email = cut(strings.TrimSpace(u.Email), 320)
-			in.Agent.Name = cut(strings.TrimSpace(u.Name), maxText)
+			in.Agent.Email = inbound.Cut(strings.TrimSpace(u.Email), 320)
+			in.Agent.Name = inbound.Cut(strings.TrimSpace(u.Name), maxText)
 		}
 	} else {
 		in.Agent = plaudit.AgentRef{}
@@ -131,7 +131,7 @@ func timeZone(u apiUser) string {
 // the configured custom fields (score, comment) and adds the configured
 // tags, in one update.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
-	id := ticketID(w)
+	id := note.TicketID(w)
 	if !inbound.Digits(id) {
 		return plaudit.Permanent("zendesk: ticket id is not valid", fmt.Errorf("zendesk: writeback: ticket id is not a number"))
 	}
@@ -159,15 +159,6 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 	}
 	update.Ticket.AdditionalTags = c.cfg.Tags
 	return c.call(ctx, http.MethodPut, "/api/v2/tickets/"+id+".json", update, nil, "update ticket")
-}
-
-func ticketID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
 }
 
 // call makes one API call with the connector's credentials and decodes a
