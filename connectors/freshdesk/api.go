@@ -230,11 +230,7 @@ var words = probe.Words{
 // Test reads the agent that the API key belongs to (GET
 // /api/v2/agents/me), which any agent's key may do.
 func (c *Client) Test(ctx context.Context) error {
-	a, err := c.api.Send(ctx, http.MethodGet, "/api/v2/agents/me", nil, "test")
-	if err := words.Result(a, err); err != nil {
-		return err
-	}
-	return words.Object(a.Body)
+	return words.GetObject(ctx, c.api, "/api/v2/agents/me")
 }
 
 // call makes one API call and decodes a 2xx answer into out (when not

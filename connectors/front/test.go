@@ -2,7 +2,7 @@ package front
 
 import (
 	"context"
-	"net/http"
+	"encoding/json"
 	"slices"
 
 	"github.com/plaudit/plaudit"
@@ -21,12 +21,11 @@ var (
 // Test checks the API token (GET /me), its access to conversations, and
 // that the configured custom fields exist on conversations.
 func (c *Client) Test(ctx context.Context) error {
-	a, err := c.api.Send(ctx, http.MethodGet, "/me", nil, "test token")
-	if err := tokenWords.Result(a, err); err != nil {
+	if _, err := tokenWords.Get(ctx, c.api, "/me"); err != nil {
 		return err
 	}
-	a, err = c.api.Send(ctx, http.MethodGet, "/conversations/custom_fields", nil, "test scope")
-	if err := scopeWords.Result(a, err); err != nil {
+	body, err := scopeWords.Get(ctx, c.api, "/conversations/custom_fields")
+	if err != nil {
 		return err
 	}
 	var fields struct {
@@ -34,7 +33,7 @@ func (c *Client) Test(ctx context.Context) error {
 			Name string `json:"name"`
 		} `json:"_results"`
 	}
-	if err := c.api.Decode("test scope", a, &fields); err != nil {
+	if err := json.Unmarshal(body, &fields); err != nil {
 		return plaudit.Errorf(plaudit.EUnavailable, "Front's answer could not be read; try again later")
 	}
 	names := make([]string, 0, len(fields.Results))

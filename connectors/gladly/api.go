@@ -81,11 +81,7 @@ var words = probe.Words{
 // Test reads the organization (GET /api/v1/organization), which any API
 // user may do.
 func (c *Client) Test(ctx context.Context) error {
-	a, err := c.api.Send(ctx, http.MethodGet, "/api/v1/organization", nil, "test")
-	if err := words.Result(a, err); err != nil {
-		return err
-	}
-	return words.Object(a.Body)
+	return words.GetObject(ctx, c.api, "/api/v1/organization")
 }
 
 // call makes one API call and decodes a 2xx answer into out (when not

@@ -175,12 +175,11 @@ var (
 // Test checks the access token (GET /me) and that admin_id names an
 // admin of the same workspace.
 func (c *Client) Test(ctx context.Context) error {
-	a, err := c.api.Send(ctx, http.MethodGet, "/me", nil, "test token")
-	if err := tokenWords.Result(a, err); err != nil {
+	if _, err := tokenWords.Get(ctx, c.api, "/me"); err != nil {
 		return err
 	}
-	a, err = c.api.Send(ctx, http.MethodGet, "/admins/"+url.PathEscape(c.cfg.AdminID), nil, "test admin")
-	return adminWords.Result(a, err)
+	_, err := adminWords.Get(ctx, c.api, "/admins/"+url.PathEscape(c.cfg.AdminID))
+	return err
 }
 
 // get reads path into out.

@@ -3,7 +3,6 @@ package zendesk
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/probe"
@@ -23,8 +22,8 @@ var words = probe.Words{
 // any valid credentials, and the user's role says whether it may write
 // internal notes, which end users may not.
 func (c *Client) Test(ctx context.Context) error {
-	a, err := c.api.Send(ctx, http.MethodGet, "/api/v2/users/me.json", nil, "test")
-	if err := words.Result(a, err); err != nil {
+	body, err := words.Get(ctx, c.api, "/api/v2/users/me.json")
+	if err != nil {
 		return err
 	}
 	var me struct {
@@ -33,7 +32,7 @@ func (c *Client) Test(ctx context.Context) error {
 			Role string `json:"role"`
 		} `json:"user"`
 	}
-	if json.Unmarshal(a.Body, &me) != nil || me.User == nil {
+	if json.Unmarshal(body, &me) != nil || me.User == nil {
 		return words.NotTheAPI()
 	}
 	switch {

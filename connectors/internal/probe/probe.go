@@ -5,6 +5,7 @@
 package probe
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -49,6 +50,26 @@ const (
 	// (502): try again later".
 	Plain
 )
+
+// Get makes a test's read of path and words its outcome (Result); the
+// body of a 2xx answer comes back for the kind to look into.
+func (w Words) Get(ctx context.Context, api httpx.JSONAPI, path string) ([]byte, error) {
+	a, err := api.Send(ctx, http.MethodGet, path, nil, "test")
+	if err := w.Result(a, err); err != nil {
+		return nil, err
+	}
+	return a.Body, nil
+}
+
+// GetObject is Get for a read whose answer is an object with an id
+// (Object).
+func (w Words) GetObject(ctx context.Context, api httpx.JSONAPI, path string) error {
+	body, err := w.Get(ctx, api, path)
+	if err != nil {
+		return err
+	}
+	return w.Object(body)
+}
 
 // Result words the outcome of one call of a test: err is Send's (no
 // answer came), else a is the answer.
