@@ -9,10 +9,10 @@ package front
 import (
 	"encoding/json"
 	"strings"
-	"sync"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/tagids"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -72,9 +72,7 @@ type Client struct {
 	cfg     config
 	secrets [][]byte // app secret, then the previous one
 	api     httpx.JSONAPI
-
-	mu     sync.Mutex
-	tagIDs map[string]string // tag name → id
+	tags    tagids.Cache
 }
 
 // NewClient builds the driver for a configured Front connector. Calls to
@@ -88,7 +86,6 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 		cfg:     cfg,
 		secrets: [][]byte{[]byte(c.Secrets[SecretAppSecret]), []byte(c.Secrets[SecretAppSecretPrevious])},
 		api:     httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: httpx.Bearer(c.Secrets[SecretAPIToken])},
-		tagIDs:  map[string]string{},
 	}, nil
 }
 

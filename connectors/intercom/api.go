@@ -141,22 +141,11 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 // tag adds a tag by name: Intercom tags conversations by tag id, and
 // POST /tags with a name creates the tag or returns the one that exists.
 func (c *Client) tag(ctx context.Context, conversation, name string) error {
-	c.mu.Lock()
-	tid := c.tagIDs[name]
-	c.mu.Unlock()
-	if tid == "" {
-		var t struct {
-			ID inbound.String `json:"id"`
-		}
-		if err := c.send(ctx, http.MethodPost, "/tags", map[string]string{"name": name}, &t, "create tag", "tag not found"); err != nil {
-			return err
-		}
-		if tid = t.ID.Trim(); !idRE.MatchString(tid) {
-			return fmt.Errorf("intercom: create tag: answer has no tag id")
-		}
-		c.mu.Lock()
-		c.tagIDs[name] = tid
-		c.mu.Unlock()
+	tid, err := c.tags.ID(ctx, Name, name, idRE.MatchString, func(ctx context.Context, payload, out any) error {
+		return c.send(ctx, http.MethodPost, "/tags", payload, out, "create tag", "tag not found")
+	})
+	if err != nil {
+		return err
 	}
 	return c.send(ctx, http.MethodPost, "/conversations/"+conversation+"/tags",
 		map[string]string{"id": tid, "admin_id": c.cfg.AdminID}, nil, "tag conversation", "conversation not found")

@@ -10,11 +10,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
+	"github.com/plaudit/plaudit/connectors/internal/tagids"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -89,9 +89,7 @@ type Client struct {
 	cfg     config
 	secrets [][]byte // client secret, then the previous one
 	api     httpx.JSONAPI
-
-	mu     sync.Mutex
-	tagIDs map[string]string // tag name → id, as Intercom answered
+	tags    tagids.Cache
 }
 
 // NewClient builds the driver for a configured Intercom connector. Calls
@@ -110,7 +108,6 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 			req.Header.Set("Intercom-Version", APIVersion)
 			return nil
 		}},
-		tagIDs: map[string]string{},
 	}, nil
 }
 
