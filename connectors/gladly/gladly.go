@@ -9,7 +9,6 @@ package gladly
 
 import (
 	"encoding/json"
-	"net/mail"
 	"regexp"
 	"strings"
 
@@ -77,7 +76,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string
 		return cfg, "", err
 	}
 	cfg.APIUser = strings.TrimSpace(cfg.APIUser)
-	if a, err := mail.ParseAddress(cfg.APIUser); err != nil || a.Address != cfg.APIUser {
+	if !connconfig.IsEmail(cfg.APIUser) {
 		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.api_user must be the email of the Gladly user who owns the API token")
 	}
 	if u := cfg.WebhookUsername; u == "" || len(u) > 200 || strings.IndexFunc(u, func(r rune) bool { return r == ':' || r < ' ' || r == 0x7f }) >= 0 {

@@ -60,11 +60,9 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 		return cfg, err
 	}
 	cfg.AppID = strings.TrimSpace(cfg.AppID)
-	switch {
-	case cfg.AppID == "":
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.app_id is required")
-	case len(cfg.AppID) > 128 || !inbound.Token(cfg.AppID):
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.app_id must be the App ID that Help Scout shows (letters and digits)")
+	if err := connconfig.Required("app_id", cfg.AppID, func(id string) bool { return len(id) <= 128 && inbound.Token(id) },
+		"the App ID that Help Scout shows (letters and digits)"); err != nil {
+		return cfg, err
 	}
 	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err

@@ -64,11 +64,8 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 		return cfg, err
 	}
 	cfg.AdminID = strings.TrimSpace(cfg.AdminID)
-	switch {
-	case cfg.AdminID == "":
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id is required")
-	case !inbound.Digits(cfg.AdminID):
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id must be the admin's numeric id")
+	if err := connconfig.Required("admin_id", cfg.AdminID, inbound.Digits, "the admin's numeric id"); err != nil {
+		return cfg, err
 	}
 	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err

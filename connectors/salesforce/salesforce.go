@@ -109,11 +109,8 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, *rsa.P
 		return cfg, nil, err
 	}
 	cfg.OrgID = strings.TrimSpace(cfg.OrgID)
-	switch {
-	case cfg.OrgID == "":
-		return cfg, nil, plaudit.Errorf(plaudit.EInvalid, "config.org_id is required")
-	case !orgIDRE.MatchString(cfg.OrgID):
-		return cfg, nil, plaudit.Errorf(plaudit.EInvalid, "config.org_id must be a 15- or 18-character Salesforce organization id")
+	if err := connconfig.Required("org_id", cfg.OrgID, orgIDRE.MatchString, "a 15- or 18-character Salesforce organization id"); err != nil {
+		return cfg, nil, err
 	}
 	if strings.TrimSpace(cfg.LoginURL) == "" {
 		cfg.LoginURL = DefaultLoginURL

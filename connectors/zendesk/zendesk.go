@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -85,11 +84,8 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string
 	default:
 		base = "https://" + cfg.Subdomain + ".zendesk.com"
 	}
-	if cfg.Email == "" {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.email is required")
-	}
-	if a, err := mail.ParseAddress(cfg.Email); err != nil || a.Address != cfg.Email {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.email must be an email address")
+	if err := connconfig.Required("email", cfg.Email, connconfig.IsEmail, "an email address"); err != nil {
+		return cfg, "", err
 	}
 	if err := connconfig.FieldIDs(cfg.RatingFieldID, cfg.CommentFieldID); err != nil {
 		return cfg, "", err

@@ -1,6 +1,7 @@
 package connconfig
 
 import (
+	"net/mail"
 	"strings"
 	"unicode"
 
@@ -133,4 +134,24 @@ func differ(ratingKey string, same bool, commentKey string) error {
 		return plaudit.Errorf(plaudit.EInvalid, "config.%s must differ from config.%s", commentKey, ratingKey)
 	}
 	return nil
+}
+
+// Required checks a setting the kind cannot work without, already
+// trimmed: set, and one that ok takes. rule says what ok takes, for the
+// error: "config.admin_id must be " + rule.
+func Required(field, v string, ok func(string) bool, rule string) error {
+	switch {
+	case v == "":
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s is required", field)
+	case !ok(v):
+		return plaudit.Errorf(plaudit.EInvalid, "config.%s must be %s", field, rule)
+	}
+	return nil
+}
+
+// IsEmail reports whether v is an email address alone, without a display
+// name or angle brackets.
+func IsEmail(v string) bool {
+	a, err := mail.ParseAddress(v)
+	return err == nil && a.Address == v
 }

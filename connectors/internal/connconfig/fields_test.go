@@ -119,3 +119,16 @@ func message(err error) string {
 	}
 	return plaudit.ErrorMessage(err)
 }
+
+func TestRequired(t *testing.T) {
+	for v, want := range map[string]string{
+		"":                  "config.email is required",
+		"a@b.example":       "",
+		"Ann <a@b.example>": "config.email must be an email address",
+		"nope":              "config.email must be an email address",
+	} {
+		if got := message(Required("email", v, IsEmail, "an email address")); got != want {
+			t.Errorf("Required(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
