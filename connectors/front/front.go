@@ -8,7 +8,6 @@ package front
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
@@ -56,8 +55,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.RatingField, cfg.CommentField = strings.TrimSpace(cfg.RatingField), strings.TrimSpace(cfg.CommentField)
-	if err := connconfig.FieldPair("rating_field", cfg.RatingField, "comment_field", cfg.CommentField); err != nil {
+	if err := connconfig.FieldPair("rating_field", &cfg.RatingField, "comment_field", &cfg.CommentField); err != nil {
 		return cfg, err
 	}
 	if err := connconfig.Tags(cfg.Tags); err != nil {

@@ -70,8 +70,7 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.RatingAttribute, cfg.CommentAttribute = strings.TrimSpace(cfg.RatingAttribute), strings.TrimSpace(cfg.CommentAttribute)
-	if err := connconfig.FieldPair("rating_attribute", cfg.RatingAttribute, "comment_attribute", cfg.CommentAttribute); err != nil {
+	if err := connconfig.FieldPair("rating_attribute", &cfg.RatingAttribute, "comment_attribute", &cfg.CommentAttribute); err != nil {
 		return cfg, err
 	}
 	if err := connconfig.Tags(cfg.Tags); err != nil {

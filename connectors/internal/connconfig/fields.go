@@ -98,9 +98,10 @@ func BaseURL(v *string, def string) error {
 
 // FieldPair checks the two optional names a connector writes the score
 // and the comment to (rating_field and comment_field, or their kind's
-// names): each a Name, and not the same one.
-func FieldPair(ratingKey, rating, commentKey, comment string) error {
-	return FieldNames(ratingKey, rating, commentKey, comment, isName, "a name of at most 190 characters")
+// names), trimmed in place: each a Name, and not the same one.
+func FieldPair(ratingKey string, rating *string, commentKey string, comment *string) error {
+	*rating, *comment = strings.TrimSpace(*rating), strings.TrimSpace(*comment)
+	return FieldNames(ratingKey, *rating, commentKey, *comment, isName, "a name of at most 190 characters")
 }
 
 // FieldNames checks the two optional names a connector writes the score

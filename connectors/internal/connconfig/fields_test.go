@@ -71,10 +71,13 @@ func TestBaseURLAndFieldPair(t *testing.T) {
 	if err := BaseURL(&got, "https://x"); plaudit.ErrorMessage(err) != "config.base_url must be an https URL" || got != "http://api.example" {
 		t.Errorf("http: %q %v", got, err)
 	}
-	if err := FieldPair("rating_field", "CSAT", "comment_field", "CSAT"); plaudit.ErrorMessage(err) != "config.comment_field must differ from config.rating_field" {
-		t.Errorf("same field: %v", err)
+	rating, comment := " CSAT", "CSAT "
+	if err := FieldPair("rating_field", &rating, "comment_field", &comment); plaudit.ErrorMessage(err) != "config.comment_field must differ from config.rating_field" ||
+		rating != "CSAT" || comment != "CSAT" {
+		t.Errorf("same field: %v (%q, %q)", err, rating, comment)
 	}
-	if err := FieldPair("rating_field", "", "comment_field", ""); err != nil {
+	rating, comment = "", " "
+	if err := FieldPair("rating_field", &rating, "comment_field", &comment); err != nil || comment != "" {
 		t.Errorf("none: %v", err)
 	}
 }
