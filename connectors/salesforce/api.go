@@ -165,7 +165,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 // status on failure; 0 when no answer came), for the connector's delivery
 // log.
 func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int, error) {
-	caseID := caseID(w)
+	caseID := note.TicketID(w)
 	if !idRE.MatchString(caseID) {
 		return 0, plaudit.Permanent("salesforce: case id is not valid", fmt.Errorf("salesforce: writeback: case id is not a Salesforce id"))
 	}
@@ -187,15 +187,6 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 		IsPublished bool   `json:"IsPublished"`
 	}{caseID, note.CutUTF8(note.Text(w), MaxCommentBody), false}
 	return c.rest(ctx, http.MethodPost, "/sobjects/CaseComment", comment, "add case comment")
-}
-
-func caseID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
 }
 
 // rest makes one REST call under /services/data/{version} and returns the

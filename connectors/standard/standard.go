@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -60,17 +60,7 @@ var secretFields = []string{SecretSigningSecret, SecretSigningSecretPrevious, Se
 
 // Kind describes the standard connector kind for the registry.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: append([]string(nil), secretFields...),
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, err := parse(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	return connconfig.Kind(Name, secretFields, parse, NewClient)
 }
 
 // parsed is a checked config with its secrets turned into signers.
@@ -152,12 +142,9 @@ type Client struct {
 // Callbacks go through deps.HTTP, the egress client, without following
 // redirects: a signed POST is meant for the configured URL only.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	p, err := parse(c.Config, c.Secrets)
+	p, err := connconfig.Open(Name, c, deps, parse)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("standard: DriverDeps.HTTP is required")
 	}
 	hc := *deps.HTTP
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -184,11 +171,8 @@ func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event
 	if err != nil {
 		return nil, plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if err := plaudit.CheckTimestamp("signature timestamp", time.Unix(sec, 0), now, Tolerance); err != nil {
+	now := inbound.ReceivedAt(d)
+	if err := inbound.Fresh(time.Unix(sec, 0), now, Tolerance); err != nil {
 		return nil, err
 	}
 	verified := false

@@ -3,7 +3,6 @@ package zendesk
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/probe"
@@ -23,11 +22,7 @@ var words = probe.Words{
 // any valid credentials, and the user's role says whether it may write
 // internal notes, which end users may not.
 func (c *Client) Test(ctx context.Context) error {
-	req, err := c.request(ctx, http.MethodGet, "/api/v2/users/me.json", nil)
-	if err != nil {
-		return words.Unreachable(err)
-	}
-	answer, err := words.Call(c.http, req)
+	body, err := words.Get(ctx, c.api, "/api/v2/users/me.json")
 	if err != nil {
 		return err
 	}
@@ -37,7 +32,7 @@ func (c *Client) Test(ctx context.Context) error {
 			Role string `json:"role"`
 		} `json:"user"`
 	}
-	if json.Unmarshal(answer, &me) != nil || me.User == nil {
+	if json.Unmarshal(body, &me) != nil || me.User == nil {
 		return words.NotTheAPI()
 	}
 	switch {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/internal/fakeapi"
 )
 
 // HTTP is the egress client as tests use it: loopback allowed.
@@ -26,16 +27,11 @@ func HTTP() *http.Client {
 }
 
 // WantError fails unless err is an *plaudit.Error with code and, when msg
-// is not empty, that message.
+// is not empty, that message (fakeapi.WantError, which tests outside
+// connectors/ use too).
 func WantError(t testing.TB, err error, code, msg string) {
 	t.Helper()
-	var e *plaudit.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v, want *plaudit.Error %s", err, code)
-	}
-	if e.Code != code || (msg != "" && e.Message != msg) {
-		t.Fatalf("err = %s %q, want %s %q", e.Code, e.Message, code, msg)
-	}
+	fakeapi.WantError(t, err, code, msg)
 }
 
 // WantPermanent fails unless err is a PermanentError with reason.
