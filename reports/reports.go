@@ -82,3 +82,18 @@ func (sc Scope) filter(q Query) (store.ReportFilter, error) {
 	}
 	return f, nil
 }
+
+// Stream is the filter of a live stream in scope, narrowed further to an
+// agent or a team when given (a narrowing outside the scope is refused):
+// the responses created or changed since since.
+func (sc Scope) Stream(agentID, team string, test bool, since time.Time) (store.StreamFilter, error) {
+	f, err := sc.filter(Query{AgentID: agentID, Team: team})
+	return store.StreamFilter{TenantID: f.TenantID, AgentID: f.AgentID, Team: f.Team, Test: test, Since: since}, err
+}
+
+// Narrow is the scope narrowed to an agent or a team as well, refused
+// when they lie outside it: what a caller asks to see of their scope.
+func (sc Scope) Narrow(agentID, team string) (Scope, error) {
+	f, err := sc.filter(Query{AgentID: agentID, Team: team})
+	return Scope{TenantID: f.TenantID, Team: f.Team, AgentID: f.AgentID}, err
+}

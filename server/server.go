@@ -25,6 +25,7 @@ import (
 	"github.com/plaudit/plaudit/metrics"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/queue"
+	"github.com/plaudit/plaudit/reports"
 )
 
 // MaxBody caps every request body: webhooks, API calls and forms.
@@ -75,6 +76,10 @@ type Config struct {
 	// (PLAUDIT_TRUSTED_PROXIES), for per-client limits.
 	TrustedProxies []net.IPNet
 
+	// StreamPoll and StreamMax tune GET /api/v1/stream (DefaultStreamPoll,
+	// DefaultStreamMax when zero).
+	StreamPoll, StreamMax time.Duration
+
 	Now func() time.Time
 }
 
@@ -84,10 +89,14 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 
-	conns  *connectors.Cache
-	fb     *feedback.Service
-	images imageCache
-	opens  linkOpens
+	conns   *connectors.Cache
+	fb      *feedback.Service
+	reports *reports.Service
+	// closing is closed at Shutdown, to end the open streams.
+	closing   chan struct{}
+	closeOnce sync.Once
+	images    imageCache
+	opens     linkOpens
 
 	buckets buckets  // verified deliveries, per connector and provider hook
 	refused refusals // clients over a failure budget
@@ -111,7 +120,7 @@ func New(cfg Config) *Server {
 		cfg.Limits = DefaultLimits
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors}
+	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors, closing: make(chan struct{})}
 	if len(cfg.TrustedProxies) > 0 {
 		xff, err := realclientip.NewRightmostTrustedRangeStrategy(fiber.HeaderXForwardedFor, cfg.TrustedProxies)
 		if err == nil { // it fails only for another header name
@@ -129,6 +138,7 @@ func New(cfg Config) *Server {
 			s.fb.Tasks = cfg.Queue
 		}
 	}
+	s.reports = &reports.Service{Store: cfg.Store, Now: cfg.Now}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             MaxBody,
 		DisableStartupMessage: true,
@@ -150,7 +160,11 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
 // Shutdown stops accepting connections and waits for in-flight requests.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Open streams end first: they would hold the shutdown until they did.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.app.ShutdownWithContext(ctx)
+}
 
 func (s *Server) routes() {
 	app := s.app
@@ -193,6 +207,7 @@ func (s *Server) routes() {
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
 	api.Get("/reports/scores", s.requireKeyOrTest(plaudit.RoleRead), s.reportScores)
+	s.reportRoutes(api)
 
 	app.Post("/hooks/twilio/sms", s.providerHook("twilio-sms", s.twilioSMS)...)
 	app.Post("/hooks/twilio/status", s.providerHook("twilio-status", s.twilioStatus)...)
