@@ -117,5 +117,5 @@ func WilsonLower(positive, n int) float64 {
 	p, nf := float64(positive)/float64(n), float64(n)
 	centre := p + z*z/(2*nf)
 	margin := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
-	return (centre - margin) / (1 + z*z/nf)
+	return max(0, (centre-margin)/(1+z*z/nf))
 }

@@ -27,7 +27,7 @@ func (s *Server) reportRoutes(api fiber.Router) {
 
 	api.Post("/responses/:id/exclusion", admin, s.excludeResponse)
 	api.Delete("/responses/:id/exclusion", admin, s.includeResponse)
-	api.Get("/rewards", read, s.listRewards)
+	api.Get("/rewards", s.requireKey(plaudit.RoleRead), s.listRewards)
 	api.Post("/rewards/:id/fulfil", admin, s.fulfilReward)
 
 	api.Get("/stream", read, s.stream)

@@ -169,7 +169,7 @@ func dropEmpty[T any](rows []T, empty func(T) bool) []T {
 
 // SendSums are the counts behind the response rate of one group.
 type SendSums struct {
-	Period, Group                                string
+	Period, Group                                 string
 	Sent, Delivered, Answered, Suppressed, Failed int
 }
 
