@@ -100,6 +100,7 @@ CREATE TABLE team_deliveries (
     tenant_id   TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     team_id     TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
     response_id TEXT NOT NULL,
+    version     INTEGER NOT NULL,
     event_type  TEXT NOT NULL,
     attempt     INTEGER NOT NULL,
     status_code INTEGER,
