@@ -54,7 +54,7 @@ func (s *Server) stream(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no") // no proxy buffering
 	conn := c.Context().Conn()
-	st := &streamer{store: s.cfg.Store, filter: f, seen: map[string]string{},
+	st := &streamer{store: s.cfg.Store, filter: f, seen: map[string]string{}, start: f.Since,
 		poll: or(s.cfg.StreamPoll, DefaultStreamPoll), until: time.Now().Add(or(s.cfg.StreamMax, DefaultStreamMax)),
 		done: s.closing, deadline: func() { _ = conn.SetWriteDeadline(time.Now().Add(streamHeartbeat * 2)) }}
 	c.Context().SetBodyStreamWriter(st.run)
@@ -74,7 +74,7 @@ type streamer struct {
 	store    Reports
 	filter   store.StreamFilter
 	seen     map[string]string // response id → what was sent of it, within streamLag
-	looked   bool
+	start    time.Time
 	poll     time.Duration
 	until    time.Time
 	done     <-chan struct{}
@@ -122,10 +122,11 @@ func (st *streamer) send(w *bufio.Writer) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	f := st.filter
-	if st.looked {
-		f.Since = f.Since.Add(-streamLag)
+	if lagged := f.Since.Add(-streamLag); lagged.After(st.start) {
+		f.Since = lagged
+	} else {
+		f.Since = st.start // never before the stream's own start
 	}
-	st.looked = true
 	rs, err := st.store.ChangedResponses(ctx, f)
 	if err != nil {
 		return 0, nil // the store is away: try again at the next tick
