@@ -23,7 +23,7 @@ func TestChartDrawsEachValueAndTablesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := string(out)
-	svg := html[strings.Index(html, "<svg"):strings.Index(html, "</svg>")+len("</svg>")]
+	svg := html[strings.Index(html, "<svg") : strings.Index(html, "</svg>")+len("</svg>")]
 	// The SVG is well-formed XML, so browsers and tools read it alike.
 	d := xml.NewDecoder(strings.NewReader(svg))
 	for {
