@@ -294,3 +294,47 @@ func TestWeeklyDigest(t *testing.T) {
 	}
 	noCustomer(t, "the digest", text)
 }
+
+// TestAgentAndTeamAreFixedWhenTheRequestIsMade: the request keeps the
+// agent and team it was made for; the agent's move to another team
+// afterwards moves none of its figures.
+func TestAgentAndTeamAreFixedWhenTheRequestIsMade(t *testing.T) {
+	w := newTeamWorld(t)
+	ctx := t.Context()
+	in := plaudit.Interaction{TenantID: w.tenant.ID, Source: "api", DedupKey: "fixed", ExternalID: "4800", Event: plaudit.EventSolved,
+		Channel: plaudit.ChannelEmail, Customer: plaudit.Customer{Email: "anna.schneider@example.org"},
+		Agent: plaudit.AgentRef{Email: w.agent.Email}, Status: plaudit.InteractionReceived}
+	_, err := w.st.InsertInteraction(ctx, &in)
+	must(t, err)
+	must(t, w.svc.Decide(ctx, w.tenant.ID, in.ID))
+	reqs, err := w.st.ListRequests(ctx, w.tenant.ID, store.RequestFilter{})
+	must(t, err)
+	if len(reqs) != 1 || reqs[0].AgentID != w.agent.ID || reqs[0].Team != "Support EU" {
+		t.Fatalf("requests %+v", reqs)
+	}
+	// The agent moves to another team before the customer answers.
+	us := plaudit.NewTeam(w.tenant.ID, "Support US")
+	must(t, w.st.CreateTeam(ctx, &us))
+	w.agent.Team = us.Name
+	must(t, w.st.UpdateAgent(ctx, w.agent))
+	_, claimed, err := w.st.ClaimRequest(ctx, w.tenant.ID, reqs[0].ID, w.now.Add(time.Hour))
+	must(t, err)
+	if !claimed {
+		t.Fatal("request not claimed")
+	}
+	must(t, w.st.MarkRequestSent(ctx, w.tenant.ID, reqs[0].ID, "sg-1", w.now.Add(-time.Hour))) // not seconds before the answer
+	req, err := w.st.GetRequest(ctx, w.tenant.ID, reqs[0].ID)
+	must(t, err)
+	w.answer(t, req, 4, "", false)
+	day := w.now.Format(time.DateOnly)
+	figs, err := w.st.ScoreFigures(ctx, store.ReportFilter{TenantID: w.tenant.ID, Since: day, Until: day}, store.ByTeam, "")
+	must(t, err)
+	if len(figs) != 1 || figs[0].Group != "Support EU" || figs[0].Counted != 1 {
+		t.Errorf("figures by team %+v, want the answer with the team the request was made for", figs)
+	}
+	sends, err := w.st.SendFigures(ctx, store.ReportFilter{TenantID: w.tenant.ID, Since: day, Until: day}, store.ByTeam, "")
+	must(t, err)
+	if len(sends) != 1 || sends[0].Group != "Support EU" || sends[0].Answered != 1 {
+		t.Errorf("send figures by team %+v", sends)
+	}
+}
