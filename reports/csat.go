@@ -78,7 +78,7 @@ func (s *Service) CSAT(ctx context.Context, sc Scope, q Query) (CSATReport, erro
 		}
 	}
 	key := func(g store.ScoreSums) (string, string) { return g.Period, g.Group }
-	rows, total, prevTotal := pairUp(cur, prev, key, add, q.Compare, q.Interval == "")
+	rows, total, prevTotal := pairUp(cur, prev, key, store.AddScoreSums, q.Compare, q.Interval == "")
 	out := CSATReport{Header: h, Data: make([]CSATRow, 0, len(rows))}
 	for _, r := range rows {
 		out.Data = append(out.Data, CSATRow{Period: r.period, Group: r.group, Scores: scoresOf(r.cur), Previous: mapPtr(r.prev, scoresOf)})

@@ -67,21 +67,6 @@ func areaCounts(n [5]int, names []string) map[string]int {
 	return out
 }
 
-// add sums counts: the figures of several groups together.
-func add(a, b store.ScoreSums) store.ScoreSums {
-	a.Counted += b.Counted
-	a.Positive += b.Positive
-	a.ScoreTotal += b.ScoreTotal
-	a.Excluded += b.Excluded
-	a.Rewards += b.Rewards
-	for i := range 5 {
-		a.Scores[i] += b.Scores[i]
-		a.Excellence[i] += b.Excellence[i]
-		a.Improvement[i] += b.Improvement[i]
-	}
-	return a
-}
-
 // Sends are the response-rate figures of a group.
 type Sends struct {
 	Sent         int      `json:"sent"`

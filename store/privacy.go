@@ -63,6 +63,9 @@ func recordAggregate(ctx context.Context, q queryer, r plaudit.Response, channel
 		r.TenantID, r.ID, day.Format(dayLayout), r.AgentID, channel, r.Score,
 		listJSON(r.Excellence), listJSON(r.Improvement), r.Reward, r.Test,
 		ExclusionOf(r), AreaBits(r.Excellence, plaudit.ExcellenceAreas), AreaBits(r.Improvement, plaudit.ImprovementAreas), r.RequestID)
+	if err == nil {
+		err = markMonth(ctx, q, r.TenantID, day.Format(dayLayout))
+	}
 	if err != nil {
 		return fmt.Errorf("store: record aggregate: %w", err)
 	}

@@ -114,15 +114,10 @@ func countedIf(cond string) string {
 	return "SUM(CASE WHEN exclusion = '' AND " + cond + " THEN 1 ELSE 0 END)"
 }
 
-// ScoreFigures sums the aggregates in the filter, grouped by a dimension
-// (By*; "" for none) and an interval (Interval*; "" for none).
-func (s *Store) ScoreFigures(ctx context.Context, f ReportFilter, by, interval string) ([]ScoreSums, error) {
-	cols, groupBy, err := s.grouping(by, interval)
-	if err != nil {
-		return nil, err
-	}
-	sel := []string{cols, countedIf("1 = 1"), countedIf("score >= 4"),
-		"SUM(CASE WHEN exclusion = '' THEN score ELSE 0 END)"}
+// scoreSumCols are the sums behind ScoreSums over aggregates, in the
+// order scanScoreSums reads them and aggregate_months keeps them.
+var scoreSumCols = func() []string {
+	sel := []string{countedIf("1 = 1"), countedIf("score >= 4"), "SUM(CASE WHEN exclusion = '' THEN score ELSE 0 END)"}
 	for i := 1; i <= 5; i++ {
 		sel = append(sel, countedIf(fmt.Sprintf("score = %d", i)))
 	}
@@ -132,27 +127,67 @@ func (s *Store) ScoreFigures(ctx context.Context, f ReportFilter, by, interval s
 			sel = append(sel, countedIf(fmt.Sprintf("(%s & %d) <> 0", col, 1<<i)))
 		}
 	}
-	w := f.where("")
-	scan := func(r rowScanner) (ScoreSums, error) {
-		var g ScoreSums
-		ints := []*int{&g.Counted, &g.Positive, &g.ScoreTotal}
-		for i := range 5 {
-			ints = append(ints, &g.Scores[i])
-		}
-		ints = append(ints, &g.Excluded, &g.Rewards)
-		for i := range 5 {
-			ints = append(ints, &g.Excellence[i])
-		}
-		for i := range 5 {
-			ints = append(ints, &g.Improvement[i])
-		}
-		dest := []any{&g.Period, &g.Group}
-		for _, p := range ints {
-			dest = append(dest, nullInt{p})
-		}
-		return g, r.Scan(dest...)
+	return sel
+}()
+
+// scanScoreSums reads a row of period, group and scoreSumCols.
+func scanScoreSums(r rowScanner) (ScoreSums, error) {
+	var g ScoreSums
+	ints := []*int{&g.Counted, &g.Positive, &g.ScoreTotal}
+	for i := range 5 {
+		ints = append(ints, &g.Scores[i])
 	}
-	out, err := queryAll(ctx, s.db, scan, `SELECT `+strings.Join(sel, ", ")+` FROM aggregates WHERE `+w.sql()+groupBy, w.args...)
+	ints = append(ints, &g.Excluded, &g.Rewards)
+	for i := range 5 {
+		ints = append(ints, &g.Excellence[i])
+	}
+	for i := range 5 {
+		ints = append(ints, &g.Improvement[i])
+	}
+	dest := []any{&g.Period, &g.Group}
+	for _, p := range ints {
+		dest = append(dest, nullInt{p})
+	}
+	return g, r.Scan(dest...)
+}
+
+// ScoreFigures sums the aggregates in the filter, grouped by a dimension
+// (By*; "" for none) and an interval (Interval*; "" for none). Whole
+// months come from their monthly sums (rollup.go), the days around them
+// from the aggregates.
+func (s *Store) ScoreFigures(ctx context.Context, f ReportFilter, by, interval string) ([]ScoreSums, error) {
+	if _, _, err := s.grouping(by, interval); err != nil {
+		return nil, err
+	}
+	full, edges := splitMonths(f.Since, f.Until)
+	if len(full) == 0 || interval == IntervalDay || interval == IntervalWeek {
+		return s.rawScores(ctx, f, by, interval)
+	}
+	out, err := s.monthScores(ctx, f, by, interval, full)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range edges {
+		ef := f
+		ef.Since, ef.Until = e[0], e[1]
+		rows, err := s.rawScores(ctx, ef, by, interval)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return mergeScoreSums(out), nil
+}
+
+// rawScores sums the aggregates themselves.
+func (s *Store) rawScores(ctx context.Context, f ReportFilter, by, interval string) ([]ScoreSums, error) {
+	cols, groupBy, err := s.grouping(by, interval)
+	if err != nil {
+		return nil, err
+	}
+	w := f.where("")
+	out, err := queryAll(ctx, s.db, scanScoreSums,
+		`SELECT `+cols+`, `+strings.Join(scoreSumCols, ", ")+` FROM aggregates WHERE `+w.sql()+groupBy, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: score figures: %w", err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -330,5 +331,41 @@ func testDrillDown(t *testing.T, s *Store, _ *clock) {
 	must(t, err)
 	if len(gone) != 2 || gone[0].Held || gone[0].ResponseID != "" || gone[1].Exclusion != plaudit.ExcludeWrongAgent {
 		t.Errorf("after the responses went: %+v, want the figures without ids, the exclusion kept", gone)
+	}
+}
+
+// testMonthlySums: figures of whole months come from monthly sums and the
+// days around them from the aggregates; they equal the sums of the
+// aggregates alone, and a late change in a past month shows at once.
+func testMonthlySums(t *testing.T, s *Store, _ *clock) {
+	ctx := t.Context()
+	tn := newTenant(t, s, "Months")
+	for i, day := range []string{"2025-01-31", "2025-02-01", "2025-02-14", "2025-02-28", "2025-03-01", "2025-03-31", "2025-04-01", "2025-04-02"} {
+		answered(t, s, tn.ID, []string{"agt_max", "agt_lena"}[i%2], "EU", 1+i%5, day, nil)
+	}
+	f := ReportFilter{TenantID: tn.ID, Since: "2025-01-15", Until: "2025-04-01"}
+	for _, iv := range []string{"", IntervalMonth, IntervalYear} {
+		got, err := s.ScoreFigures(ctx, f, ByAgent, iv)
+		must(t, err)
+		want, err := s.rawScores(ctx, f, ByAgent, iv)
+		must(t, err)
+		deepEqual(t, "monthly sums and edges, interval "+iv, got, want)
+	}
+	late := answered(t, s, tn.ID, "agt_max", "EU", 5, "2025-02-10", nil)
+	got, err := s.ScoreFigures(ctx, f, "", "")
+	must(t, err)
+	if len(got) != 1 || got[0].Counted != 9 {
+		t.Fatalf("after a late answer in February: %+v, want 9 counted", got)
+	}
+	_, err = s.SetExclusion(ctx, tn.ID, late.ID, &plaudit.Exclusion{Reason: plaudit.ExcludeDuplicate, By: "key:k", At: base})
+	must(t, err)
+	got, err = s.ScoreFigures(ctx, f, "", "")
+	must(t, err)
+	if len(got) != 1 || got[0].Counted != 8 || got[0].Excluded != 1 {
+		t.Errorf("after excluding it: %+v", got)
+	}
+	full, edges := splitMonths("2025-01-15", "2025-04-01")
+	if fmt.Sprint(full, edges) != "[2025-02 2025-03] [[2025-01-15 2025-01-31] [2025-04-01 2025-04-01]]" {
+		t.Errorf("splitMonths = %v %v", full, edges)
 	}
 }

@@ -126,8 +126,13 @@ func (s *Store) SetExclusion(ctx context.Context, tenantID, id string, ex *plaud
 			return one(err, "response")
 		}
 		out = r
-		_, err = tx.ExecContext(ctx, `UPDATE aggregates SET exclusion = $3 WHERE tenant_id = $1 AND response_id = $2`,
+		days, err := queryIDs(ctx, tx, `UPDATE aggregates SET exclusion = $3 WHERE tenant_id = $1 AND response_id = $2 RETURNING day`,
 			tenantID, id, ExclusionOf(r))
+		for _, day := range days {
+			if err == nil {
+				err = markMonth(ctx, tx, tenantID, day)
+			}
+		}
 		return err
 	})
 	if err != nil && plaudit.ErrorCode(err) == plaudit.EInternal {

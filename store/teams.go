@@ -136,7 +136,7 @@ func renameTeam(ctx context.Context, tx *sql.Tx, tenantID, from, to string) erro
 			return fmt.Errorf("%s: %w", table, err)
 		}
 	}
-	return nil
+	return forgetMonths(ctx, tx, tenantID) // their sums are keyed by team
 }
 
 // DeleteTeam deletes a team and its delivery log. Its agents are left

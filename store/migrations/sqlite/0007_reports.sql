@@ -109,3 +109,46 @@ CREATE TABLE team_deliveries (
     created_at  TEXT NOT NULL
 ) STRICT;
 CREATE INDEX team_deliveries_team ON team_deliveries (tenant_id, team_id, created_at);
+
+-- Monthly sums of the aggregates, so that a report of whole months reads
+-- a few thousand rows instead of every answer: per tenant, month, agent,
+-- team, channel, connector and test flag, the sums ScoreFigures returns.
+-- report_months says which months are built and fresh: every change of an
+-- aggregate marks its month dirty, and a report rebuilds a dirty month
+-- from the aggregates before it reads it (store/rollup.go).
+CREATE TABLE aggregate_months (
+    tenant_id    TEXT NOT NULL,
+    month        TEXT NOT NULL,        -- yyyy-mm
+    agent_id     TEXT NOT NULL,
+    team         TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    connector_id TEXT NOT NULL,
+    test         INTEGER NOT NULL,
+    counted      INTEGER NOT NULL,
+    positive     INTEGER NOT NULL,
+    score_total  INTEGER NOT NULL,
+    s1           INTEGER NOT NULL,
+    s2           INTEGER NOT NULL,
+    s3           INTEGER NOT NULL,
+    s4           INTEGER NOT NULL,
+    s5           INTEGER NOT NULL,
+    excluded     INTEGER NOT NULL,
+    rewards      INTEGER NOT NULL,
+    e1           INTEGER NOT NULL,
+    e2           INTEGER NOT NULL,
+    e3           INTEGER NOT NULL,
+    e4           INTEGER NOT NULL,
+    e5           INTEGER NOT NULL,
+    i1           INTEGER NOT NULL,
+    i2           INTEGER NOT NULL,
+    i3           INTEGER NOT NULL,
+    i4           INTEGER NOT NULL,
+    i5           INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, month, agent_id, team, channel, connector_id, test)
+) STRICT;
+CREATE TABLE report_months (
+    tenant_id TEXT NOT NULL,
+    month     TEXT NOT NULL,
+    dirty     INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, month)
+) STRICT;
