@@ -110,15 +110,30 @@ func truncDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// previous is the period of the same length just before q's.
+// previous is the period of the same length just before q's: for whole
+// calendar months, as many whole months before (April → March); for any
+// other range, as many days before.
 func (q Query) previous() Query {
 	since, _ := time.Parse(dayLayout, q.Since)
 	until, _ := time.Parse(dayLayout, q.Until)
-	days := int(until.Sub(since).Hours()/24) + 1
 	p := q
 	p.Until = since.AddDate(0, 0, -1).Format(dayLayout)
+	if months, ok := wholeMonths(since, until); ok {
+		p.Since = since.AddDate(0, -months, 0).Format(dayLayout)
+		return p
+	}
+	days := int(until.Sub(since).Hours()/24) + 1
 	p.Since = since.AddDate(0, 0, -days).Format(dayLayout)
 	return p
+}
+
+// wholeMonths reports whether since..until are whole calendar months, and
+// how many.
+func wholeMonths(since, until time.Time) (int, bool) {
+	if since.Day() != 1 || until.AddDate(0, 0, 1).Day() != 1 {
+		return 0, false
+	}
+	return (until.Year()-since.Year())*12 + int(until.Month()-since.Month()) + 1, true
 }
 
 // Today is the tenant's today, in its time zone.

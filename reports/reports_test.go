@@ -99,6 +99,18 @@ func TestCSATDefinitionAndComparison(t *testing.T) {
 	if p := r.Data[0].Previous; p == nil || p.Responses != 1 || *p.CSAT != 1 || r.PreviousSince != "2026-02-01" || r.PreviousUntil != "2026-02-28" {
 		t.Errorf("previous period %s–%s: %+v", r.PreviousSince, r.PreviousUntil, p)
 	}
+	// Whole months compare with whole months; other ranges with as many days.
+	for _, c := range []struct{ since, until, prevSince, prevUntil string }{
+		{"2026-04-01", "2026-04-30", "2026-03-01", "2026-03-31"},
+		{"2026-03-01", "2026-03-31", "2026-02-01", "2026-02-28"},
+		{"2026-01-01", "2026-03-31", "2025-10-01", "2025-12-31"},
+		{"2026-03-10", "2026-03-16", "2026-03-03", "2026-03-09"},
+	} {
+		r, err := w.svc.CSAT(t.Context(), reports.TenantScope(w.tenant.ID), query(c.since, c.until, func(q *reports.Query) { q.Compare = true }))
+		if err != nil || r.PreviousSince != c.prevSince || r.PreviousUntil != c.prevUntil {
+			t.Errorf("%s–%s compares with %s–%s (%v), want %s–%s", c.since, c.until, r.PreviousSince, r.PreviousUntil, err, c.prevSince, c.prevUntil)
+		}
+	}
 	if r.Definitions["csat"] == "" {
 		t.Error("the report does not define csat")
 	}
