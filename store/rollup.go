@@ -156,7 +156,9 @@ func mergeScoreSums(rows []ScoreSums) []ScoreSums {
 		out = append(out, r)
 	}
 	out = slices.DeleteFunc(out, func(g ScoreSums) bool { return g.Counted+g.Excluded == 0 })
-	slices.SortFunc(out, func(a, b ScoreSums) int { return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.Group, b.Group)) })
+	slices.SortFunc(out, func(a, b ScoreSums) int {
+		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.Group, b.Group))
+	})
 	return out
 }
 
