@@ -165,7 +165,7 @@ func (s *Service) ResponseRate(ctx context.Context, sc Scope, q Query) (RateRepo
 		}
 	}
 	key := func(g store.SendSums) (string, string) { return g.Period, g.Group }
-	rows, total, prevTotal := pairUp(cur, prev, key, addSends, q.Compare, q.Interval == "")
+	rows, total, prevTotal := pairUp(cur, prev, key, store.AddSendSums, q.Compare, q.Interval == "")
 	out := RateReport{Header: h, Data: make([]RateRow, 0, len(rows))}
 	for _, r := range rows {
 		out.Data = append(out.Data, RateRow{Period: r.period, Group: r.group, Sends: sendsOf(r.cur), Previous: mapPtr(r.prev, sendsOf)})

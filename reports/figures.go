@@ -82,15 +82,6 @@ func sendsOf(g store.SendSums) Sends {
 		ResponseRate: ratio(g.Answered, g.Delivered, 4)}
 }
 
-func addSends(a, b store.SendSums) store.SendSums {
-	a.Sent += b.Sent
-	a.Delivered += b.Delivered
-	a.Answered += b.Answered
-	a.Suppressed += b.Suppressed
-	a.Failed += b.Failed
-	return a
-}
-
 // WilsonLower is the lower bound of the 95 % Wilson score interval of
 // positive out of n: a share that is sure of itself only with enough
 // answers, so that 3 of 3 does not rank above 95 of 100.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -50,13 +51,28 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 		}
 		f.locs[r.TenantID] = loc
 	}
-	_, err := f.q.ExecContext(ctx,
+	// The month the fact counted in and the one it counts in now (a
+	// request that was pending counts on its send day) both change.
+	day := factDay(r, loc)
+	var was string
+	err := f.q.QueryRowContext(ctx, `SELECT day FROM request_facts WHERE tenant_id = $1 AND request_id = $2`, r.TenantID, r.ID).Scan(&was)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: request fact: %w", err)
+	}
+	for _, d := range []string{was, day} {
+		if d != "" {
+			if err := markMonth(ctx, f.q, r.TenantID, d); err != nil {
+				return fmt.Errorf("store: request fact: %w", err)
+			}
+		}
+	}
+	_, err = f.q.ExecContext(ctx,
 		`INSERT INTO request_facts (tenant_id, request_id, day, agent_id, team, channel, connector_id, status, sent, suppressed, test)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		 ON CONFLICT (tenant_id, request_id) DO UPDATE SET day = excluded.day, agent_id = excluded.agent_id,
 		   team = excluded.team, channel = excluded.channel, connector_id = excluded.connector_id,
 		   status = excluded.status, sent = excluded.sent, suppressed = excluded.suppressed, test = excluded.test`,
-		r.TenantID, r.ID, factDay(r, loc), r.AgentID, r.Team, r.Channel, r.ConnectorID, r.Status,
+		r.TenantID, r.ID, day, r.AgentID, r.Team, r.Channel, r.ConnectorID, r.Status,
 		r.SentAt != nil, Suppressed(r), r.Test)
 	if err != nil {
 		return fmt.Errorf("store: request fact: %w", err)

@@ -156,42 +156,12 @@ func scanScoreSums(r rowScanner) (ScoreSums, error) {
 // months come from their monthly sums (rollup.go), the days around them
 // from the aggregates.
 func (s *Store) ScoreFigures(ctx context.Context, f ReportFilter, by, interval string) ([]ScoreSums, error) {
-	if _, _, err := s.grouping(by, interval); err != nil {
-		return nil, err
-	}
-	full, edges := splitMonths(f.Since, f.Until)
-	if len(full) == 0 || interval == IntervalDay || interval == IntervalWeek {
-		return s.rawScores(ctx, f, by, interval)
-	}
-	out, err := s.monthScores(ctx, f, by, interval, full)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range edges {
-		ef := f
-		ef.Since, ef.Until = e[0], e[1]
-		rows, err := s.rawScores(ctx, ef, by, interval)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rows...)
-	}
-	return mergeScoreSums(out), nil
+	return figures(ctx, s, scoreFigures, f, by, interval)
 }
 
 // rawScores sums the aggregates themselves.
 func (s *Store) rawScores(ctx context.Context, f ReportFilter, by, interval string) ([]ScoreSums, error) {
-	cols, groupBy, err := s.grouping(by, interval)
-	if err != nil {
-		return nil, err
-	}
-	w := f.where("")
-	out, err := queryAll(ctx, s.db, scanScoreSums,
-		`SELECT `+cols+`, `+strings.Join(scoreSumCols, ", ")+` FROM aggregates WHERE `+w.sql()+groupBy, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: score figures: %w", err)
-	}
-	return dropEmpty(out, func(g ScoreSums) bool { return g.Counted+g.Excluded == 0 }), nil
+	return rawFigures(ctx, s, scoreFigures, f, by, interval)
 }
 
 // dropEmpty leaves out the row an ungrouped SUM gives over no rows.
@@ -208,30 +178,33 @@ type SendSums struct {
 	Sent, Delivered, Answered, Suppressed, Failed int
 }
 
-// SendFigures sums the request facts in the filter (days are send days),
-// grouped like ScoreFigures.
-func (s *Store) SendFigures(ctx context.Context, f ReportFilter, by, interval string) ([]SendSums, error) {
-	cols, groupBy, err := s.grouping(by, interval)
-	if err != nil {
-		return nil, err
-	}
-	w := f.where("")
+// sendSumCols are the sums behind SendSums over request_facts.
+var sendSumCols = func() []string {
 	failed := "status IN ('" + plaudit.RequestFailed + "', '" + plaudit.RequestBounced + "')"
-	q := `SELECT ` + cols + `,
-		SUM(CASE WHEN sent THEN 1 ELSE 0 END),
-		SUM(CASE WHEN sent AND NOT ` + failed + ` THEN 1 ELSE 0 END),
-		SUM(CASE WHEN status = '` + plaudit.RequestResponded + `' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN suppressed THEN 1 ELSE 0 END),
-		SUM(CASE WHEN ` + failed + ` THEN 1 ELSE 0 END)
-		FROM request_facts WHERE ` + w.sql() + groupBy
-	out, err := queryAll(ctx, s.db, func(r rowScanner) (SendSums, error) {
-		var g SendSums
-		return g, r.Scan(&g.Period, &g.Group, nullInt{&g.Sent}, nullInt{&g.Delivered}, nullInt{&g.Answered}, nullInt{&g.Suppressed}, nullInt{&g.Failed})
-	}, q, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: send figures: %w", err)
-	}
-	return dropEmpty(out, func(g SendSums) bool { return g == SendSums{} }), nil
+	return []string{"SUM(CASE WHEN sent THEN 1 ELSE 0 END)", "SUM(CASE WHEN sent AND NOT " + failed + " THEN 1 ELSE 0 END)",
+		"SUM(CASE WHEN status = '" + plaudit.RequestResponded + "' THEN 1 ELSE 0 END)",
+		"SUM(CASE WHEN suppressed THEN 1 ELSE 0 END)", "SUM(CASE WHEN " + failed + " THEN 1 ELSE 0 END)"}
+}()
+
+func scanSendSums(r rowScanner) (SendSums, error) {
+	var g SendSums
+	return g, r.Scan(&g.Period, &g.Group, nullInt{&g.Sent}, nullInt{&g.Delivered}, nullInt{&g.Answered}, nullInt{&g.Suppressed}, nullInt{&g.Failed})
+}
+
+// AddSendSums adds the counts of b to a.
+func AddSendSums(a, b SendSums) SendSums {
+	a.Sent += b.Sent
+	a.Delivered += b.Delivered
+	a.Answered += b.Answered
+	a.Suppressed += b.Suppressed
+	a.Failed += b.Failed
+	return a
+}
+
+// SendFigures sums the request facts in the filter (days are send days),
+// grouped like ScoreFigures, whole months from their monthly sums.
+func (s *Store) SendFigures(ctx context.Context, f ReportFilter, by, interval string) ([]SendSums, error) {
+	return figures(ctx, s, sendFigures, f, by, interval)
 }
 
 // nullInt scans an integer that SQL's SUM over no rows gives as NULL.

@@ -364,6 +364,24 @@ func testMonthlySums(t *testing.T, s *Store, _ *clock) {
 	if len(got) != 1 || got[0].Counted != 8 || got[0].Excluded != 1 {
 		t.Errorf("after excluding it: %+v", got)
 	}
+	// Request facts: answered() sends each request on 14 March.
+	sends := ReportFilter{TenantID: tn.ID, Since: "2025-02-15", Until: "2025-04-01"}
+	got2, err := s.SendFigures(ctx, sends, ByAgent, "")
+	must(t, err)
+	want2, err := rawFigures(ctx, s, sendFigures, sends, ByAgent, "")
+	must(t, err)
+	deepEqual(t, "monthly send sums", got2, want2)
+	_, err = s.TransitionRequest(ctx, tn.ID, late.RequestID, plaudit.Undeliverable(plaudit.RequestBounced, "bounce"))
+	wantCode(t, err, plaudit.EConflict) // answered: stays answered
+	in := newInteraction(t, s, tn.ID, nil)
+	r := newRequest(t, s, in, func(r *plaudit.FeedbackRequest) { r.Status, r.SentAt = plaudit.RequestSent, &base })
+	_, err = s.TransitionRequest(ctx, tn.ID, r.ID, plaudit.Undeliverable(plaudit.RequestBounced, "bounce"))
+	must(t, err)
+	got2, err = s.SendFigures(ctx, sends, "", "")
+	must(t, err)
+	if len(got2) != 1 || got2[0].Failed != 1 || got2[0].Sent != 10 {
+		t.Errorf("after a bounce in March: %+v, want 10 sent, 1 failed", got2)
+	}
 	full, edges := splitMonths("2025-01-15", "2025-04-01")
 	if fmt.Sprint(full, edges) != "[2025-02 2025-03] [[2025-01-15 2025-01-31] [2025-04-01 2025-04-01]]" {
 		t.Errorf("splitMonths = %v %v", full, edges)

@@ -138,7 +138,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool
 			}
 		}
 		if !keepAggregates {
-			for _, table := range []string{"aggregates", "request_facts", "aggregate_months", "report_months"} {
+			for _, table := range []string{"aggregates", "request_facts", "aggregate_months", "fact_months", "report_months"} {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1`, id); err != nil {
 					return fmt.Errorf("store: delete tenant: %s: %w", table, err)
 				}

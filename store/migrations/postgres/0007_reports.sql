@@ -146,6 +146,24 @@ CREATE TABLE aggregate_months (
     i5           INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, month, agent_id, team, channel, connector_id, test)
 );
+-- The same for the request facts: sent, delivered, answered, suppressed
+-- and failed requests per month, agent, team, channel, connector and test
+-- flag. report_months covers both tables.
+CREATE TABLE fact_months (
+    tenant_id    TEXT NOT NULL,
+    month        TEXT NOT NULL,        -- yyyy-mm
+    agent_id     TEXT NOT NULL,
+    team         TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    connector_id TEXT NOT NULL,
+    test         BOOLEAN NOT NULL,
+    sent         INTEGER NOT NULL,
+    delivered    INTEGER NOT NULL,
+    answered     INTEGER NOT NULL,
+    suppressed   INTEGER NOT NULL,
+    failed       INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, month, agent_id, team, channel, connector_id, test)
+);
 CREATE TABLE report_months (
     tenant_id TEXT NOT NULL,
     month     TEXT NOT NULL,
