@@ -100,8 +100,11 @@ func rawFigures[T any](ctx context.Context, s *Store, kind sumKind[T], f ReportF
 
 // markMonth marks the month of day (yyyy-mm-dd) dirty.
 func markMonth(ctx context.Context, q queryer, tenantID, day string) error {
+	// A month dirty already is not written again: every answer of a
+	// busy month would otherwise rewrite the same row.
 	_, err := q.ExecContext(ctx, `INSERT INTO report_months (tenant_id, month, dirty) VALUES ($1, $2, $3)
-		ON CONFLICT (tenant_id, month) DO UPDATE SET dirty = excluded.dirty`, tenantID, day[:7], true)
+		ON CONFLICT (tenant_id, month) DO UPDATE SET dirty = excluded.dirty WHERE report_months.dirty <> excluded.dirty`,
+		tenantID, day[:7], true)
 	return err
 }
 
