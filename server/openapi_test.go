@@ -143,6 +143,7 @@ const (
 // Redis) and checks every answer against openapi.json.
 type apiHarness struct {
 	t      *testing.T
+	srv    *server.Server
 	app    *fiber.App
 	store  *store.Store
 	router routers.Router
@@ -238,7 +239,7 @@ func newAPIHarnessOn(t *testing.T, databaseURL string, configure ...func(*server
 		f(&cfg)
 	}
 	srv := server.New(cfg)
-	return &apiHarness{t: t, app: srv.App(), store: st, router: router, doc: doc, hit: map[string]bool{},
+	return &apiHarness{t: t, srv: srv, app: srv.App(), store: st, router: router, doc: doc, hit: map[string]bool{},
 		stopRedis: stopRedis, eventKey: eventKey}
 }
 

@@ -237,3 +237,39 @@ func TestStreamSendsNewResponses(t *testing.T) {
 	}
 	h.do(call{method: "GET", path: "/api/v1/stream", key: w.reader, header: map[string]string{"Last-Event-ID": "soon"}}, 400)
 }
+
+// TestShutdownEndsOpenStreams: a replica that shuts down does not wait for
+// its open streams' five minutes; they end, and the browser reconnects
+// elsewhere.
+func TestShutdownEndsOpenStreams(t *testing.T) {
+	h := newAPIHarness(t, func(c *server.Config) { c.StreamMax = time.Hour })
+	w := h.tenantWorld("Nordlicht Reisen", "nordlicht")
+	addr := h.listen()
+	req, _ := http.NewRequestWithContext(context.Background(), "GET", "http://"+addr+"/api/v1/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+w.reader)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := h.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a stream open: %v", err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream is still open after the shutdown")
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("shutdown took %s", d)
+	}
+}
