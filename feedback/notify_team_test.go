@@ -255,6 +255,9 @@ func TestRewardCountsAndIsAudited(t *testing.T) {
 	ctx := t.Context()
 	resp := w.answer(t, w.request(t, "4713"), 5, "", true)
 	w.answer(t, w.request(t, "4714"), 3, "", true) // below reward_threshold (4)
+	test := w.request(t, "4715")
+	test.Test = true // as a test key's request is
+	w.answer(t, test, 5, "", true)
 	rewards, err := w.st.ListRewards(ctx, w.tenant.ID, store.RewardFilter{})
 	must(t, err)
 	if len(rewards) != 1 || rewards[0].ResponseID != resp.ID || rewards[0].AgentID != w.agent.ID || rewards[0].Team != "Support EU" {
