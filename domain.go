@@ -25,8 +25,10 @@ type Agent struct {
 	Hometown    string            `json:"hometown"`
 	Approved    bool              `json:"approved"`
 	ExternalIDs map[string]string `json:"external_ids"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// Team is the name of the agent's team ("" for none).
+	Team      string    `json:"team"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // MaxBioLength is the longest bio an agent may have, in characters.
@@ -192,12 +194,15 @@ func Undeliverable(to, reason string) Transition {
 // interaction, or the record of a decision not to send one (status
 // skipped, with Reason).
 type FeedbackRequest struct {
-	ID            string     `json:"id"`
-	TenantID      string     `json:"-"`
-	InteractionID string     `json:"interaction_id"`
-	ConnectorID   string     `json:"connector_id,omitempty"`
-	AgentID       string     `json:"agent_id,omitempty"`
-	TicketID      string     `json:"ticket_id"`
+	ID            string `json:"id"`
+	TenantID      string `json:"-"`
+	InteractionID string `json:"interaction_id"`
+	ConnectorID   string `json:"connector_id,omitempty"`
+	AgentID       string `json:"agent_id,omitempty"`
+	TicketID      string `json:"ticket_id"`
+	// Team is the agent's team when the request was made: like the
+	// agent, it is fixed then and never recomputed.
+	Team          string     `json:"team,omitempty"`
 	Token         string     `json:"-"`
 	Channel       string     `json:"channel,omitempty"`
 	Recipient     string     `json:"-"` // email or E.164 phone: personal data
@@ -270,11 +275,13 @@ type Response struct {
 	WrittenVersion int `json:"written_version"`
 	// WritingVersion is the version a worker has claimed to write back;
 	// no claim is held when it is not above WrittenVersion.
-	WritingVersion  int       `json:"-"`
-	WritebackStatus string    `json:"writeback_status"`
-	WritebackError  string    `json:"writeback_error,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	WritingVersion  int    `json:"-"`
+	WritebackStatus string `json:"writeback_status"`
+	WritebackError  string `json:"writeback_error,omitempty"`
+	// Exclusion, when set, keeps the response out of the agent's figures.
+	Exclusion *Exclusion `json:"exclusion,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // Areas a customer can pick on the feedback page.

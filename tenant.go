@@ -57,6 +57,9 @@ type Settings struct {
 	// "" uses the shared sender (TWILIO_FROM or
 	// TWILIO_MESSAGING_SERVICE_SID).
 	SMSFrom string `json:"sms_from"`
+	// LeaderboardMinResponses is how many counted responses an agent
+	// needs in a period to be ranked on the leaderboard.
+	LeaderboardMinResponses int `json:"leaderboard_min_responses"`
 }
 
 // DefaultSettings are the settings of a new tenant (README, "Configuration": tenant settings).
@@ -74,6 +77,8 @@ func DefaultSettings() Settings {
 		RewardThreshold: 4,
 		RetentionDays:   90,
 		SuppressionTags: []string{"no_survey", "no_feedback"},
+
+		LeaderboardMinResponses: 10,
 	}
 }
 
@@ -119,6 +124,8 @@ func (s Settings) validateNumbers() error {
 		return Errorf(EInvalid, "settings.reward_threshold must be between 1 and 6 (6: no rewards)")
 	case s.RetentionDays < 1 || s.RetentionDays > 3650:
 		return Errorf(EInvalid, "settings.retention_days must be between 1 and 3650")
+	case s.LeaderboardMinResponses < 1 || s.LeaderboardMinResponses > 10000:
+		return Errorf(EInvalid, "settings.leaderboard_min_responses must be between 1 and 10000")
 	}
 	return nil
 }

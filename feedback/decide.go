@@ -130,7 +130,10 @@ func (s *Service) plan(ctx context.Context, tenant plaudit.Tenant, in plaudit.In
 		DueAt:         now,
 	}
 	if agent != nil {
-		req.AgentID = agent.ID
+		// The agent and their team are fixed on the request now, and
+		// never recomputed: the rating is theirs, whoever holds the
+		// ticket later.
+		req.AgentID, req.Team = agent.ID, agent.Team
 	}
 	if reason := plaudit.Eligible(set, in, agent); reason != "" {
 		return req, reason, nil

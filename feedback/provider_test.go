@@ -32,10 +32,11 @@ func (p *sentSMS) SendSMS(context.Context, notify.SMS) (string, error) { p.n++; 
 // noTasks takes tasks and does nothing: the test runs the use cases itself.
 type noTasks struct{}
 
-func (noTasks) Interaction(context.Context, string, string) error     { return nil }
-func (noTasks) Send(context.Context, string, string, time.Time) error { return nil }
-func (noTasks) Remind(context.Context, string, string) error          { return nil }
-func (noTasks) Writeback(context.Context, string, string, int) error  { return nil }
+func (noTasks) Interaction(context.Context, string, string) error        { return nil }
+func (noTasks) Send(context.Context, string, string, time.Time) error    { return nil }
+func (noTasks) Remind(context.Context, string, string) error             { return nil }
+func (noTasks) Writeback(context.Context, string, string, int) error     { return nil }
+func (noTasks) TeamNotice(context.Context, string, string, string) error { return nil }
 
 type providerFixture struct {
 	st     *store.Store

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -45,6 +46,8 @@ type Service struct {
 	SMS     notify.SMSSender
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
+	// HTTP is the egress client, for the teams' Slack and Teams webhooks.
+	HTTP *http.Client
 
 	PublicURL   string // base of page links and callback URLs
 	ReplyDomain string // PLAUDIT_INBOUND_EMAIL_DOMAIN; "" means no reply routing
@@ -89,6 +92,9 @@ type Tasks interface {
 	Send(ctx context.Context, tenantID, id string, due time.Time) error
 	Remind(ctx context.Context, tenantID, id string) error
 	Writeback(ctx context.Context, tenantID, id string, version int) error
+	// TeamNotice queues a team notification (Notice* kinds) about a
+	// response, or for a digest a team.
+	TeamNotice(ctx context.Context, tenantID, id, kind string) error
 }
 
 // Connectors gives a connector and its driver by id (connectors.Cache,

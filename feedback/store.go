@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/reports"
 	"github.com/plaudit/plaudit/store"
 )
 
@@ -20,6 +21,8 @@ type Store interface {
 	DeliveryLog
 	Seen
 	Audit
+	Teams
+	reports.Store
 }
 
 var _ Store = (*store.Store)(nil)

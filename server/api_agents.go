@@ -20,6 +20,7 @@ type agentBody struct {
 	Hometown    *string `json:"hometown"`
 	Approved    *bool   `json:"approved"`
 	ExternalIDs *idMap  `json:"external_ids"`
+	Team        *string `json:"team"`
 }
 
 // idMap is external_ids: the agent's id in each helpdesk. Zendesk and
@@ -63,6 +64,7 @@ func (b agentBody) apply(a *plaudit.Agent) {
 	set(&a.Bio, b.Bio)
 	set(&a.PhotoURL, b.PhotoURL)
 	set(&a.Hometown, b.Hometown)
+	set(&a.Team, b.Team)
 	if b.Approved != nil {
 		a.Approved = *b.Approved
 	}
@@ -120,6 +122,9 @@ func (s *Server) createAgent(c *fiber.Ctx) error {
 	if err := validateAgent(a); err != nil {
 		return err
 	}
+	if err := s.checkTeam(c, a.Team); err != nil {
+		return err
+	}
 	if err := s.cfg.Store.CreateAgent(c.UserContext(), &a); err != nil {
 		return err
 	}
@@ -158,6 +163,9 @@ func (s *Server) patchAgent(c *fiber.Ctx) error {
 	if err := validateAgent(a); err != nil {
 		return err
 	}
+	if err := s.checkTeam(c, a.Team); err != nil {
+		return err
+	}
 	if err := s.cfg.Store.UpdateAgent(ctx, a); err != nil {
 		return err
 	}
@@ -194,4 +202,17 @@ func (s *Server) deleteAgent(c *fiber.Ctx) error {
 	s.images.forget(a.TenantID, a.PhotoURL)
 	s.audit(c, a.TenantID, actor(c), "agent.delete", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// checkTeam refuses a team that the tenant does not have: agents name
+// their team by its name.
+func (s *Server) checkTeam(c *fiber.Ctx, name string) error {
+	if name == "" {
+		return nil
+	}
+	_, err := s.cfg.Store.TeamByName(c.UserContext(), tenantID(c), name)
+	if plaudit.IsNotFound(err) {
+		return plaudit.Errorf(plaudit.EInvalid, "team: there is no team of that name (create it with POST /api/v1/teams)")
+	}
+	return err
 }

@@ -48,8 +48,16 @@ import (
 	"github.com/plaudit/plaudit/store"
 )
 
+// streamDecoders lets the validator read the answers that are no JSON:
+// the event stream and CSV, each a string in the document.
+var streamDecoders = sync.OnceFunc(func() {
+	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
+})
+
 func loadOpenAPI(t *testing.T) *openapi3.T {
 	t.Helper()
+	streamDecoders()
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(server.OpenAPI)
 	if err != nil {
@@ -141,6 +149,7 @@ const (
 // Redis) and checks every answer against openapi.json.
 type apiHarness struct {
 	t      *testing.T
+	srv    *server.Server
 	app    *fiber.App
 	store  *store.Store
 	router routers.Router
@@ -230,11 +239,13 @@ func newAPIHarnessOn(t *testing.T, databaseURL string, configure ...func(*server
 		InboundEmailDomain:   inboundDomain,
 	}
 	cfg.MetricsTokenHash = keyring.SecretHash(metricsToken)
+	// A stream ends soon, so that a call of it returns.
+	cfg.StreamPoll, cfg.StreamMax = 20*time.Millisecond, 100*time.Millisecond
 	for _, f := range configure {
 		f(&cfg)
 	}
 	srv := server.New(cfg)
-	return &apiHarness{t: t, app: srv.App(), store: st, router: router, doc: doc, hit: map[string]bool{},
+	return &apiHarness{t: t, srv: srv, app: srv.App(), store: st, router: router, doc: doc, hit: map[string]bool{},
 		stopRedis: stopRedis, eventKey: eventKey}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/plaudit/plaudit/metrics"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/queue"
+	"github.com/plaudit/plaudit/reports"
 )
 
 // MaxBody caps every request body: webhooks, API calls and forms.
@@ -79,6 +80,10 @@ type Config struct {
 	// DefaultConnectorTestTimeout).
 	ConnectorTestTimeout time.Duration
 
+	// StreamPoll and StreamMax tune GET /api/v1/stream (DefaultStreamPoll,
+	// DefaultStreamMax when zero).
+	StreamPoll, StreamMax time.Duration
+
 	Now func() time.Time
 }
 
@@ -88,10 +93,14 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 
-	conns  *connectors.Cache
-	fb     *feedback.Service
-	images imageCache
-	opens  linkOpens
+	conns   *connectors.Cache
+	fb      *feedback.Service
+	reports *reports.Service
+	// closing is closed at Shutdown, to end the open streams.
+	closing   chan struct{}
+	closeOnce sync.Once
+	images    imageCache
+	opens     linkOpens
 
 	buckets buckets  // verified deliveries, per connector and provider hook
 	refused refusals // clients over a failure budget
@@ -115,7 +124,7 @@ func New(cfg Config) *Server {
 		cfg.Limits = DefaultLimits
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors}
+	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors, closing: make(chan struct{})}
 	if len(cfg.TrustedProxies) > 0 {
 		xff, err := realclientip.NewRightmostTrustedRangeStrategy(fiber.HeaderXForwardedFor, cfg.TrustedProxies)
 		if err == nil { // it fails only for another header name
@@ -133,6 +142,7 @@ func New(cfg Config) *Server {
 			s.fb.Tasks = cfg.Queue
 		}
 	}
+	s.reports = &reports.Service{Store: cfg.Store, Now: cfg.Now}
 	s.app = fiber.New(fiber.Config{
 		// Bodies over 8 KiB are streamed to boundBody, which keeps them
 		// to MaxBody and drains a larger one before its 413.
@@ -161,7 +171,11 @@ func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
 // Shutdown stops accepting connections and waits for in-flight requests.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Open streams end first: they would hold the shutdown until they did.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.app.ShutdownWithContext(ctx)
+}
 
 func (s *Server) routes() {
 	app := s.app
@@ -209,6 +223,7 @@ func (s *Server) routes() {
 	api.Post("/suppressions", s.requireKey(plaudit.RoleAdmin), s.createSuppression)
 	api.Delete("/suppressions", s.requireKey(plaudit.RoleAdmin), s.deleteSuppression)
 	api.Get("/reports/scores", s.requireKeyOrTest(plaudit.RoleRead), s.reportScores)
+	s.reportRoutes(api)
 
 	app.Post("/hooks/twilio/sms", s.providerHook("twilio-sms", s.twilioSMS)...)
 	app.Post("/hooks/twilio/status", s.providerHook("twilio-status", s.twilioStatus)...)

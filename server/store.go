@@ -6,6 +6,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/feedback"
+	"github.com/plaudit/plaudit/reports"
 	"github.com/plaudit/plaudit/store"
 )
 
@@ -19,6 +20,7 @@ type Store interface {
 	Agents
 	Reads
 	Privacy
+	Reports
 }
 
 var _ Store = (*store.Store)(nil)
@@ -60,6 +62,24 @@ type Reads interface {
 	ListResponses(ctx context.Context, tenantID string, f store.ResponseFilter) ([]plaudit.Response, error)
 	AggregateScores(ctx context.Context, tenantID string, since time.Time) ([]store.AggregateRow, error)
 	ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error)
+}
+
+// Reports keeps teams, exclusions and rewards, and reads the figures
+// (reports.Store) and the stream.
+type Reports interface {
+	reports.Store
+	CreateTeam(ctx context.Context, t *plaudit.Team) error
+	GetTeam(ctx context.Context, tenantID, id string) (plaudit.Team, error)
+	TeamByName(ctx context.Context, tenantID, name string) (plaudit.Team, error)
+	ListTeams(ctx context.Context, tenantID string) ([]plaudit.Team, error)
+	UpdateTeam(ctx context.Context, t plaudit.Team) error
+	DeleteTeam(ctx context.Context, tenantID, id string) error
+	ListTeamDeliveries(ctx context.Context, tenantID, teamID string, limit int) ([]store.DeliveryAttempt, error)
+	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
+	SetExclusion(ctx context.Context, tenantID, id string, ex *plaudit.Exclusion) (plaudit.Response, error)
+	GetReward(ctx context.Context, tenantID, id string) (plaudit.Reward, error)
+	FulfilReward(ctx context.Context, tenantID, id, by string, at time.Time) (plaudit.Reward, error)
+	ChangedResponses(ctx context.Context, f store.StreamFilter) ([]plaudit.Response, error)
 }
 
 // Privacy serves the data subject's rights: a copy of their data, its

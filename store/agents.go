@@ -9,7 +9,7 @@ import (
 	"github.com/plaudit/plaudit/keyring"
 )
 
-const agentCols = `id, tenant_id, email, name, bio, photo_url, hometown, approved, external_ids, created_at, updated_at`
+const agentCols = `id, tenant_id, email, name, bio, photo_url, hometown, approved, external_ids, created_at, updated_at, team`
 
 func errAgentEmail() error {
 	return plaudit.Errorf(plaudit.EConflict, "agent with this email exists")
@@ -25,8 +25,8 @@ func (s *Store) CreateAgent(ctx context.Context, a *plaudit.Agent) error {
 	now := s.clock()
 	a.CreatedAt, a.UpdatedAt = now, now
 	_, err := s.w.ExecContext(ctx,
-		`INSERT INTO agents (`+agentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		a.ID, a.TenantID, a.Email, a.Name, a.Bio, a.PhotoURL, a.Hometown, a.Approved, mapJSON(a.ExternalIDs), s.ts(now))
+		`INSERT INTO agents (`+agentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)`,
+		a.ID, a.TenantID, a.Email, a.Name, a.Bio, a.PhotoURL, a.Hometown, a.Approved, mapJSON(a.ExternalIDs), s.ts(now), a.Team)
 	switch {
 	case s.d.isUnique(err):
 		return errAgentEmail()
@@ -41,7 +41,7 @@ func (s *Store) CreateAgent(ctx context.Context, a *plaudit.Agent) error {
 func scanAgent(r rowScanner) (plaudit.Agent, error) {
 	var a plaudit.Agent
 	err := r.Scan(&a.ID, &a.TenantID, &a.Email, &a.Name, &a.Bio, &a.PhotoURL, &a.Hometown, &a.Approved,
-		jsonDest{&a.ExternalIDs}, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
+		jsonDest{&a.ExternalIDs}, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt}, &a.Team)
 	return a, err
 }
 
@@ -72,9 +72,9 @@ func (s *Store) queryAgents(ctx context.Context, q string, args ...any) ([]plaud
 func (s *Store) UpdateAgent(ctx context.Context, a plaudit.Agent) error {
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE agents SET email = $3, name = $4, bio = $5, photo_url = $6, hometown = $7, approved = $8,
-		        external_ids = $9, updated_at = $10
+		        external_ids = $9, updated_at = $10, team = $11
 		 WHERE tenant_id = $1 AND id = $2`,
-		a.TenantID, a.ID, a.Email, a.Name, a.Bio, a.PhotoURL, a.Hometown, a.Approved, mapJSON(a.ExternalIDs), s.ts(s.clock()))
+		a.TenantID, a.ID, a.Email, a.Name, a.Bio, a.PhotoURL, a.Hometown, a.Approved, mapJSON(a.ExternalIDs), s.ts(s.clock()), a.Team)
 	if s.d.isUnique(err) {
 		return errAgentEmail()
 	}

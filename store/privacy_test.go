@@ -167,7 +167,7 @@ func testPersonalDataColumns(t *testing.T, s *Store, _ *clock) {
 		ByErasure:        {"interactions", "feedback_requests", "responses"},
 		ByRetention:      {"interactions", "feedback_requests", "responses"},
 		ByAgentDeletion:  {"agents", "interactions"},
-		ByTenantDeletion: {"interactions", "feedback_requests", "responses", "agents"},
+		ByTenantDeletion: {"interactions", "feedback_requests", "responses", "agents", "teams"},
 	}
 	seen := map[string]bool{}
 	for _, f := range PersonalData {

@@ -361,7 +361,7 @@ func (a *app) feedback() *feedback.Service {
 	if a.fb == nil {
 		a.fb = &feedback.Service{
 			Store: a.store, Tasks: a.queue, Connectors: a.conns,
-			Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
+			Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log, HTTP: a.http,
 			PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
 			SMSFrom: cmp.Or(a.cfg.TwilioMessagingServiceSID, a.cfg.TwilioFrom),
 			Now:     time.Now,

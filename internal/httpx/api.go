@@ -83,7 +83,7 @@ func (api JSONAPI) Open(ctx context.Context, method, path string, payload any, o
 }
 
 func (api JSONAPI) do(ctx context.Context, method, path string, payload any, op string) (*http.Response, error) {
-	req, err := newJSONRequest(ctx, method, api.BaseURL+path, payload)
+	req, err := NewJSONRequest(ctx, method, api.BaseURL+path, payload)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", api.System, op, err)
 	}
@@ -136,9 +136,9 @@ func (api JSONAPI) Refusal(op string, a Answer, retryAfter, reason string) error
 	return Classify(api.System, a.Status, retryAfter, fmt.Errorf("%s: %s: status %d", api.System, op, a.Status), reason)
 }
 
-// newJSONRequest makes a request to a JSON API: payload (when not nil)
+// NewJSONRequest makes a request to a JSON API: payload (when not nil)
 // marshalled as the body, and the headers every vendor API call sends.
-func newJSONRequest(ctx context.Context, method, url string, payload any) (*http.Request, error) {
+func NewJSONRequest(ctx context.Context, method, url string, payload any) (*http.Request, error) {
 	var body io.Reader
 	if payload != nil {
 		b, err := json.Marshal(payload)
