@@ -83,6 +83,14 @@ type Tester interface {
 	Test(ctx context.Context) error
 }
 
+// NothingToTest is what Test returns for a connector that has nothing to
+// call with its stored credentials (a standard connector without a
+// callback_url). The test passes; Reason says in plain words why nothing
+// was called.
+type NothingToTest struct{ Reason string }
+
+func (e *NothingToTest) Error() string { return "nothing to test: " + e.Reason }
+
 // Handshaker is implemented by drivers whose helpdesk checks the endpoint
 // with requests that are no deliveries (Intercom's HEAD, Front's sync
 // challenge, Gladly's PING). Handshake sees each request to the

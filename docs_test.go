@@ -72,7 +72,8 @@ func TestPrivacyDocFacts(t *testing.T) {
 		for _, w := range append(want, "`retention_days`", "SendGrid", "Twilio", "Zendesk", "Salesforce", "`callback_url`",
 			"/api/v1/data-subjects?email=", "/api/v1/data-subjects?phone=", "-X DELETE", "/api/v1/audit-events",
 			"/api/v1/tenants/{id}", "keep_aggregates=true", "/api/v1/reports/scores", "audit: tenant deleted",
-			"no-referrer", "secure_delete", "data_subject.erase") {
+			"no-referrer", "secure_delete", "data_subject.erase", "Art. 21", "/u/{token}", "List-Unsubscribe-Post",
+			"/api/v1/suppressions", "address_suppressed", "email_reply") {
 			if !strings.Contains(s[lang], w) {
 				t.Errorf("%s: docs/privacy.md does not say %q", lang, w)
 			}

@@ -16,19 +16,20 @@ const (
 
 // Agent is a support agent, shown to customers with photo, name and bio.
 type Agent struct {
-	ID       string `json:"id"`
-	TenantID string `json:"-"`
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Bio      string `json:"bio"`
-	PhotoURL string `json:"photo_url"`
-	Hometown string `json:"hometown"`
-	// Team is the name of the agent's team: its leads see the agent.
-	Team        string            `json:"team"`
+	ID          string            `json:"id"`
+	TenantID    string            `json:"-"`
+	Email       string            `json:"email"`
+	Name        string            `json:"name"`
+	Bio         string            `json:"bio"`
+	PhotoURL    string            `json:"photo_url"`
+	Hometown    string            `json:"hometown"`
 	Approved    bool              `json:"approved"`
 	ExternalIDs map[string]string `json:"external_ids"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// Team is the name of the agent's team ("" for none): its leads see
+	// the agent.
+	Team      string    `json:"team"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // MaxBioLength is the longest bio an agent may have, in characters.
@@ -172,6 +173,12 @@ func Reschedule(due time.Time) Transition {
 	return Transition{From: []string{RequestSending}, To: RequestScheduled, DueAt: due}
 }
 
+// Skip ends a claimed request that nothing can send after all (its
+// channel lost its provider since it was scheduled).
+func Skip(reason string) Transition {
+	return Transition{From: []string{RequestSending}, To: RequestSkipped, Reason: reason}
+}
+
 // SendFailed ends a claimed request whose send failed for good.
 func SendFailed(reason string) Transition {
 	return Transition{From: []string{RequestSending}, To: RequestFailed, Reason: reason}
@@ -188,12 +195,15 @@ func Undeliverable(to, reason string) Transition {
 // interaction, or the record of a decision not to send one (status
 // skipped, with Reason).
 type FeedbackRequest struct {
-	ID            string     `json:"id"`
-	TenantID      string     `json:"-"`
-	InteractionID string     `json:"interaction_id"`
-	ConnectorID   string     `json:"connector_id,omitempty"`
-	AgentID       string     `json:"agent_id,omitempty"`
-	TicketID      string     `json:"ticket_id"`
+	ID            string `json:"id"`
+	TenantID      string `json:"-"`
+	InteractionID string `json:"interaction_id"`
+	ConnectorID   string `json:"connector_id,omitempty"`
+	AgentID       string `json:"agent_id,omitempty"`
+	TicketID      string `json:"ticket_id"`
+	// Team is the agent's team when the request was made: like the
+	// agent, it is fixed then and never recomputed.
+	Team          string     `json:"team,omitempty"`
 	Token         string     `json:"-"`
 	Channel       string     `json:"channel,omitempty"`
 	Recipient     string     `json:"-"` // email or E.164 phone: personal data
@@ -266,11 +276,13 @@ type Response struct {
 	WrittenVersion int `json:"written_version"`
 	// WritingVersion is the version a worker has claimed to write back;
 	// no claim is held when it is not above WrittenVersion.
-	WritingVersion  int       `json:"-"`
-	WritebackStatus string    `json:"writeback_status"`
-	WritebackError  string    `json:"writeback_error,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	WritingVersion  int    `json:"-"`
+	WritebackStatus string `json:"writeback_status"`
+	WritebackError  string `json:"writeback_error,omitempty"`
+	// Exclusion, when set, keeps the response out of the agent's figures.
+	Exclusion *Exclusion `json:"exclusion,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // Areas a customer can pick on the feedback page.
@@ -282,11 +294,44 @@ var (
 // Suppression keeps a customer address from getting requests. Only a keyed
 // hash of the address is kept, so an opt-out survives erasure.
 type Suppression struct {
-	TenantID    string     `json:"-"`
-	AddressHash string     `json:"address_hash"`
-	Reason      string     `json:"reason"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	TenantID    string `json:"-"`
+	AddressHash string `json:"address_hash"`
+	// Reason says who asked: the customer (SuppressUnsubscribe,
+	// SuppressEmailReply, "sms_stop", "sms_opted_out"), the provider
+	// ("email_bounced", "email_dropped", "email_spam_report") or an admin
+	// (SuppressAdmin).
+	Reason string `json:"reason"`
+	// Channel is the kind of address: ChannelEmail or ChannelSMS ("" for
+	// suppressions recorded before it was kept).
+	Channel   string     `json:"channel"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Reasons of the suppressions that Plaudit itself records for a customer's
+// objection (besides SMS STOP) and for an admin.
+const (
+	SuppressUnsubscribe = "unsubscribe" // the unsubscribe page, or a mail provider's one-click POST
+	SuppressEmailReply  = "email_reply" // an email reply that says STOP, unsubscribe, abmelden, …
+	SuppressAdmin       = "admin"       // POST /api/v1/suppressions
+)
+
+// CustomerMayUndo reports whether the customer may lift a suppression
+// themselves on the unsubscribe page: only the ones they made there or by
+// email. STOP is lifted by START (the carrier blocks the number until
+// then); bounces, spam reports and an admin's entries are not theirs to
+// lift.
+func (s Suppression) CustomerMayUndo() bool {
+	return s.Reason == SuppressUnsubscribe || s.Reason == SuppressEmailReply
+}
+
+// AddressChannel is the channel an address belongs to: ChannelEmail for an
+// email address, ChannelSMS for anything else (an E.164 number).
+func AddressChannel(address string) string {
+	if strings.Contains(address, "@") {
+		return ChannelEmail
+	}
+	return ChannelSMS
 }
 
 // AuditEvent records who did what, when, on what. It never holds personal

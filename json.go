@@ -1,8 +1,11 @@
 package plaudit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"reflect"
 )
 
@@ -40,4 +43,32 @@ func jsonTypeName(t reflect.Type) string {
 		return "a whole number"
 	}
 	return "a number"
+}
+
+// JSONWhere says where the JSON in body breaks, for an error from
+// decoding it: the line, the column and the byte offset of a syntax error
+// or of an early end, so that a body written by hand can be mended. It is
+// "" for other errors.
+func JSONWhere(err error, body []byte) string {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		line, col := lineColumn(body, se.Offset)
+		return fmt.Sprintf("%s at line %d, column %d (byte %d)", se.Error(), line, col, se.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := lineColumn(body, int64(len(body))+1)
+		return fmt.Sprintf("it ends too early, at line %d, column %d (byte %d): a closing bracket or quote is missing",
+			line, col, len(body))
+	}
+	return ""
+}
+
+// lineColumn gives the line and column (from 1, in bytes) of the byte
+// before offset, where encoding/json reports an error.
+func lineColumn(body []byte, offset int64) (line, col int) {
+	end := min(max(offset-1, 0), int64(len(body)))
+	before := body[:end]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	col = int(end) - bytes.LastIndexByte(before, '\n')
+	return line, col
 }

@@ -62,6 +62,9 @@ type InboundReply struct {
 	Text string
 	// HTML is an email's HTML body, when it had one.
 	HTML string
+	// Subject is an email's subject: "unsubscribe" there (a mail client's
+	// List-Unsubscribe mailto:) opts out like the word in the body.
+	Subject string
 }
 
 // Clean drops what the store cannot keep (NUL, invalid UTF-8) and other
@@ -77,7 +80,7 @@ func (e *DeliveryEvent) Clean() {
 // Clean drops what the store cannot keep, and control characters but line
 // breaks and tabs from the text, as DeliveryEvent.Clean does.
 func (m *InboundReply) Clean() {
-	m.Channel, m.MessageID, m.From = CleanText(m.Channel), CleanText(m.MessageID), CleanText(m.From)
+	m.Channel, m.MessageID, m.From, m.Subject = CleanText(m.Channel), CleanText(m.MessageID), CleanText(m.From), CleanText(m.Subject)
 	for i := range m.To {
 		m.To[i] = CleanText(m.To[i])
 	}

@@ -23,6 +23,10 @@ const (
 	ReasonNotSampled      = "not_sampled"
 	ReasonReopened        = "ticket_reopened"
 	ReasonNoTestRecipient = "no_test_recipient"
+	// ReasonNoProvider: no email or SMS provider takes the channel the
+	// customer can be reached on (and the outbox is off), so nothing is
+	// sent and nothing is marked sent.
+	ReasonNoProvider = "no_provider"
 )
 
 // Eligible applies the rules that need no look-up and returns "" when the

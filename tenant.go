@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -56,6 +57,9 @@ type Settings struct {
 	// "" uses the shared sender (TWILIO_FROM or
 	// TWILIO_MESSAGING_SERVICE_SID).
 	SMSFrom string `json:"sms_from"`
+	// LeaderboardMinResponses is how many counted responses an agent
+	// needs in a period to be ranked on the leaderboard.
+	LeaderboardMinResponses int `json:"leaderboard_min_responses"`
 }
 
 // DefaultSettings are the settings of a new tenant (README, "Configuration": tenant settings).
@@ -73,13 +77,14 @@ func DefaultSettings() Settings {
 		RewardThreshold: 4,
 		RetentionDays:   90,
 		SuppressionTags: []string{"no_survey", "no_feedback"},
+
+		LeaderboardMinResponses: 10,
 	}
 }
 
 var (
 	hhmm     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-	langTag  = regexp.MustCompile(`^[a-z]{2}$`)
 	region   = regexp.MustCompile(`^[A-Z]{2}$`)
 	smsFrom  = regexp.MustCompile(`^(\+[1-9][0-9]{6,14}|MG[0-9a-f]{32})$`)
 )
@@ -119,6 +124,8 @@ func (s Settings) validateNumbers() error {
 		return Errorf(EInvalid, "settings.reward_threshold must be between 1 and 6 (6: no rewards)")
 	case s.RetentionDays < 1 || s.RetentionDays > 3650:
 		return Errorf(EInvalid, "settings.retention_days must be between 1 and 3650")
+	case s.LeaderboardMinResponses < 1 || s.LeaderboardMinResponses > 10000:
+		return Errorf(EInvalid, "settings.leaderboard_min_responses must be between 1 and 10000")
 	}
 	return nil
 }
@@ -130,8 +137,8 @@ func (s Settings) validateCodes() error {
 		return Errorf(EInvalid, "settings.quiet_hours.start must be HH:MM")
 	case !hhmm.MatchString(s.QuietHours.End):
 		return Errorf(EInvalid, "settings.quiet_hours.end must be HH:MM")
-	case !langTag.MatchString(s.DefaultLanguage):
-		return Errorf(EInvalid, "settings.default_language must be a two-letter language code such as \"en\"")
+	case !slices.Contains(Languages, s.DefaultLanguage):
+		return Errorf(EInvalid, "settings.default_language must be one of %s", strings.Join(Languages, ", "))
 	case !region.MatchString(s.DefaultRegion):
 		return Errorf(EInvalid, "settings.default_region must be a two-letter country code such as \"US\"")
 	case s.BrandColor != "" && !hexColor.MatchString(s.BrandColor):

@@ -93,6 +93,9 @@ func ParseTrigger(body []byte) (Interaction, error) {
 	var t triggerBody
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&t); err != nil {
+		if where := JSONWhere(err, body); where != "" {
+			return Interaction{}, Errorf(EInvalid, "body is not valid JSON: %s", where)
+		}
 		return Interaction{}, JSONError(err, "body", "")
 	}
 	if _, err := dec.Token(); err != io.EOF {

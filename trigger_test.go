@@ -93,8 +93,8 @@ func TestParseTrigger(t *testing.T) {
 		name, body, code, msg string
 	}{
 		{"empty body", ``, EInvalid, "body is not valid JSON"},
-		{"not JSON", `ext_interaction_id=1`, EInvalid, "body is not valid JSON"},
-		{"truncated", `{"ext_interaction_id":"1"`, EInvalid, "body is not valid JSON"},
+		{"not JSON", `ext_interaction_id=1`, EInvalid, "body is not valid JSON: invalid character 'e' looking for beginning of value at line 1, column 1 (byte 1)"},
+		{"truncated", `{"ext_interaction_id":"1"`, EInvalid, "body is not valid JSON: it ends too early, at line 1, column 26 (byte 25): a closing bracket or quote is missing"},
 		{"trailing data", `{"ext_interaction_id":"1",` + base + `} {}`, EInvalid, "body is not valid JSON"},
 		{"null", `null`, EInvalid, "body must be a JSON object"},
 		{"array", `[]`, EInvalid, "body must be a JSON object"},
@@ -162,6 +162,8 @@ func FuzzParseTrigger(f *testing.F) {
 	f.Add([]byte(`{"ext_interaction_id":"T-1","channel":"email","customer":{"name":"A","email":"a@b.example","phone":"+49 30 901820","language":"de","country":"DE"},"employee":{"email":"e@x.example","custom_id":"9"},"do_not_send":false,"tags":["x"],"event":"solved"}`))
 	f.Add([]byte(`{"ext_interaction_id":1,"customer":{"phone":4915112345678},"employee":{"custom_id":2},"event":"reopened"}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte("{\n  \"ext_interaction_id\": \"T-1\",\n}"))
+	f.Add([]byte(`{"ext_interaction_id":"T-1"`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		in, err := ParseTrigger(body)
 		if err != nil {

@@ -8,11 +8,14 @@ import (
 )
 
 // TestURLSecretForUnsignedKindsOnly: Salesforce's Outbound Messages carry
-// no signature, only an organization id that is no secret, so its webhook
-// URL carries one; the kinds that sign their deliveries keep a plain URL.
+// no signature, only an organization id that is no secret, and Freshdesk's
+// and Gladly's only a header or basic auth typed in by hand, so their
+// webhook URLs carry a secret; the kinds that sign their deliveries keep a
+// plain URL.
 func TestURLSecretForUnsignedKindsOnly(t *testing.T) {
 	r := Default()
-	for name, want := range map[string]bool{"salesforce": true, "zendesk": false, "standard": false} {
+	for name, want := range map[string]bool{"salesforce": true, "freshdesk": true, "gladly": true,
+		"zendesk": false, "standard": false, "intercom": false, "hubspot": false, "helpscout": false, "front": false, "kustomer": false} {
 		if k, _ := r.Kind(name); k.URLSecret != want {
 			t.Errorf("kind %s: URLSecret %v, want %v", name, k.URLSecret, want)
 		}
@@ -21,13 +24,15 @@ func TestURLSecretForUnsignedKindsOnly(t *testing.T) {
 	if len(secret) < 40 || strings.ContainsAny(secret, "/?#%+ ") || secret == NewURLSecret() {
 		t.Fatalf("NewURLSecret() = %q: want a long, random, path-safe secret", secret)
 	}
-	sf := plaudit.Connector{ID: "con_sf", Kind: "salesforce", Secrets: map[string]string{plaudit.WebhookURLSecret: secret}}
-	if got := r.WebhookPath(sf); got != "/hooks/con_sf/"+secret {
-		t.Errorf("salesforce webhook path %q", got)
-	}
-	for given, want := range map[string]string{secret: "", "": plaudit.EUnauthorized, secret[:len(secret)-1]: plaudit.EUnauthorized, secret + "x": plaudit.EUnauthorized} {
-		if got := plaudit.ErrorCode(r.CheckURLSecret(sf, given)); got != want {
-			t.Errorf("salesforce delivery with secret %q: %q, want %q", given, got, want)
+	for _, kind := range []string{"salesforce", "freshdesk", "gladly"} {
+		con := plaudit.Connector{ID: "con_" + kind, Kind: kind, Secrets: map[string]string{plaudit.WebhookURLSecret: secret}}
+		if got := r.WebhookPath(con); got != "/hooks/con_"+kind+"/"+secret {
+			t.Errorf("%s webhook path %q", kind, got)
+		}
+		for given, want := range map[string]string{secret: "", "": plaudit.EUnauthorized, secret[:len(secret)-1]: plaudit.EUnauthorized, secret + "x": plaudit.EUnauthorized} {
+			if got := plaudit.ErrorCode(r.CheckURLSecret(con, given)); got != want {
+				t.Errorf("%s delivery with secret %q: %q, want %q", kind, given, got, want)
+			}
 		}
 	}
 	// A connector made before URL secrets existed has none: nothing gets

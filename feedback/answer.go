@@ -57,11 +57,15 @@ func (s *Service) Record(ctx context.Context, req plaudit.FeedbackRequest, a Ans
 	// Reports count an answer on its day in the tenant's time zone, as the
 	// retention sweep does for an answer whose aggregate is missing.
 	day := now
-	if t, err := s.Store.GetTenant(ctx, req.TenantID); err == nil {
+	t, terr := s.Store.GetTenant(ctx, req.TenantID)
+	if terr == nil {
 		day = now.In(t.Settings.Location())
 	}
 	if err := s.Store.RecordAggregate(ctx, resp, req.Channel, day); err != nil {
 		s.log().Error("aggregate not recorded", "response", resp.ID, "err", err)
+	}
+	if terr == nil {
+		s.teamNews(ctx, t, req, resp)
 	}
 	if resp.WritebackStatus != plaudit.WritebackNone {
 		if err := s.Tasks.Writeback(context.WithoutCancel(ctx), resp.TenantID, resp.ID, resp.Version); err != nil {

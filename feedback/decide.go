@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -129,12 +130,15 @@ func (s *Service) plan(ctx context.Context, tenant plaudit.Tenant, in plaudit.In
 		DueAt:         now,
 	}
 	if agent != nil {
-		req.AgentID = agent.ID
+		// The agent and their team are fixed on the request now, and
+		// never recomputed: the rating is theirs, whoever holds the
+		// ticket later.
+		req.AgentID, req.Team = agent.ID, agent.Team
 	}
 	if reason := plaudit.Eligible(set, in, agent); reason != "" {
 		return req, reason, nil
 	}
-	channel, recipient, reason := plaudit.ChooseChannel(set, in)
+	channel, recipient, reason := s.chooseChannel(set, in)
 	if reason != "" {
 		return req, reason, nil
 	}
@@ -143,6 +147,9 @@ func (s *Service) plan(ctx context.Context, tenant plaudit.Tenant, in plaudit.In
 		// tenant's test recipient.
 		if channel, recipient = testRecipient(set); recipient == "" {
 			return req, plaudit.ReasonNoTestRecipient, nil
+		}
+		if !s.provides(channel) {
+			return req, plaudit.ReasonNoProvider, nil
 		}
 	}
 	req.Channel, req.Recipient = channel, recipient
@@ -156,6 +163,21 @@ func (s *Service) plan(ctx context.Context, tenant plaudit.Tenant, in plaudit.In
 	}
 	req.DueAt = plaudit.DueAt(set, channel, customerLocation(set, in, channel, recipient), now)
 	return req, "", nil
+}
+
+// chooseChannel picks the channel among the tenant's that a provider
+// takes. When only a channel without one could reach the customer, the
+// reason is no_provider: nothing would take the message.
+func (s *Service) chooseChannel(set plaudit.Settings, in plaudit.Interaction) (channel, recipient, reason string) {
+	provided := set
+	provided.Channels = slices.DeleteFunc(slices.Clone(set.Channels), func(c string) bool { return !s.provides(c) })
+	channel, recipient, reason = plaudit.ChooseChannel(provided, in)
+	if reason != "" {
+		if _, _, without := plaudit.ChooseChannel(set, in); without == "" {
+			reason = plaudit.ReasonNoProvider
+		}
+	}
+	return channel, recipient, reason
 }
 
 // screen gives the reason not to ask this recipient now, if any: an

@@ -149,6 +149,9 @@ func (s *Service) remind(ctx context.Context, tenant plaudit.Tenant, in plaudit.
 	if err != nil {
 		return err
 	}
+	if !s.provides(req.Channel) {
+		reason = plaudit.ReasonNoProvider
+	}
 	if reason != "" {
 		return s.skipReminder(ctx, req, reason)
 	}

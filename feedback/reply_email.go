@@ -1,16 +1,21 @@
 package feedback
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/notify"
 	"github.com/plaudit/plaudit/reply"
 )
 
 // ReplyEmail records a customer's email reply to a feedback request: a
-// score with an optional comment, or a comment alone. The request is
-// named by the reply address (reply+{token}@ReplyDomain). A reply that
+// score with an optional comment, or a comment alone; or, when it says
+// STOP, unsubscribe, abmelden or the like (reply.OptOut), the customer's
+// objection, which is confirmed by email. The request is named by the
+// reply address (reply+{token}@ReplyDomain). A reply that
 // cannot be used (no reply routing, no request, an empty text, a closed
 // request) is dropped and logged without its content; the error is for
 // trouble worth a retry only.
@@ -29,8 +34,12 @@ func (s *Service) ReplyEmail(ctx context.Context, m plaudit.InboundReply) error 
 		return nil
 	}
 	text := reply.EmailText(m.Text, m.HTML)
+	if reply.OptOut(m.Subject) || reply.OptOut(text) {
+		// An objection is never read as a score, whatever else it says.
+		return s.optOutByEmail(ctx, req)
+	}
 	a := Answer{Source: plaudit.SourceEmail}
-	if score, comment, ok := reply.Score(text); ok {
+	if score, comment, ok := reply.Score(text, s.replyLanguages(ctx, req)...); ok {
 		a.Score = &score
 		if comment != "" {
 			a.Comment = &comment
@@ -69,4 +78,53 @@ func (s *Service) replyRequest(ctx context.Context, to []string) (plaudit.Feedba
 		}
 	}
 	return plaudit.FeedbackRequest{}, false, nil
+}
+
+// optOutByEmail suppresses the address req went to, for an email reply
+// that objects, and confirms it with one email in the customer's language
+// (notify.RenderUnsubscribed) that says how to undo it. The confirmation
+// goes only when the objection is new, so that a second "STOP" or an
+// autoresponder's echo is not answered again; a confirmation that cannot
+// be sent is logged, and the objection stands.
+func (s *Service) optOutByEmail(ctx context.Context, req plaudit.FeedbackRequest) error {
+	added, err := s.Unsubscribe(ctx, req, plaudit.SuppressEmailReply)
+	if plaudit.IsNotFound(err) {
+		s.log().Info("inbound email opt-out dropped: the request has no address", "request", req.ID)
+		return nil
+	}
+	if err != nil || !added {
+		return err
+	}
+	s.log().Info("inbound email: opted out", "request", req.ID)
+	if err := s.confirmOptOut(ctx, req); err != nil {
+		s.log().Warn("opt-out confirmation not sent", "request", req.ID, "err", err)
+	}
+	return nil
+}
+
+// confirmOptOut sends the confirmation of an opt-out by email reply.
+func (s *Service) confirmOptOut(ctx context.Context, req plaudit.FeedbackRequest) error {
+	if s.Email == nil {
+		return errors.New("no email provider")
+	}
+	tenant, err := s.Store.GetTenant(ctx, req.TenantID)
+	if err != nil {
+		return err
+	}
+	c := notify.Content{Settings: tenant.Settings, Language: req.Language, Controller: tenant.Name,
+		UnsubscribeURL: s.PublicURL + "/u/" + req.Token}
+	if in, err := s.Store.GetInteraction(ctx, req.TenantID, req.InteractionID); err == nil {
+		c.CustomerName = in.Customer.Name
+	}
+	subject, html, text, err := notify.RenderUnsubscribed(c)
+	if err != nil {
+		return err
+	}
+	m := notify.Email{To: req.Recipient, From: cmp.Or(tenant.Settings.FromEmail, s.FromEmail),
+		FromName: cmp.Or(tenant.Settings.FromName, tenant.Settings.BrandName),
+		Subject:  subject, HTML: html, Text: text, TenantID: req.TenantID, RequestID: req.ID}
+	return s.call(plaudit.ChannelEmail, func() error {
+		_, err := s.Email.SendEmail(ctx, m)
+		return err
+	})
 }

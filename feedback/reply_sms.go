@@ -107,7 +107,7 @@ func (s *Service) smsAnswer(ctx context.Context, req plaudit.FeedbackRequest, te
 		return "", err
 	}
 	hasResponse := err == nil
-	score, comment, ok := reply.Score(text)
+	score, comment, ok := reply.Score(text, s.replyLanguages(ctx, req)...)
 	a := Answer{Source: plaudit.SourceSMS}
 	next := "sms.thanks_comment"
 	switch {

@@ -57,6 +57,11 @@ func (s *Service) send(ctx context.Context, req plaudit.FeedbackRequest) error {
 	if reason != "" {
 		return s.transition(ctx, req, plaudit.Cancel(reason))
 	}
+	if !s.provides(req.Channel) {
+		// Its channel lost its provider since it was scheduled: nothing
+		// takes it, and it must not count as sent.
+		return s.transition(ctx, req, plaudit.Skip(plaudit.ReasonNoProvider))
+	}
 	// Quiet hours were applied when the request was scheduled; a retry
 	// after a provider failure, or quiet hours changed since, can still
 	// bring it into them. It then waits for their end: the store holds the
@@ -119,6 +124,9 @@ func (s *Service) content(tenant plaudit.Tenant, agent plaudit.Agent, in plaudit
 		Language:     req.Language,
 		PageURL:      s.PublicURL + "/f/" + req.Token,
 		CustomerName: in.Customer.Name,
+		// The footer's right to object, and the List-Unsubscribe headers.
+		UnsubscribeURL: s.PublicURL + "/u/" + req.Token,
+		Controller:     tenant.Name,
 	}
 }
 
@@ -176,8 +184,10 @@ func (s *Service) sendEmail(ctx context.Context, tenant plaudit.Tenant, req plau
 		Subject: subject, HTML: html, Text: text,
 		TenantID: req.TenantID, RequestID: req.ID, Reminder: c.Reminder,
 	}
+	m.UnsubscribeURL, m.UnsubscribeMailto = c.UnsubscribeURL, from
 	if s.ReplyDomain != "" {
 		m.ReplyTo = "reply+" + req.Token + "@" + strings.ToLower(s.ReplyDomain)
+		m.UnsubscribeMailto = m.ReplyTo // read by ReplyEmail, like any reply
 	}
 	return s.Email.SendEmail(ctx, m)
 }

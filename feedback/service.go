@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -38,10 +39,15 @@ type Service struct {
 	Store      Store
 	Tasks      Tasks
 	Connectors Connectors
-	Email      notify.EmailSender
-	SMS        notify.SMSSender
-	Metrics    *metrics.Metrics
-	Log        *slog.Logger
+	// Email and SMS send the messages of their channel: a provider, or
+	// the outbox while PLAUDIT_OUTBOX is on. nil means nothing takes that
+	// channel: its requests are skipped (no_provider), never marked sent.
+	Email   notify.EmailSender
+	SMS     notify.SMSSender
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	// HTTP is the egress client, for the teams' Slack and Teams webhooks.
+	HTTP *http.Client
 
 	PublicURL   string // base of page links and callback URLs
 	ReplyDomain string // PLAUDIT_INBOUND_EMAIL_DOMAIN; "" means no reply routing
@@ -61,6 +67,17 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// provides reports whether something takes the messages of channel.
+func (s *Service) provides(channel string) bool {
+	switch channel {
+	case plaudit.ChannelEmail:
+		return s.Email != nil
+	case plaudit.ChannelSMS:
+		return s.SMS != nil
+	}
+	return false
+}
+
 func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
@@ -75,6 +92,9 @@ type Tasks interface {
 	Send(ctx context.Context, tenantID, id string, due time.Time) error
 	Remind(ctx context.Context, tenantID, id string) error
 	Writeback(ctx context.Context, tenantID, id string, version int) error
+	// TeamNotice queues a team notification (Notice* kinds) about a
+	// response, or for a digest a team.
+	TeamNotice(ctx context.Context, tenantID, id, kind string) error
 }
 
 // Connectors gives a connector and its driver by id (connectors.Cache,

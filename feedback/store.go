@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/reports"
 	"github.com/plaudit/plaudit/store"
 )
 
@@ -20,6 +21,8 @@ type Store interface {
 	DeliveryLog
 	Seen
 	Audit
+	Teams
+	reports.Store
 }
 
 var _ Store = (*store.Store)(nil)
@@ -79,6 +82,7 @@ type Responses interface {
 // Suppressions keeps the addresses that get no more requests.
 type Suppressions interface {
 	IsSuppressed(ctx context.Context, tenantID, addressHash string, now time.Time) (bool, error)
+	GetSuppression(ctx context.Context, tenantID, addressHash string) (plaudit.Suppression, error)
 	Suppress(ctx context.Context, s plaudit.Suppression) error
 	Unsuppress(ctx context.Context, tenantID, addressHash string) error
 }

@@ -15,7 +15,8 @@ func (s *Service) suppress(ctx context.Context, tenantID, address, reason string
 	if err != nil {
 		return err
 	}
-	if err := s.Store.Suppress(ctx, plaudit.Suppression{TenantID: tenantID, AddressHash: hash, Reason: reason}); err != nil {
+	sp := plaudit.Suppression{TenantID: tenantID, AddressHash: hash, Reason: reason, Channel: plaudit.AddressChannel(address)}
+	if err := s.Store.Suppress(ctx, sp); err != nil {
 		return err
 	}
 	s.audit(ctx, tenantID, "suppression.add", hash, reason)

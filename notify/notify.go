@@ -9,7 +9,9 @@
 // only.
 package notify
 
-import "context"
+import (
+	"context"
+)
 
 // Email is one email to one recipient.
 type Email struct {
@@ -20,6 +22,31 @@ type Email struct {
 	// Reminder marks a reminder of the request's first message: its
 	// delivery events must not change the request (ReminderArg).
 	Reminder bool
+	// UnsubscribeURL is the page where the recipient says no
+	// ({public}/u/{token}), which also takes a mail provider's one-click
+	// POST (RFC 8058); UnsubscribeMailto an address that takes an email
+	// saying so. Every feedback email carries them as List-Unsubscribe
+	// headers (ListUnsubscribe); a confirmation leaves them empty.
+	UnsubscribeURL, UnsubscribeMailto string
+}
+
+// Header is one header of an email.
+type Header struct{ Name, Value string }
+
+// ListUnsubscribe returns the headers that let mail clients offer their
+// own unsubscribe button, for providers to add to the message:
+// List-Unsubscribe with the page and the mailto: address (RFC 2369), and
+// List-Unsubscribe-Post, which tells them that a POST to the page
+// unsubscribes in one click (RFC 8058). None without an UnsubscribeURL.
+func (m Email) ListUnsubscribe() []Header {
+	if m.UnsubscribeURL == "" {
+		return nil
+	}
+	v := "<" + m.UnsubscribeURL + ">"
+	if m.UnsubscribeMailto != "" {
+		v += ", <mailto:" + m.UnsubscribeMailto + "?subject=unsubscribe>"
+	}
+	return []Header{{"List-Unsubscribe", v}, {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}}
 }
 
 // ReminderArg is the custom arg (SendGrid) and the status callback's query

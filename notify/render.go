@@ -31,6 +31,12 @@ type Content struct {
 	// message and link, with "Reminder:" before the subject (and the SMS
 	// question) and a line saying so.
 	Reminder bool
+	// UnsubscribeURL is the unsubscribe page ({public}/u/{token}); every
+	// email's footer links to it, with the controller's name.
+	UnsubscribeURL string
+	// Controller is the tenant's name: the company responsible for the
+	// customer's data, named in the footer when it has no brand_name.
+	Controller string
 }
 
 //go:embed templates/*.tmpl
@@ -89,6 +95,9 @@ type emailData struct {
 	Privacy    string
 	PrivacyURL string
 	Footer     string
+	// OptOut is the footer line on the right to object, before the link
+	// Unsubscribe to UnsubscribeURL.
+	OptOut, Unsubscribe, UnsubscribeURL string
 }
 
 // lang maps c.Language to a language the catalog has.
@@ -117,6 +126,23 @@ func (c Content) brand() string {
 		return b
 	}
 	return strings.TrimSpace(c.Settings.FromName)
+}
+
+// color is the brand colour, checked to be #rrggbb.
+func (c Content) color() string {
+	if color := strings.TrimSpace(c.Settings.BrandColor); hexColor.MatchString(color) {
+		return color
+	}
+	return defaultBrandColor
+}
+
+// company is the name the footer gives the controller: the brand, else
+// the tenant's name.
+func (c Content) company() string {
+	if b := c.brand(); b != "" {
+		return b
+	}
+	return strings.TrimSpace(c.Controller)
 }
 
 // customerFirstName picks the first name from a full name, skipping titles
@@ -192,10 +218,7 @@ func (c Content) emailData() emailData {
 	lang := c.lang()
 	brand := c.brand()
 	name := c.Agent.DisplayName()
-	color := strings.TrimSpace(c.Settings.BrandColor)
-	if !hexColor.MatchString(color) {
-		color = defaultBrandColor
-	}
+	color := c.color()
 	d := emailData{
 		Lang:       lang,
 		Preheader:  tr(lang, "email.preheader"),
@@ -243,6 +266,10 @@ func (c Content) emailData() emailData {
 		d.Why = tr(lang, "email.why_nobrand")
 		d.Footer = tr(lang, "email.footer_nobrand")
 	}
+	d.OptOut, d.Unsubscribe, d.UnsubscribeURL = tr(lang, "email.optout_nocompany"), tr(lang, "unsubscribe"), c.UnsubscribeURL
+	if company := c.company(); company != "" {
+		d.OptOut = tr(lang, "email.optout", "Company", company)
+	}
 	d.Intro = helped + " " + ask
 	if c.Reminder {
 		d.Subject = tr(lang, "email.reminder_subject", "Subject", d.Subject)
@@ -269,8 +296,8 @@ func (c Content) emailData() emailData {
 // external stylesheets) and a plain-text alternative with the same links.
 // Everything that comes from tenants, agents or customers is escaped.
 func RenderEmail(c Content) (subject, html, text string, err error) {
-	if strings.TrimSpace(c.PageURL) == "" {
-		return "", "", "", plaudit.Errorf(plaudit.EInvalid, "notify: the feedback page URL is required")
+	if strings.TrimSpace(c.PageURL) == "" || strings.TrimSpace(c.UnsubscribeURL) == "" {
+		return "", "", "", plaudit.Errorf(plaudit.EInvalid, "notify: the feedback page URL and the unsubscribe URL are required")
 	}
 	ht, err := htmlTemplate()
 	if err != nil {

@@ -9,8 +9,12 @@ import (
 	"github.com/plaudit/plaudit"
 )
 
-// pageURL is a realistic feedback link: 45 characters.
-const pageURL = "https://fb.acme-help.com/f/Qm9vZ3J5aWQxMjM0NT"
+// pageURL is a realistic feedback link: 45 characters; unsubURL its
+// unsubscribe page.
+const (
+	pageURL  = "https://fb.acme-help.com/f/Qm9vZ3J5aWQxMjM0NT"
+	unsubURL = "https://fb.acme-help.com/u/Qm9vZ3J5aWQxMjM0NT"
+)
 
 func testContent(lang string) Content {
 	s := plaudit.DefaultSettings()
@@ -26,9 +30,11 @@ func testContent(lang string) Content {
 			Hometown: "Hamburg",
 			Bio:      "Fixes printers & <script>alert(1)</script> hearts.",
 		},
-		Language:     lang,
-		PageURL:      pageURL,
-		CustomerName: "Anna Schmidt",
+		Language:       lang,
+		PageURL:        pageURL,
+		UnsubscribeURL: unsubURL,
+		Controller:     "Acme Support GmbH",
+		CustomerName:   "Anna Schmidt",
 	}
 }
 
@@ -99,7 +105,7 @@ func TestRenderEmail(t *testing.T) {
 }
 
 func TestRenderEmailUnknownLanguageIsEnglish(t *testing.T) {
-	subject, _, _, err := RenderEmail(testContent("fr"))
+	subject, _, _, err := RenderEmail(testContent("xx"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +118,7 @@ func TestRenderEmailSparse(t *testing.T) {
 	c := Content{
 		Settings: plaudit.DefaultSettings(),
 		Agent:    plaudit.Agent{Name: "Zoë"},
-		PageURL:  pageURL,
+		PageURL:  pageURL, UnsubscribeURL: unsubURL,
 	}
 	subject, html, text, err := RenderEmail(c)
 	if err != nil {

@@ -60,6 +60,8 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeRetention, w.HandleRetention)
 	mux.HandleFunc(TypeReminders, w.HandleReminders)
 	mux.HandleFunc(TypeRemind, w.HandleRemind)
+	mux.HandleFunc(TypeTeamNotice, w.HandleTeamNotice)
+	mux.HandleFunc(TypeDigests, w.HandleDigests)
 	return mux
 }
 

@@ -12,9 +12,9 @@ import (
 // the score (1 to 5), the rest of the text as the comment, and whether a
 // score was found.
 //
-// A rating is a digit ("4", "4/5", "4 of 5", "4 von 5", "4 stars",
-// "4 Sterne", "5️⃣"), a number word in English or German ("five", "fünf",
-// "FUENF", "vier Sterne") or a run of stars ("★★★★☆", "⭐⭐⭐⭐⭐"). A few
+// A rating is a digit ("4", "4/5", "4 of 5", "4 von 5", "4 sur 5", "4 stars",
+// "4 Sterne", "4 estrellas", "5️⃣"), a number word ("five", "fünf", "FUENF",
+// "vier Sterne", "cinq", "cinco", "vijf", "pięć", "fem") or a run of stars ("★★★★☆", "⭐⭐⭐⭐⭐"). A few
 // words may lead up to it ("I'd say 4", "Ich gebe eine 5", "Rating: 5"). The
 // comment is what follows, with the separators between the two ("-", "–",
 // ":", ",", ".") trimmed: "5 – quick and kind" gives 5 and "quick and kind".
@@ -26,22 +26,28 @@ import (
 // count something else ("5 minutes", "2nd", "5pm", "100%"), and praise without
 // a number ("excellent"). German school grades are not guessed at either:
 // "Note 1" means the best there, the worst here.
-func Score(text string) (score int, comment string, ok bool) {
+//
+// langs are the languages whose words are read (plaudit.Languages codes:
+// the customer's, the tenant's default, English); none means all of them.
+// Limiting them keeps one language's word from being read as another's
+// number: Danish "fire" is four, Swedish "en" is one.
+func Score(text string, langs ...string) (score int, comment string, ok bool) {
+	v := vocabFor(langs)
 	s := cleanText(text)
 	i := skipOpeners(s, 0)
 	for n := 0; ; n++ {
-		if v, end, found := readRating(s, i); found {
-			if v < 1 || v > 5 {
+		if val, end, found := v.readRating(s, i); found {
+			if val < 1 || val > 5 {
 				return 0, "", false
 			}
-			end = skipTail(s, end)
-			if ambiguous(s, end) {
+			end = v.skipTail(s, end)
+			if v.ambiguous(s, end) {
 				return 0, "", false
 			}
-			return v, strings.TrimRightFunc(skipSeparators(s, end), unicode.IsSpace), true
+			return val, strings.TrimRightFunc(skipSeparators(s, end), unicode.IsSpace), true
 		}
 		w, end := readWord(s, i)
-		if n == maxLeadIn || !leadIn[w] {
+		if n == maxLeadIn || !v.leadIn[w] {
 			return 0, "", false
 		}
 		i = skipLeadSeparators(s, end)
@@ -51,69 +57,6 @@ func Score(text string) (score int, comment string, ok bool) {
 // maxLeadIn bounds the words accepted before a rating: "I'd definitely give
 // it a solid 5" has six, and much more is a sentence, not a rating.
 const maxLeadIn = 8
-
-// leadIn holds the words that may precede a rating. It leaves out words that
-// change its meaning ("not", "nicht", "between", "zwischen", "Note").
-var leadIn = setOf(
-	// English
-	"i", "i'd", "id", "i'll", "i'm", "im", "would", "will", "say", "give", "giving",
-	"gave", "it", "you", "he", "she", "they", "him", "her", "them", "a", "an", "rate",
-	"rating", "rated", "score", "my", "is", "was", "it's", "its", "it'd", "that's", "thats",
-	"that", "he's", "she's", "deserve", "deserved", "earned", "solid",
-	"full", "definitely", "easily", "clearly", "overall", "honestly", "well", "hmm",
-	"hm", "um", "ok", "okay", "so", "hi", "hey", "hello", "deserves", "gets", "get",
-	// German
-	"ich", "würde", "wuerde", "gebe", "geben", "gäbe", "gaebe", "vergebe", "sage",
-	"sagen", "bewerte", "bewertung", "meine", "mein", "es", "er", "sie", "ihm", "ihr",
-	"ihnen", "ein", "eine", "einen", "klare", "klar", "glatte", "volle", "definitiv",
-	"eindeutig", "also", "na", "hallo", "moin", "servus", "insgesamt", "gesamt",
-	"dafür", "dafuer", "bekommt", "verdient", "das", "ist", "war",
-)
-
-// connectors are the words by which a second number is offered as an
-// alternative or a correction ("4 or 5", "4, eher 5", "3 bis 4").
-var connectors = setOf(
-	"or", "oder", "and", "und", "to", "bis", "maybe", "vielleicht", "eher", "rather",
-	"actually", "eigentlich", "no", "nein", "nah", "sorry", "mean", "meant", "meinte",
-	"correction", "even", "sogar", "plus", "but", "aber", "make", "mach", "daraus",
-)
-
-// numberWords are the spelled-out numbers, including "fünf" typed without an
-// umlaut. Six to ten are here so that "five out of ten" and "4 oder sechs"
-// are read as numbers, and refused.
-var numberWords = map[string]int{
-	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-	"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-	"eins": 1, "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "zwo": 2, "drei": 3,
-	"vier": 4, "fünf": 5, "fuenf": 5, "funf": 5,
-	"sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
-}
-
-// unitWords may follow a number without changing it: "4 stars", "4 Sterne".
-var unitWords = setOf(
-	"star", "stars", "stern", "sterne", "sternen", "sternchen", "point", "points",
-	"pts", "punkt", "punkte", "punkten",
-)
-
-// countWords after a digit mean it counts something other than stars, so it
-// is no rating: "5 minutes on hold", "2 hours", "3 Anrufe", "5. Mal".
-var countWords = setOf(
-	"minute", "minutes", "min", "mins", "minuten", "hour", "hours", "hr", "hrs", "h",
-	"std", "stunde", "stunden", "day", "days", "tag", "tage", "tagen", "week", "weeks",
-	"woche", "wochen", "month", "months", "monat", "monate", "monaten", "year", "years",
-	"jahr", "jahre", "jahren", "second", "seconds", "sec", "secs", "sek", "sekunde",
-	"sekunden", "time", "times", "mal", "x", "am", "pm", "uhr", "o'clock", "euro",
-	"euros", "eur", "dollar", "dollars", "usd", "percent", "prozent", "call", "calls",
-	"anruf", "anrufe", "anrufen", "attempt", "attempts", "tries", "versuch", "versuche",
-	"versuchen", "mail", "mails", "emails",
-)
-
-// tailVerbs end a German rating whose verb comes last: "Ich würde 4 geben",
-// "4 Sterne würde ich vergeben". They are dropped from the comment.
-var tailVerbs = setOf("geben", "vergeben", "sagen")
-
-// tailWords may stand between a rating and its tail verb.
-var tailWords = setOf("würde", "wuerde", "ich", "ihm", "ihr", "ihnen", "es", "dafür", "dafuer")
 
 func setOf(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
@@ -148,8 +91,8 @@ const (
 // readRating reads a rating at s[i:]. found reports that a rating-shaped
 // number starts there; value is then its score, or out of 1..5 when the
 // rating is no usable score ("10/10", "4.5", "4 ★★★★★", "3-4").
-func readRating(s string, i int) (value, end int, found bool) {
-	value, end, kind := readNumber(s, i)
+func (v *vocab) readRating(s string, i int) (value, end int, found bool) {
+	value, end, kind := v.readNumber(s, i)
 	if kind == kindNone {
 		return 0, i, false
 	}
@@ -167,11 +110,11 @@ func readRating(s string, i int) (value, end int, found bool) {
 		}
 	}
 	j, den, units := end, 0, false
-	if d, e, ok := readScale(s, j); ok {
+	if d, e, ok := v.readScale(s, j); ok {
 		den, j = d, e
 	}
 	if kind != kindStars {
-		if stars, e, ok := readUnit(s, j); ok {
+		if stars, e, ok := v.readUnit(s, j); ok {
 			units, j = true, e
 			if stars != 0 && stars != 1 && stars != value {
 				value = -1 // "4 ★★★★★"
@@ -179,21 +122,21 @@ func readRating(s string, i int) (value, end int, found bool) {
 		}
 	}
 	if den == 0 {
-		if d, e, ok := readScale(s, j); ok {
+		if d, e, ok := v.readScale(s, j); ok {
 			den, j = d, e
 		}
 	}
 	if den != 0 && den != 5 {
 		value = -1 // "8/10", "4 von 10"
 	}
-	if !followsRating(s, j, kind, den != 0 || units) {
+	if !v.followsRating(s, j, kind, den != 0 || units) {
 		return 0, i, false
 	}
 	return value, j, true
 }
 
 // readNumber reads a digit run, a number word or a run of stars.
-func readNumber(s string, i int) (value, end, kind int) {
+func (v *vocab) readNumber(s string, i int) (value, end, kind int) {
 	if i >= len(s) {
 		return 0, i, kindNone
 	}
@@ -219,13 +162,13 @@ func readNumber(s string, i int) (value, end, kind int) {
 		return value, j, kindDigits
 	}
 	if w, j := readWord(s, i); w != "" {
-		if v, ok := numberWords[w]; ok {
-			return v, j, kindWord
+		if n, ok := v.numbers[w]; ok {
+			return n, j, kindWord
 		}
 		return 0, i, kindNone
 	}
-	if v, j, ok := readStars(s, i); ok {
-		return v, j, kindStars
+	if n, j, ok := readStars(s, i); ok {
+		return n, j, kindStars
 	}
 	return 0, i, kindNone
 }
@@ -275,48 +218,47 @@ func isFilledStar(r rune) bool {
 }
 
 // readScale reads the scale after a number: "/5", "/ 5", "of 5", "out of
-// five", "von 5", "aus 5". It returns the scale's number.
-func readScale(s string, i int) (den, end int, ok bool) {
+// five", "von 5", "aus 5", "sur 5", "su 5", "de 5", "av 5", "ud af 5".
+// It returns the scale's number.
+func (v *vocab) readScale(s string, i int) (den, end int, ok bool) {
 	k := skipHSpace(s, i)
 	if k < len(s) && s[k] == '/' {
 		k = skipHSpace(s, k+1)
 	} else {
 		w, e := readWord(s, k)
-		switch w {
-		case "out":
+		if second, ok := v.scalePairs[w]; ok {
 			w2, e2 := readWord(s, skipHSpace(s, e))
-			if w2 != "of" {
+			if w2 != second {
 				return 0, i, false
 			}
 			e = e2
-		case "of", "von", "aus":
-		default:
+		} else if !v.scales[w] {
 			return 0, i, false
 		}
 		k = skipHSpace(s, e)
 	}
-	v, e, kind := readNumber(s, k)
+	n, e, kind := v.readNumber(s, k)
 	if kind != kindDigits && kind != kindWord {
 		return 0, i, false
 	}
-	if v == 0 {
-		v = -1
+	if n == 0 {
+		n = -1
 	}
-	return v, e, true
+	return n, e, true
 }
 
 // readUnit reads what a number counts: "stars", "Sterne", "points", or star
 // glyphs ("5 ⭐", "5 ★★★★★"). stars is 0 for a word, else as readStars.
-func readUnit(s string, i int) (stars, end int, ok bool) {
+func (v *vocab) readUnit(s string, i int) (stars, end int, ok bool) {
 	k := skipHSpace(s, i)
 	if w, e := readWord(s, k); w != "" {
-		if unitWords[w] {
+		if v.units[w] {
 			return 0, e, true
 		}
 		return 0, i, false
 	}
-	if v, e, ok := readStars(s, k); ok {
-		return v, e, true
+	if n, e, ok := readStars(s, k); ok {
+		return n, e, true
 	}
 	return 0, i, false
 }
@@ -325,7 +267,7 @@ func readUnit(s string, i int) (stars, end int, ok bool) {
 // a rating. Digits and stars may be followed by words ("5 great service"),
 // unless the word says what the digit counts ("5 minutes"). A number word
 // must stand alone, or "one more thing" would be a rating of 1.
-func followsRating(s string, j, kind int, qualified bool) bool {
+func (v *vocab) followsRating(s string, j, kind int, qualified bool) bool {
 	if j >= len(s) {
 		return true
 	}
@@ -352,7 +294,7 @@ func followsRating(s string, j, kind int, qualified bool) bool {
 			return false
 		}
 		w, _ := readWord(s, k)
-		return !countWords[w]
+		return !v.counts[w]
 	case kindWord:
 		if qualified {
 			return true
@@ -370,17 +312,17 @@ func followsRating(s string, j, kind int, qualified bool) bool {
 // skipTail drops a German closing verb after a rating ("Ich würde 4
 // geben"), with the words that may come between ("4 Sterne würde ich
 // vergeben"), when the sentence ends there.
-func skipTail(s string, i int) int {
+func (v *vocab) skipTail(s string, i int) int {
 	k := i
 	for n := 0; n < 4; n++ {
 		w, e := readWord(s, skipHSpace(s, k))
 		switch {
-		case tailVerbs[w]:
+		case v.tailVerbs[w]:
 			if e == len(s) || !isWordRune(firstRune(s[e:])) {
 				return e
 			}
 			return i
-		case tailWords[w]:
+		case v.tailWords[w]:
 			k = e
 		default:
 			return i
@@ -391,16 +333,16 @@ func skipTail(s string, i int) int {
 
 // ambiguous reports whether a second rating follows the first: "2 or 5",
 // "4, maybe 5", "3 - 4", "5. I'd give it 10 if I could".
-func ambiguous(s string, i int) bool {
+func (v *vocab) ambiguous(s string, i int) bool {
 	k := len(s) - len(skipSeparators(s, i))
 	for n := 0; n < maxLeadIn; n++ {
 		w, e := readWord(s, k)
-		if !connectors[w] && !leadIn[w] {
+		if !v.connectors[w] && !v.leadIn[w] {
 			break
 		}
 		k = len(s) - len(skipSeparators(s, e))
 	}
-	_, _, found := readRating(s, k)
+	_, _, found := v.readRating(s, k)
 	return found
 }
 

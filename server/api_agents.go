@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -13,14 +14,44 @@ import (
 
 // agentBody is the agent JSON; pointers tell PATCH which fields came.
 type agentBody struct {
-	Email       *string            `json:"email"`
-	Name        *string            `json:"name"`
-	Bio         *string            `json:"bio"`
-	PhotoURL    *string            `json:"photo_url"`
-	Hometown    *string            `json:"hometown"`
-	Team        *string            `json:"team"`
-	Approved    *bool              `json:"approved"`
-	ExternalIDs *map[string]string `json:"external_ids"`
+	Email       *string `json:"email"`
+	Name        *string `json:"name"`
+	Bio         *string `json:"bio"`
+	PhotoURL    *string `json:"photo_url"`
+	Hometown    *string `json:"hometown"`
+	Approved    *bool   `json:"approved"`
+	ExternalIDs *idMap  `json:"external_ids"`
+	Team        *string `json:"team"`
+}
+
+// idMap is external_ids: the agent's id in each helpdesk. Zendesk and
+// others give their ids as JSON numbers, so a whole number is taken as
+// its digits, as well as a string.
+type idMap map[string]string
+
+func (m *idMap) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+		return plaudit.Errorf(plaudit.EInvalid, "external_ids must be an object mapping a helpdesk kind to an id")
+	}
+	out := make(idMap, len(raw))
+	for k, v := range raw {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			out[k] = s
+			continue
+		}
+		var n json.Number
+		if json.Unmarshal(v, &n) != nil || strings.ContainsAny(n.String(), ".eE-+") {
+			if !plaudit.PlainText(k, 50) {
+				k = "{kind}"
+			}
+			return plaudit.Errorf(plaudit.EInvalid, "external_ids.%s must be a string or a whole number", k)
+		}
+		out[k] = n.String()
+	}
+	*m = out
+	return nil
 }
 
 func (b agentBody) apply(a *plaudit.Agent) {
@@ -94,6 +125,9 @@ func (s *Server) addAgent(ctx context.Context, w caller, b agentBody) (plaudit.A
 	if err := validateAgent(a, s.photoPrefix()); err != nil {
 		return a, err
 	}
+	if err := s.checkTeam(ctx, w.TenantID, a.Team); err != nil {
+		return a, err
+	}
 	if err := s.cfg.Store.CreateAgent(ctx, &a); err != nil {
 		return a, err
 	}
@@ -163,6 +197,9 @@ func (s *Server) changeAgent(ctx context.Context, w caller, id string, b agentBo
 	if err := validateAgent(a, s.photoPrefix()); err != nil {
 		return a, err
 	}
+	if err := s.checkTeam(ctx, w.TenantID, a.Team); err != nil {
+		return a, err
+	}
 	if err := s.cfg.Store.UpdateAgent(ctx, a); err != nil {
 		return a, err
 	}
@@ -229,4 +266,17 @@ func (s *Server) deleteAgent(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// checkTeam refuses a team that the tenant does not have: agents name
+// their team by its name.
+func (s *Server) checkTeam(ctx context.Context, tenantID, name string) error {
+	if name == "" {
+		return nil
+	}
+	_, err := s.cfg.Store.TeamByName(ctx, tenantID, name)
+	if plaudit.IsNotFound(err) {
+		return plaudit.Errorf(plaudit.EInvalid, "team: there is no team of that name (create it with POST /api/v1/teams)")
+	}
+	return err
 }

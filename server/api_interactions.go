@@ -118,9 +118,8 @@ func (s *Server) listResponses(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.viewResponses(c.UserContext(), tenantID(c), resps)
-	if err != nil {
-		return err
+	if resps == nil {
+		resps = []plaudit.Response{}
 	}
-	return c.JSON(fiber.Map{"data": out})
+	return c.JSON(fiber.Map{"data": resps})
 }

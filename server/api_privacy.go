@@ -17,20 +17,27 @@ func (s *Server) subjectOf(ctx context.Context, w caller, rawEmail, rawPhone str
 	if err != nil {
 		return "", "", t, err
 	}
+	email, phone, err = addresses(t, rawEmail, rawPhone)
+	return email, phone, t, err
+}
+
+// addresses normalizes an email and a phone number given by an admin, at
+// least one of them, the way the store keeps addresses.
+func addresses(t plaudit.Tenant, rawEmail, rawPhone string) (email, phone string, err error) {
 	if rawEmail == "" && rawPhone == "" {
-		return "", "", t, plaudit.Errorf(plaudit.EInvalid, "email or phone is required")
+		return "", "", plaudit.Errorf(plaudit.EInvalid, "email or phone is required")
 	}
 	if rawEmail != "" {
 		if email = plaudit.NormalizeEmail(rawEmail); email == "" {
-			return "", "", t, plaudit.Errorf(plaudit.EInvalid, "email is not an email address")
+			return "", "", plaudit.Errorf(plaudit.EInvalid, "email is not an email address")
 		}
 	}
 	if rawPhone != "" {
 		if phone, err = plaudit.NormalizePhone(rawPhone, "", t.Settings.DefaultRegion); err != nil {
-			return "", "", t, plaudit.Errorf(plaudit.EInvalid, "phone is not a valid phone number")
+			return "", "", plaudit.Errorf(plaudit.EInvalid, "phone is not a valid phone number")
 		}
 	}
-	return email, phone, t, nil
+	return email, phone, nil
 }
 
 // subjectHash names the data subject in the audit log without the address.
@@ -87,9 +94,14 @@ func (s *Server) eraseFor(ctx context.Context, w caller, rawEmail, rawPhone stri
 		// Only this tenant's messages: another tenant's data on the same
 		// person is theirs to erase.
 		for _, a := range []string{email, phone} {
-			if a != "" {
-				n += s.cfg.Outbox.PurgeTenant(t.ID, a)
+			if a == "" {
+				continue
 			}
+			k, err := s.cfg.Outbox.PurgeTenant(ctx, t.ID, a)
+			if err != nil {
+				return n, err
+			}
+			n += k
 		}
 	}
 	s.auditAs(ctx, w, "data_subject.erase", subjectHash(t, email, phone), "")

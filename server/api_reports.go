@@ -1,10 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"math"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit/reports"
 )
 
 // reportDays is how far back a report reaches when since is not given.
@@ -80,4 +83,89 @@ func (s *Server) reportScores(c *fiber.Ctx) error {
 		d.Average = math.Round(float64(sums[d])/float64(d.Responses)*100) / 100
 	}
 	return c.JSON(fiber.Map{"since": since.Format(time.DateOnly), "data": out})
+}
+
+// reportQuery reads a report's query: the caller's tenant, its today, and
+// a test key's view (test data only).
+func (s *Server) reportQuery(c *fiber.Ctx) (reports.Scope, reports.Query, error) {
+	sc := reports.TenantScope(tenantID(c))
+	t, err := s.cfg.Store.GetTenant(c.UserContext(), sc.TenantID)
+	if err != nil {
+		return sc, reports.Query{}, err
+	}
+	q, err := reports.ParseQuery(func(k string) string { return c.Query(k) }, reports.Today(s.cfg.Now(), t))
+	q.Test = testKey(c)
+	return sc, q, err
+}
+
+// renderReport answers with v as JSON, or with its rows as CSV when the
+// client asks for text/csv: the CSV is made from the same JSON rows.
+func renderReport(c *fiber.Ctx, v any, rows any, name string) error {
+	if c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv" {
+		var buf bytes.Buffer
+		if err := reports.WriteCSV(&buf, rows); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		return c.Send(buf.Bytes())
+	}
+	return c.JSON(v)
+}
+
+// reportCSAT is GET /api/v1/reports/csat.
+func (s *Server) reportCSAT(c *fiber.Ctx) error {
+	sc, q, err := s.reportQuery(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.reports.CSAT(c.UserContext(), sc, q)
+	if err != nil {
+		return err
+	}
+	return renderReport(c, r, r.Data, "csat")
+}
+
+// reportRate is GET /api/v1/reports/response-rate.
+func (s *Server) reportRate(c *fiber.Ctx) error {
+	sc, q, err := s.reportQuery(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.reports.ResponseRate(c.UserContext(), sc, q)
+	if err != nil {
+		return err
+	}
+	return renderReport(c, r, r.Data, "response-rate")
+}
+
+// reportLeaderboard is GET /api/v1/reports/leaderboard.
+func (s *Server) reportLeaderboard(c *fiber.Ctx) error {
+	sc, q, err := s.reportQuery(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.reports.Leaderboard(c.UserContext(), sc, q)
+	if err != nil {
+		return err
+	}
+	return renderReport(c, r, r.Data, "leaderboard")
+}
+
+// reportResponses is GET /api/v1/reports/responses: the responses behind
+// a figure.
+func (s *Server) reportResponses(c *fiber.Ctx) error {
+	sc, q, err := s.reportQuery(c)
+	if err != nil {
+		return err
+	}
+	d, err := reports.ParseDrill(func(k string) string { return c.Query(k) })
+	if err != nil {
+		return err
+	}
+	r, err := s.reports.Responses(c.UserContext(), sc, q, d)
+	if err != nil {
+		return err
+	}
+	return renderReport(c, r, r.Data, "responses")
 }

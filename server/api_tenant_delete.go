@@ -47,15 +47,13 @@ func (s *Server) deleteTenant(c *fiber.Ctx) error {
 // forgetTenant drops what this process holds of a deleted tenant in
 // memory: cached connectors and their drivers (so its webhooks answer 404
 // at once rather than after the cache's few seconds, and no credentials
-// stay), fetched images and outbox messages. Other replicas' caches expire
-// on their own within seconds.
+// stay) and fetched images. Other replicas' caches expire on their own
+// within seconds. (Outbox messages are in the store, deleted with the
+// tenant.)
 func (s *Server) forgetTenant(tenantID string, cons []plaudit.Connector) {
 	for _, con := range cons {
 		s.conns.Forget(con.ID)
 	}
 	s.conns.ForgetTenant(tenantID)
 	s.images.forget(tenantID, "")
-	if s.cfg.Outbox != nil {
-		s.cfg.Outbox.PurgeTenant(tenantID, "")
-	}
 }

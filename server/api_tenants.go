@@ -22,21 +22,26 @@ func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return plaudit.Errorf(plaudit.EInvalid, "%s", describeJSONError(err))
+		return plaudit.Errorf(plaudit.EInvalid, "%s", describeJSONError(err, body))
 	}
 	return checkJSONText(body)
 }
 
-func describeJSONError(err error) string {
+// describeJSONError says what is wrong with a JSON body: the field and what
+// it must be, an unknown field, or where the JSON breaks.
+func describeJSONError(err error, body []byte) string {
 	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
+	var pe *plaudit.Error
 	switch {
+	case errors.As(err, &pe): // a field's own UnmarshalJSON said it
+		return pe.Message
 	case errors.As(err, &te):
 		return te.Field + " must be " + jsonType(te.Type.Kind().String())
-	case errors.As(err, &se):
-		return "body is not valid JSON"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	if where := plaudit.JSONWhere(err, body); where != "" {
+		return "body is not valid JSON: " + where
 	}
 	return "body is not valid JSON"
 }
@@ -112,7 +117,7 @@ func applySettings(s *plaudit.Settings, raw json.RawMessage) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&next); err != nil {
-		msg := describeJSONError(err)
+		msg := describeJSONError(err, raw)
 		return plaudit.Errorf(plaudit.EInvalid, "settings: %s", msg)
 	}
 	if err := next.Validate(); err != nil {
@@ -146,6 +151,19 @@ func (s *Server) viewTenant(ctx context.Context, t plaudit.Tenant) (tenantView, 
 		v.OIDC = &oidcView{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecretSet: o.ClientSecret != ""}
 	}
 	return v, nil
+}
+
+// listTenants is the operator's list of tenants, oldest first, with
+// their settings; never their keys.
+func (s *Server) listTenants(c *fiber.Ctx) error {
+	tenants, err := s.cfg.Store.ListTenants(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if tenants == nil {
+		tenants = []plaudit.Tenant{}
+	}
+	return c.JSON(fiber.Map{"data": tenants})
 }
 
 func (s *Server) getTenant(c *fiber.Ctx) error {

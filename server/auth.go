@@ -54,24 +54,28 @@ const (
 	// needApprove approves agents: admin keys, admins and leads (their
 	// team).
 	needApprove
-	// needOperator is the operator's: tenants.
-	needOperator
+	// needOperatorRole is the operator's: tenants.
+	needOperatorRole
 	// needProfile is an agent user's own profile page.
 	needProfile
+	// needReadTenant reads the whole tenant's figures (the reports of
+	// docs/reports.md, rewards, the stream), which are not narrowed to a
+	// lead's team or an agent: read and admin keys, and admins.
+	needReadTenant
 )
 
 // can reports whether the caller's role allows n. Scope (a lead's team,
 // an agent's own records) is applied by the handler on top.
 func (w caller) can(n need) bool {
-	if n == needOperator || w.Role == "operator" {
-		return n == needOperator && w.Role == "operator"
+	if n == needOperatorRole || w.Role == "operator" {
+		return n == needOperatorRole && w.Role == "operator"
 	}
 	if n == needProfile {
 		return w.User && w.Role == plaudit.UserAgent
 	}
 	if w.User {
 		switch n {
-		case needAdmin, needTrigger:
+		case needAdmin, needTrigger, needReadTenant:
 			return w.Role == plaudit.UserAdmin
 		case needApprove:
 			return w.Role == plaudit.UserAdmin || w.Role == plaudit.UserLead
@@ -81,7 +85,7 @@ func (w caller) can(n need) bool {
 	switch n {
 	case needTrigger:
 		return w.Role == plaudit.RoleAdmin || w.Role == plaudit.RoleTrigger
-	case needRead:
+	case needRead, needReadTenant:
 		return w.Role == plaudit.RoleAdmin || w.Role == plaudit.RoleRead
 	}
 	return w.Role == plaudit.RoleAdmin
@@ -101,11 +105,19 @@ func bearer(c *fiber.Ctx) string {
 	return strings.TrimSpace(c.Get("X-Api-Key"))
 }
 
+// The credentials the API asks for, named in its refusals so that the
+// caller knows which one to send.
+const (
+	needOperator = "this endpoint needs the operator token (PLAUDIT_ADMIN_TOKEN) as Authorization: Bearer <token>"
+	needKey      = "this endpoint needs a tenant API key (the api_key from POST /api/v1/tenants, or one made with POST /api/v1/api-keys) as Authorization: Bearer <key>"
+)
+
 // operatorOnly admits the operator token (PLAUDIT_ADMIN_TOKEN), or the
 // operator signed in to the console.
 func (s *Server) operatorOnly(c *fiber.Ctx) error {
 	tok := bearer(c)
-	if tok == "" {
+	switch {
+	case tok == "":
 		if w, ok, err := s.sessionCaller(c); err != nil || ok {
 			if err == nil && w.Actor != "operator" {
 				err = plaudit.Errorf(plaudit.EForbidden, "only the operator may do this")
@@ -116,13 +128,14 @@ func (s *Server) operatorOnly(c *fiber.Ctx) error {
 			c.Locals(localCaller, w)
 			return c.Next()
 		}
-		return plaudit.Errorf(plaudit.EUnauthorized, "missing operator token")
+		return plaudit.Errorf(plaudit.EUnauthorized, "missing operator token: %s", needOperator)
+	case s.isOperatorToken(tok):
+		c.Locals(localCaller, caller{Actor: "operator", Role: "operator"})
+		return c.Next()
+	case strings.HasPrefix(tok, "pk_"):
+		return plaudit.Errorf(plaudit.EUnauthorized, "a tenant API key was sent: %s", needOperator)
 	}
-	if !s.isOperatorToken(tok) {
-		return plaudit.Errorf(plaudit.EUnauthorized, "invalid operator token")
-	}
-	c.Locals(localCaller, caller{Actor: "operator", Role: "operator"})
-	return c.Next()
+	return plaudit.Errorf(plaudit.EUnauthorized, "invalid operator token: %s", needOperator)
 }
 
 func (s *Server) isOperatorToken(tok string) bool {
@@ -187,11 +200,14 @@ func (s *Server) authenticate(c *fiber.Ctx) (caller, error) {
 		case ok:
 			return w, nil
 		}
-		return caller{}, plaudit.Errorf(plaudit.EUnauthorized, "missing API key: send Authorization: Bearer <key>")
+		return caller{}, plaudit.Errorf(plaudit.EUnauthorized, "missing API key: %s", needKey)
 	}
 	k, err := s.cfg.Store.APIKeyByHash(c.UserContext(), keyring.SecretHash(tok))
+	if plaudit.IsNotFound(err) && s.isOperatorToken(tok) {
+		return caller{}, plaudit.Errorf(plaudit.EUnauthorized, "the operator token was sent: %s", needKey)
+	}
 	if plaudit.IsNotFound(err) {
-		return caller{}, plaudit.Errorf(plaudit.EUnauthorized, "invalid API key")
+		return caller{}, plaudit.Errorf(plaudit.EUnauthorized, "invalid API key: %s", needKey)
 	}
 	if err != nil {
 		return caller{}, err

@@ -22,16 +22,24 @@ func ParseTrustedProxies(s string) ([]net.IPNet, error) {
 // the client and may be forged. (Fiber's own ProxyHeader takes the
 // leftmost address, which a client chooses; hence realclientip here.)
 func (s *Server) clientIP(c *fiber.Ctx) string {
-	peer := c.Context().RemoteIP()
+	return s.clientAddr(c.Context().RemoteIP(), c.Request().Header.PeekAll(fiber.HeaderXForwardedFor))
+}
+
+// clientAddr is clientIP from the peer's address and the X-Forwarded-For
+// header lines, in order.
+func (s *Server) clientAddr(peer net.IP, forwardedFor [][]byte) string {
 	if s.xff == nil || !inRanges(peer, s.cfg.TrustedProxies) {
 		return peer.String()
 	}
 	h := http.Header{}
-	for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+	for _, v := range forwardedFor {
 		h.Add(fiber.HeaderXForwardedFor, string(v))
 	}
 	if ip := s.xff.ClientIP(h, ""); ip != "" {
-		return ip
+		// Without a zone ("fe80::1%eth0"), which is free text: one key
+		// per address, however it is written.
+		addr, _ := realclientip.SplitHostZone(ip)
+		return addr
 	}
 	return peer.String() // no header, or only proxies in it
 }

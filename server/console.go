@@ -46,7 +46,7 @@ var consoleNav = []navItem{
 	{"/console/privacy", "Privacy", needAdmin},
 	{"/console/queue", "Queue", needAdmin},
 	{"/console/audit", "Audit log", needAdmin},
-	{"/console/tenants", "Tenants", needOperator},
+	{"/console/tenants", "Tenants", needOperatorRole},
 }
 
 // view starts a page's data: who is signed in, their menu, the CSRF token.
@@ -125,7 +125,7 @@ func (s *Server) console(n need) fiber.Handler {
 		}
 		c.Locals(localCaller, w)
 		if !w.can(n) {
-			if w.Role == "operator" && n != needOperator {
+			if w.Role == "operator" && n != needOperatorRole {
 				return c.Redirect("/console/tenants", fiber.StatusSeeOther)
 			}
 			return plaudit.Errorf(plaudit.EForbidden, "your role (%s) does not allow this page", w.Role)

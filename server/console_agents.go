@@ -105,7 +105,7 @@ func agentForm(c *fiber.Ctx) (agentBody, error) {
 		b.Approved = &on
 	}
 	if raw := optional(c, "external_ids"); raw != nil {
-		ids := map[string]string{}
+		ids := idMap{}
 		for _, pair := range strings.Split(*raw, ",") {
 			if pair = strings.TrimSpace(pair); pair == "" {
 				continue

@@ -18,6 +18,7 @@ import (
 	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/server"
+	"github.com/plaudit/plaudit/store"
 )
 
 // consoleSite is the server with an outbox for sign-in mail, a clock the
@@ -59,8 +60,9 @@ func (l *syncLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b
 
 func newConsoleSite(t *testing.T, configure ...func(*server.Config)) *consoleSite {
 	t.Helper()
-	site := &consoleSite{outbox: outbox.New(0, slog.New(slog.NewTextHandler(io.Discard, nil)), ""), clock: &siteClock{}, log: &syncLog{}}
+	site := &consoleSite{clock: &siteClock{}, log: &syncLog{}}
 	configure = append([]func(*server.Config){func(c *server.Config) {
+		site.outbox = outbox.New(c.Store.(*store.Store), 0, slog.New(slog.NewTextHandler(io.Discard, nil)), "")
 		c.Now = site.clock.Now
 		c.Log = slog.New(slog.NewTextHandler(site.log, nil))
 		c.Outbox = site.outbox
@@ -71,11 +73,15 @@ func newConsoleSite(t *testing.T, configure ...func(*server.Config)) *consoleSit
 	return site
 }
 
-// tenant creates a tenant with an admin key and the given users, by email
-// and role ("lead:Berlin" is a lead of team Berlin).
+// tenant creates a tenant with an admin key, the teams Berlin and
+// Hamburg, and the given users, by email and role ("lead:Berlin" is a
+// lead of team Berlin).
 func (s *consoleSite) tenant(name string, users map[string]string) (string, plaudit.Tenant) {
 	s.t.Helper()
 	key := s.newTenantKey(name)
+	for _, team := range []string{"Berlin", "Hamburg"} {
+		s.do(call{method: "POST", path: "/api/v1/teams", key: key, json: map[string]any{"name": team}}, 201)
+	}
 	for email, role := range users {
 		role, team, _ := strings.Cut(role, ":")
 		s.do(call{method: "POST", path: "/api/v1/users", key: key,
@@ -163,10 +169,23 @@ func (s *consoleSite) linkFor(email string) string {
 	s.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, m := range s.outbox.List() {
+		msgs, err := s.outbox.List(s.t.Context())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, m := range msgs {
 			if m.Email != nil && m.Email.To == email {
 				if l := signInLink.FindStringSubmatch(m.Email.Text); l != nil {
-					s.outbox.Purge(email)
+					// The mail is used: the next link to email is a new one.
+					var ids []string
+					for _, m := range msgs {
+						if m.Email != nil && m.Email.To == email {
+							ids = append(ids, m.ID)
+						}
+					}
+					if _, err := s.store.DeleteOutbox(s.t.Context(), ids); err != nil {
+						s.t.Fatal(err)
+					}
 					return l[1]
 				}
 			}

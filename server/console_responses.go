@@ -14,7 +14,9 @@ type responsesPage struct {
 	Admin     bool
 	Agents    []plaudit.Agent
 	Names     map[string]string
-	Responses []responseView
+	Responses []plaudit.Response
+	// Reasons are the exclusion reasons an admin chooses from.
+	Reasons []string
 }
 
 // consoleResponses lists responses the caller may see, filtered in the
@@ -52,25 +54,24 @@ func (s *Server) showResponses(c *fiber.Ctx, v web.View, status int) error {
 	if err != nil {
 		return err
 	}
-	views, err := s.viewResponses(ctx, w.TenantID, list)
-	if err != nil {
-		return err
-	}
 	names := map[string]string{}
 	for _, a := range agents {
 		names[a.ID] = a.Name
 	}
-	v.Data = responsesPage{Admin: w.can(needAdmin), Agents: agents, Names: names, Responses: views}
+	v.Data = responsesPage{Admin: w.can(needAdmin), Agents: agents, Names: names, Responses: list, Reasons: plaudit.ExclusionReasons}
 	return s.renderConsole(c, status, "responses", v)
 }
 
+// consoleExclude excludes a response from its agent's figures, or counts
+// it again, by the API's code path (setExclusion).
 func (s *Server) consoleExclude(c *fiber.Ctx) error {
-	ctx, w := c.UserContext(), who(c)
+	var ex *plaudit.Exclusion
 	var err error
-	if c.FormValue("include") != "" {
-		err = s.includeResponse(ctx, w, c.Params("id"))
-	} else {
-		err = s.excludeResponse(ctx, w, c.Params("id"), c.FormValue("reason"))
+	if c.FormValue("include") == "" {
+		ex, err = s.newExclusion(c, exclusionBody{Reason: c.FormValue("reason"), Note: c.FormValue("note")})
+	}
+	if err == nil {
+		_, err = s.applyExclusion(c, ex)
 	}
 	if err != nil {
 		v := s.view(c, "Responses")

@@ -35,7 +35,7 @@ func (s *consoleSite) respond(tenantID, agentID, ticket string, score int, comme
 
 // Responses in the console: a lead sees their team's, filters narrow the
 // list, and an admin excludes one from its agent's figures with a reason
-// (audited), and counts it again.
+// and a note (the API's exclusion, audited), and counts it again.
 func TestConsoleResponses(t *testing.T) {
 	site := newConsoleSite(t)
 	key, tn := site.tenant("Nordlicht Reisen", map[string]string{"ada@nordlicht.example": "admin", "lea@nordlicht.example": "lead:Berlin"})
@@ -55,7 +55,7 @@ func TestConsoleResponses(t *testing.T) {
 	if p.status != 200 || !strings.Contains(p.body, "Quick and kind") || strings.Contains(p.body, "Fine from Hamburg") || strings.Contains(p.body, "Reason to exclude") {
 		t.Fatalf("the lead's responses: %d %s", p.status, p.body)
 	}
-	if p := lead.post("/console/responses/"+r1.ID+"/exclusion", url.Values{"reason": {"x"}}); p.status != 403 {
+	if p := lead.post("/console/responses/"+r1.ID+"/exclusion", url.Values{"reason": {plaudit.ExcludeOther}}); p.status != 403 {
 		t.Fatalf("a lead excluding: %d", p.status)
 	}
 
@@ -68,21 +68,24 @@ func TestConsoleResponses(t *testing.T) {
 		t.Fatalf("a bad date: %d", p.status)
 	}
 	admin.get("/console/responses")
-	if p := admin.post("/console/responses/"+r1.ID+"/exclusion", url.Values{"reason": {" "}}); p.status != 400 || !strings.Contains(p.body, "reason is required") {
+	if p := admin.post("/console/responses/"+r1.ID+"/exclusion", url.Values{"reason": {" "}}); p.status != 400 || !strings.Contains(p.body, "reason must be one of") {
 		t.Fatalf("excluding without a reason: %d %s", p.status, p.body)
 	}
-	if p := admin.post("/console/responses/"+r1.ID+"/exclusion", url.Values{"reason": {"About the product"}}); p.status != 303 {
+	if p := admin.post("/console/responses/"+r1.ID+"/exclusion", url.Values{"reason": {plaudit.ExcludeNotAboutAgent}, "note": {"About the product"}}); p.status != 303 {
 		t.Fatalf("exclude: %d %s", p.status, p.body)
 	}
 	var list struct {
 		Data []struct {
-			ID     string
-			Reason string `json:"excluded_reason"`
+			ID        string
+			Exclusion *plaudit.Exclusion
 		}
 	}
 	site.do(call{method: "GET", path: "/api/v1/responses?ticket=T-1", key: key}, 200).decode(t, &list)
-	if len(list.Data) != 1 || list.Data[0].Reason != "About the product" {
+	if len(list.Data) != 1 || list.Data[0].Exclusion == nil || list.Data[0].Exclusion.Reason != plaudit.ExcludeNotAboutAgent || list.Data[0].Exclusion.Note != "About the product" {
 		t.Fatalf("the API shows %+v", list.Data)
+	}
+	if p := admin.get("/console/responses?ticket=T-1"); !strings.Contains(p.body, "About the product") {
+		t.Fatalf("the console does not show the exclusion's note: %s", p.body)
 	}
 	if p := admin.get("/console/audit"); !regexp.MustCompile(`response\.exclude</td><td><code>`+r1.ID).MatchString(p.body) || strings.Contains(p.body, "About the product") {
 		t.Fatalf("the exclusion is not audited, or its text is in the audit log")
@@ -93,7 +96,7 @@ func TestConsoleResponses(t *testing.T) {
 	}
 	list.Data = nil
 	site.do(call{method: "GET", path: "/api/v1/responses?ticket=T-1", key: key}, 200).decode(t, &list)
-	if list.Data[0].Reason != "" {
+	if list.Data[0].Exclusion != nil {
 		t.Fatalf("still excluded: %+v", list.Data)
 	}
 }

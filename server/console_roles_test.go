@@ -110,7 +110,7 @@ func TestLeadAndAgentScope(t *testing.T) {
 func TestConsoleFailedSignInsLimited(t *testing.T) {
 	limits := server.DefaultLimits
 	limits.AuthFailuresPerClient = 3
-	site := newConsoleSite(t, withLimiter(t, limits))
+	site := newConsoleSite(t, limited(t, limits))
 	b := site.browser()
 	for i := range 4 { // the budget, and the failure that spends it
 		if p := b.post("/console/login/operator", url.Values{"token": {"guess"}}); p.status != 401 {

@@ -58,6 +58,6 @@ func (s *Server) consoleRoutes() {
 	app.Get("/console/profile", s.console(needProfile), s.consoleProfile)
 	app.Post("/console/profile", s.console(needProfile), s.consoleProposeProfile)
 
-	app.Get("/console/tenants", s.console(needOperator), s.consoleTenants)
-	app.Post("/console/tenants", s.console(needOperator), s.consoleCreateTenant)
+	app.Get("/console/tenants", s.console(needOperatorRole), s.consoleTenants)
+	app.Post("/console/tenants", s.console(needOperatorRole), s.consoleCreateTenant)
 }

@@ -79,7 +79,11 @@ func TestConsoleLinkExpiresAndUnknownAddressGetsNoMail(t *testing.T) {
 	}
 	link := site.linkFor("ada@nordlicht.example")
 	time.Sleep(50 * time.Millisecond)
-	for _, m := range site.outbox.List() {
+	msgs, err := site.outbox.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
 		if m.Email != nil && m.Email.To == "eve@nordlicht.example" {
 			t.Fatal("an unknown address got mail")
 		}

@@ -1,10 +1,14 @@
 package server_test
 
 import (
+	"context"
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/zendesk"
@@ -36,6 +40,8 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 		{"POST", "/api/v1/agents", "name", `{"email":"nul2@agents.example","name":"Jo\u0007nas"}`},
 		{"POST", "/api/v1/agents", "hometown", `{"email":"nul3@agents.example","name":"Jonas","hometown":"K\u0000"}`},
 		{"POST", "/api/v1/agents", "bio", `{"email":"nul4@agents.example","name":"Jonas","bio":"b\u0000"}`},
+		{"POST", "/api/v1/agents", "name", "{\"email\":\"nul6@agents.example\",\"name\":\"Jo\xffnas\"}"},
+		{"POST", "/api/v1/agents", "a key of external_ids", "{\"email\":\"nul7@agents.example\",\"name\":\"Jonas\",\"external_ids\":{\"zen\xffdesk\":\"4711\"}}"},
 		{"POST", "/api/v1/agents", "external_ids.zendesk", `{"email":"nul5@agents.example","name":"Jonas","external_ids":{"zendesk":"47\u000011"}}`},
 		{"PATCH", "/api/v1/agents/" + w.agent, "name", `{"name":"Jo\u0000nas"}`},
 		{"POST", "/api/v1/connectors", "name", `{"kind":"standard","name":"S\u0000","config":{"signing_secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}`},
@@ -74,6 +80,14 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 	h.do(call{method: "POST", path: "/f/" + w.token, form: url.Values{"comment": {"Danke \xff"}}}, 400)
 	h.do(call{method: "GET", path: "/f/tok%00en"}, 404)
 
+	hookDeliveries(t, h, w)
+	inboundReplies(t, h, w)
+}
+
+// hookDeliveries posts what helpdesks and providers send, with NULs and
+// control characters: what the store cannot keep is dropped, and the answer
+// is never a 5xx, which they retry for ever.
+func hookDeliveries(t *testing.T, h *apiHarness, w tenantWorld) {
 	// A Zendesk delivery: accepted, with the NUL dropped.
 	hook := []byte(`{"ticket":{"id":"91001","status":"Solved","via":"Mail","tags":"billing\u0000","brand":"Nord\u0000licht"},` +
 		`"requester":{"id":"1","name":"Anna\u0000 Schneider","email":"anna.nul@example.org","language":"Deutsch\u0000"},` +
@@ -83,7 +97,7 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 		zendesk.HeaderSignature:          zendesk.Sign([]byte("secret-nul"), ts, hook),
 		zendesk.HeaderSignatureTimestamp: ts,
 	}}, 202)
-	r = h.do(call{method: "GET", path: "/api/v1/data-subjects?email=anna.nul@example.org", key: w.admin}, 200)
+	r := h.do(call{method: "GET", path: "/api/v1/data-subjects?email=anna.nul@example.org", key: w.admin}, 200)
 	var held struct{ Interactions []plaudit.Interaction }
 	r.decode(t, &held)
 	found := false
@@ -99,8 +113,7 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 		t.Error("the Zendesk delivery with NULs was not stored")
 	}
 
-	// Twilio and SendGrid, correctly signed: what the store cannot keep is
-	// dropped, and the answer is never a 5xx (which they retry for ever).
+	// Twilio and SendGrid, correctly signed.
 	twilioSigned := func(path string, form url.Values) map[string]string {
 		return map[string]string{"X-Twilio-Signature": twilioSignature(publicURL+path, form)}
 	}
@@ -117,4 +130,43 @@ func runControlCharacters(t *testing.T, databaseURL string) {
 	}
 	events := []byte(`[{"email":"x@example.org","event":"bounce","sg_event_id":"ev\u0000nul","sg_message_id":"m\u0000nul.filter1"}]`)
 	h.do(call{method: "POST", path: "/hooks/sendgrid/events", json: events, header: h.sendgridSigned(time.Now(), events)}, 200)
+}
+
+// inboundReplies posts email replies through Inbound Parse: a NUL in the
+// recipient, which names the request, is refused naming "to" and records
+// nothing; in the sender or the text it is dropped and the answer
+// recorded. SendGrid retries a 5xx for days.
+func inboundReplies(t *testing.T, h *apiHarness, w tenantWorld) {
+	ctx := context.Background()
+	in := plaudit.Interaction{TenantID: w.id, Source: "api", DedupKey: "nul-reply", ExternalID: "91002", Event: plaudit.EventSolved}
+	if _, err := h.store.InsertInteraction(ctx, &in); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now().Add(-time.Hour)
+	fr := plaudit.FeedbackRequest{TenantID: w.id, InteractionID: in.ID, AgentID: w.agent, TicketID: "91002",
+		Channel: plaudit.ChannelEmail, Recipient: "anna.reply@example.org", Language: "de",
+		Status: plaudit.RequestSent, DueAt: sent, SentAt: &sent, Attempts: 1}
+	if _, err := h.store.CreateRequest(ctx, &fr); err != nil {
+		t.Fatal(err)
+	}
+	auth := map[string]string{fiber.HeaderAuthorization: "Basic " + base64.StdEncoding.EncodeToString([]byte("parse:"+inboundToken))}
+	to := "reply+" + fr.Token + "@" + inboundDomain
+	for _, bad := range []string{"reply+" + fr.Token + "\x00@" + inboundDomain, to + "\x00", "\x00" + to, "Anna <" + to + ">\x00, x@example.org"} {
+		mail := map[string]string{"to": bad, "from": "anna.reply@example.org", "subject": "Re: Wie war's?", "text": "1"}
+		r := h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", multipart: mail, header: auth}, 400)
+		wantMessage(t, r, `"to"`)
+	}
+	if _, err := h.store.ResponseByRequest(ctx, w.id, fr.ID); !plaudit.IsNotFound(err) {
+		t.Fatalf("a refused reply was recorded: %v", err)
+	}
+	mail := map[string]string{"to": to, "from": "Anna\x00 <anna.re\x00ply@example.org>", "subject": "Re: Wie war's?\x00",
+		"text": "4 Dan\x00ke, sehr \x07freundlich\x00"}
+	h.do(call{method: "POST", path: "/hooks/sendgrid/inbound", multipart: mail, header: auth}, 200)
+	resp, err := h.store.ResponseByRequest(ctx, w.id, fr.ID)
+	if err != nil {
+		t.Fatalf("the reply with NULs in its sender and text was not recorded: %v", err)
+	}
+	if resp.Score != 4 || resp.Comment != "Danke, sehr freundlich" || resp.Source != plaudit.SourceEmail {
+		t.Errorf("recorded %d %q from %s; want 4 \"Danke, sehr freundlich\" by email, the control characters dropped", resp.Score, resp.Comment, resp.Source)
+	}
 }

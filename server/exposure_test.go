@@ -11,6 +11,7 @@ import (
 	"github.com/plaudit/plaudit/notify"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/server"
+	"github.com/plaudit/plaudit/store"
 )
 
 // get sends a GET to the harness's server, from loopback when live (a
@@ -76,12 +77,15 @@ func TestMetricsAnswerLoopbackOrToken(t *testing.T) {
 // TestOutboxPageAnswersLoopbackOrOperator: /dev/outbox lists every
 // tenant's recipients and live page links.
 func TestOutboxPageAnswersLoopbackOrOperator(t *testing.T) {
-	box := outbox.New(10, nil, publicURL+"/dev/outbox")
+	var box *outbox.Outbox
+	h := newAPIHarness(t, func(c *server.Config) {
+		box = outbox.New(c.Store.(*store.Store), 10, nil, publicURL+"/dev/outbox")
+		c.Outbox, c.OutboxPage = box, true
+	})
 	id, err := box.SendEmail(context.Background(), notify.Email{To: "anna.schneider@example.org", Subject: "How did we do?", HTML: "<p>hi</p>"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newAPIHarness(t, func(c *server.Config) { c.Outbox, c.OutboxPage = box, true })
 	for _, path := range []string{"/dev/outbox", "/dev/outbox/" + id} {
 		if got, body := h.get(path, false, nil); got != 401 || strings.Contains(body, "anna") {
 			t.Errorf("%s from another host: %d, want 401 without the message", path, got)

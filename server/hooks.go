@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -40,12 +41,26 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		return fail(hookOutcome(err), err)
 	}
 
-	events, err := driver.Receive(ctx, plaudit.Delivery{
+	d := plaudit.Delivery{
 		Header: requestHeader(c),
 		Body:   c.Body(),
 		URL:    s.cfg.PublicURL + c.Path(),
 		Now:    s.cfg.Now(),
-	})
+	}
+	if a, handled, err := handshake(ctx, driver, c.Method(), d); err != nil {
+		return fail(hookOutcome(err), err)
+	} else if handled {
+		s.countHook(con.Kind, "handshake", start)
+		return sendHookAnswer(c, a)
+	}
+	if c.Method() != fiber.MethodPost {
+		// A HEAD that the kind does not answer as a handshake: the
+		// same 405 as any route without that method.
+		s.countHook(con.Kind, "invalid", start)
+		c.Set(fiber.HeaderAllow, fiber.MethodPost)
+		return fiber.ErrMethodNotAllowed
+	}
+	events, err := driver.Receive(ctx, d)
 	if err != nil {
 		return fail(hookOutcome(err), err)
 	}
@@ -57,7 +72,22 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		return fail("rate_limited", plaudit.Errorf(plaudit.ERateLimited,
 			"more than %d deliveries a second to this connector (rate_limit_per_second): retry later", perSecond))
 	}
-	accepted, duplicates := 0, 0
+	accepted, duplicates, err := s.ingest(ctx, con, events)
+	if err != nil {
+		return fail("unavailable", err)
+	}
+	s.countHook(con.Kind, "accepted", start)
+	if answerer != nil {
+		ct, body := answerer.Ack()
+		c.Set(fiber.HeaderContentType, ct)
+		return c.Status(fiber.StatusOK).Send(body)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"accepted": accepted, "duplicates": duplicates})
+}
+
+// ingest stores and enqueues a verified delivery's events, and counts
+// the new ones and the redeliveries.
+func (s *Server) ingest(ctx context.Context, con plaudit.Connector, events []plaudit.Event) (accepted, duplicates int, err error) {
 	for _, ev := range events {
 		in := ev.Interaction
 		in.TenantID, in.ConnectorID, in.Source, in.DedupKey = con.TenantID, con.ID, con.Kind, ev.DedupKey
@@ -67,7 +97,7 @@ func (s *Server) hook(c *fiber.Ctx) error {
 		in.Clean()
 		created, err := s.fb.Ingest(ctx, &in)
 		if err != nil {
-			return fail("unavailable", err)
+			return accepted, duplicates, err
 		}
 		if created {
 			accepted++
@@ -75,13 +105,28 @@ func (s *Server) hook(c *fiber.Ctx) error {
 			duplicates++
 		}
 	}
-	s.countHook(con.Kind, "accepted", start)
-	if answerer != nil {
-		ct, body := answerer.Ack()
-		c.Set(fiber.HeaderContentType, ct)
-		return c.Status(fiber.StatusOK).Send(body)
+	return accepted, duplicates, nil
+}
+
+// handshake lets a driver whose helpdesk checks the endpoint (Intercom's
+// HEAD, Front's sync challenge, Gladly's PING) answer such a request
+// before it is taken for a delivery. It runs after the URL-secret check
+// and before the connector's bucket: a handshake is no delivery, and an
+// unsigned HEAD must not spend the budget of the deliveries that verify.
+func handshake(ctx context.Context, driver plaudit.Driver, method string, d plaudit.Delivery) (plaudit.HookAnswer, bool, error) {
+	h, ok := driver.(plaudit.Handshaker)
+	if !ok {
+		return plaudit.HookAnswer{}, false, nil
 	}
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"accepted": accepted, "duplicates": duplicates})
+	return h.Handshake(ctx, method, d)
+}
+
+// sendHookAnswer sends a handshake's answer as the driver gave it.
+func sendHookAnswer(c *fiber.Ctx, a plaudit.HookAnswer) error {
+	if a.ContentType != "" {
+		c.Set(fiber.HeaderContentType, a.ContentType)
+	}
+	return c.Status(cmp.Or(a.Status, fiber.StatusOK)).Send(a.Body)
 }
 
 // hookConnector finds the connector a delivery is for, and checks the

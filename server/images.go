@@ -109,10 +109,10 @@ func (s *Server) pageImage(which string) fiber.Handler {
 		if err != nil {
 			return c.SendStatus(fiber.StatusNotFound)
 		}
-		var src string
+		var src, agentName string
 		if which == "photo" {
 			if a, err := s.cfg.Store.GetAgent(ctx, req.TenantID, req.AgentID); err == nil {
-				src = a.PhotoURL
+				src, agentName = a.PhotoURL, a.Name
 			}
 		} else if t, err := s.cfg.Store.GetTenant(ctx, req.TenantID); err == nil {
 			src = t.Settings.LogoURL
@@ -132,6 +132,9 @@ func (s *Server) pageImage(which string) fiber.Handler {
 		if err != nil {
 			// The error names no URL: a tenant's URLs stay out of the log.
 			s.log.Warn("image not fetched", "which", which, "tenant", req.TenantID, "err", err)
+			if agentName != "" {
+				return sendInitials(c, agentName)
+			}
 			return c.SendStatus(fiber.StatusNotFound)
 		}
 		return sendImage(c, img)

@@ -146,6 +146,7 @@ func TestTenantIsolation(t *testing.T) {
 	notFound("GET", "/api/v1/connectors/"+a.connector, "/api/v1/connectors/con_nosuch", nil)
 	notFound("PATCH", "/api/v1/connectors/"+a.connector, "/api/v1/connectors/con_nosuch", map[string]any{"disabled": true})
 	notFound("DELETE", "/api/v1/connectors/"+a.connector, "/api/v1/connectors/con_nosuch", nil)
+	notFound("POST", "/api/v1/connectors/"+a.connector+"/test", "/api/v1/connectors/con_nosuch/test", nil)
 	notFound("GET", "/api/v1/agents/"+a.agent, "/api/v1/agents/agt_nosuch", nil)
 	notFound("PATCH", "/api/v1/agents/"+a.agent, "/api/v1/agents/agt_nosuch", map[string]any{"approved": false})
 	notFound("DELETE", "/api/v1/agents/"+a.agent, "/api/v1/agents/agt_nosuch", nil)

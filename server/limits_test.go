@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -17,18 +18,22 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/plaudit/plaudit/connectors/zendesk"
+	"github.com/plaudit/plaudit/notify"
+	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/ratelimit"
 	"github.com/plaudit/plaudit/server"
+	"github.com/plaudit/plaudit/store"
 )
 
 // limitedHarness is the API harness with the limiter on Redis (miniredis)
 // and limits small enough to reach in a test.
 func limitedHarness(t *testing.T, limits server.Limits, trusted ...string) *apiHarness {
-	return newAPIHarness(t, withLimiter(t, limits, trusted...))
+	return newAPIHarness(t, limited(t, limits, trusted...))
 }
 
-// withLimiter configures the limiter on Redis (miniredis) and limits.
-func withLimiter(t *testing.T, limits server.Limits, trusted ...string) func(*server.Config) {
+// limited configures the limiter on Redis (miniredis), limits, and the
+// trusted proxies.
+func limited(t *testing.T, limits server.Limits, trusted ...string) func(*server.Config) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
@@ -317,6 +322,87 @@ func TestTokenGuessesAreLimitedPerClient(t *testing.T) {
 	for range want + 5 {
 		if a := admin.send("POST", "/api/v1/interactions", []byte(`{}`), map[string]string{"Authorization": "Bearer " + w.reader}); a.status == 429 {
 			t.Fatal("403 answers were counted as failed authentications")
+		}
+	}
+}
+
+// Wrong tokens at /metrics and /dev/outbox spend the same failed-
+// authentication budget as the API's, per client: past it even the right
+// token is refused until the minute ends, there and under /api/v1, so no
+// surface is left to go on guessing at. This host itself is not limited.
+// (Guesses there used to be answered 401 for ever.)
+func TestTokenGuessesOutsideTheAPIAreLimited(t *testing.T) {
+	const proxyIP = "127.0.0.10"
+	var box *outbox.Outbox
+	h := newAPIHarness(t, limited(t, server.DefaultLimits, proxyIP), func(c *server.Config) {
+		box = outbox.New(c.Store.(*store.Store), 10, nil, publicURL+"/dev/outbox")
+		c.Outbox, c.OutboxPage = box, true
+	})
+	id, err := box.SendEmail(context.Background(), notify.Email{To: "anna.schneider@example.org", Subject: "How did we do?", HTML: "<p>hi</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := h.tenantWorld("Nordlicht", "outside").admin
+	proxy := h.from(proxyIP)
+	client := func(ip, path, token string) answer {
+		return proxy.send("GET", path, nil, map[string]string{"X-Forwarded-For": ip, "Authorization": "Bearer " + token})
+	}
+	want := server.DefaultLimits.AuthFailuresPerClient
+	guess := func(ip, path string) {
+		t.Helper()
+		statuses := map[int]int{}
+		for i := range want + 20 {
+			statuses[client(ip, path, fmt.Sprintf("guess-%d", i)).status]++
+		}
+		if statuses[401] != want+1 || statuses[429] != 19 {
+			t.Errorf("%d token guesses at %s: %v, want %d × 401 then 429", want+20, path, statuses, want+1)
+		}
+	}
+	refused := func(ip, path, token string) {
+		t.Helper()
+		if a := client(ip, path, token); a.status != 429 || a.retryAfter == "" {
+			t.Errorf("the right token at %s from the guessing client: %d (Retry-After %q), want 429", path, a.status, a.retryAfter)
+		}
+	}
+
+	guess("203.0.113.20", "/metrics")
+	refused("203.0.113.20", "/metrics", metricsToken)
+	refused("203.0.113.20", "/api/v1/tenant", admin)
+	guess("203.0.113.21", "/dev/outbox")
+	refused("203.0.113.21", "/dev/outbox", operatorToken)
+	refused("203.0.113.21", "/dev/outbox/"+id, operatorToken)
+	refused("203.0.113.21", "/metrics", metricsToken)
+
+	// One budget: guesses spread over the three surfaces add up.
+	const spread = "203.0.113.22"
+	for i := range want {
+		path := []string{"/api/v1/tenant", "/metrics", "/dev/outbox"}[i%3]
+		if a := client(spread, path, fmt.Sprintf("guess-%d", i)); a.status != 401 {
+			t.Fatalf("guess %d at %s: %d, want 401", i+1, path, a.status)
+		}
+	}
+	client(spread, "/metrics", "one-guess-too-many")
+	refused(spread, "/dev/outbox", operatorToken)
+
+	// Other clients behind the same proxy are not affected.
+	if a := client("203.0.113.23", "/metrics", metricsToken); a.status != 200 {
+		t.Errorf("another client's scrape: %d, want 200", a.status)
+	}
+	if a := client("203.0.113.23", "/dev/outbox", operatorToken); a.status != 200 {
+		t.Errorf("another client's operator token at /dev/outbox: %d, want 200", a.status)
+	}
+	// A proxy on this host that is not trusted counts as one client: its
+	// guesses get it refused, yet this host's own scrape goes on.
+	local := h.from("127.0.0.11")
+	for i := range want + 1 {
+		local.send("GET", "/metrics", nil, map[string]string{"Forwarded": "for=198.51.100.7", "Authorization": fmt.Sprintf("Bearer guess-%d", i)})
+	}
+	if a := local.send("GET", "/metrics", nil, map[string]string{"Forwarded": "for=198.51.100.7", "Authorization": "Bearer " + metricsToken}); a.status != 429 {
+		t.Errorf("the untrusted proxy's right token after its guesses: %d, want 429", a.status)
+	}
+	for _, path := range []string{"/metrics", "/dev/outbox"} {
+		if a := local.send("GET", path, nil, nil); a.status != 200 {
+			t.Errorf("%s from this host, not forwarded: %d, want 200", path, a.status)
 		}
 	}
 }

@@ -29,22 +29,28 @@ func fromLoopback(c *fiber.Ctx) bool {
 	return true
 }
 
-// localOrOperator admits requests from loopback, and from elsewhere only
-// with the operator token: for pages that show every tenant's data.
-func (s *Server) localOrOperator(c *fiber.Ctx) error {
-	if fromLoopback(c) {
-		return c.Next()
+// localOr is the chain of a page for this host's operator (/metrics,
+// /dev/outbox): a request from loopback is admitted; one from elsewhere
+// must pass check, and its failures count against the client's
+// failed-authentication budget, the one /api/v1 spends, so that a token
+// guessed at one surface cannot be guessed on at another. This host itself
+// is never limited: a same-host proxy's guesses must not stop the local
+// scrape.
+func (s *Server) localOr(check, h fiber.Handler) []fiber.Handler {
+	remote := func(next fiber.Handler) fiber.Handler {
+		return func(c *fiber.Ctx) error {
+			if fromLoopback(c) {
+				return c.Next()
+			}
+			return next(c)
+		}
 	}
-	return s.operatorOnly(c)
+	return []fiber.Handler{remote(s.authFailures()), remote(check), h}
 }
 
-// localOrMetricsToken guards /metrics: loopback, or from elsewhere the
-// bearer PLAUDIT_METRICS_TOKEN. Without a token configured only loopback
-// is answered.
-func (s *Server) localOrMetricsToken(c *fiber.Ctx) error {
-	if fromLoopback(c) {
-		return c.Next()
-	}
+// metricsTokenOnly admits the bearer PLAUDIT_METRICS_TOKEN; without one
+// configured, nobody.
+func (s *Server) metricsTokenOnly(c *fiber.Ctx) error {
 	tok := bearer(c)
 	if len(s.cfg.MetricsTokenHash) == 0 || tok == "" ||
 		subtle.ConstantTimeCompare(keyring.SecretHash(tok), s.cfg.MetricsTokenHash) != 1 {

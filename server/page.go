@@ -14,21 +14,27 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/i18n"
+	"github.com/plaudit/plaudit/keyring"
 	"github.com/plaudit/plaudit/web"
 )
 
 // pageHeaders keep the page private: no referrer (the token is in the
-// URL), nothing loaded from elsewhere, no framing, no caching.
-func pageHeaders(c *fiber.Ctx) {
-	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+// URL), nothing loaded from elsewhere, no framing, no caching. It returns
+// the nonce of the one inline style the page may have: the tenant's brand
+// colour, which a style attribute could not carry under this policy.
+func pageHeaders(c *fiber.Ctx) (styleNonce string) {
+	styleNonce = keyring.Token(16)
+	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'self' 'nonce-"+styleNonce+"'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Cache-Control", "no-store")
+	return styleNonce
 }
 
 type pageData struct {
 	Lang, Brand, BrandColor, PrivacyURL, Token string
+	Nonce                                      string // of the brand colour's style element
 	BrandOrCompany                             string
 	AgentName, AgentFirst, Hometown, Bio       string
 	HasAgent, HasPhoto, HasLogo                bool
@@ -39,7 +45,10 @@ type pageData struct {
 	Chosen                                     []string
 	Reward, RewardOffered                      bool
 	ExcellenceAreas, ImprovementAreas          []string
-	rewardThreshold                            int
+	// AnswerDays is how long a request can be answered, for the page of
+	// a closed one.
+	AnswerDays      int
+	rewardThreshold int
 }
 
 func (s *Server) templates() *template.Template {
@@ -54,7 +63,7 @@ func (s *Server) templates() *template.Template {
 }
 
 func (s *Server) render(c *fiber.Ctx, status int, d pageData) error {
-	pageHeaders(c)
+	d.Nonce = pageHeaders(c)
 	var buf bytes.Buffer
 	if err := s.templates().ExecuteTemplate(&buf, "page", d); err != nil {
 		return err
@@ -65,8 +74,11 @@ func (s *Server) render(c *fiber.Ctx, status int, d pageData) error {
 
 // pageState loads what the page shows for a token.
 func (s *Server) pageState(c *fiber.Ctx) (pageData, plaudit.FeedbackRequest, error) {
-	d := pageData{Lang: "en", Token: c.Params("token"), BrandColor: "#2f6fed", BrandOrCompany: "The company",
-		ExcellenceAreas: plaudit.ExcellenceAreas, ImprovementAreas: plaudit.ImprovementAreas}
+	// Until the request is known: the visitor's language, and no company
+	// named on its behalf.
+	d := pageData{Lang: plaudit.AcceptLanguage(c.Get(fiber.HeaderAcceptLanguage), i18n.Default), Token: c.Params("token"),
+		BrandColor: "#2f6fed", ExcellenceAreas: plaudit.ExcellenceAreas, ImprovementAreas: plaudit.ImprovementAreas,
+		AnswerDays: int(plaudit.AnswerWindow.Hours() / 24)}
 	ctx := c.UserContext()
 	req, err := s.cfg.Store.RequestByToken(ctx, d.Token)
 	if plaudit.IsNotFound(err) || (err == nil && req.Status == plaudit.RequestSkipped) {

@@ -144,9 +144,10 @@ func TestFailedImageFetchLeavesTheURLOutOfTheLog(t *testing.T) {
 		srv.URL + "/photos/jonas-weber.jpg?sig=s3cr3t",           // 404
 	} {
 		_, token := pageTenant(t, h, map[string]any{"logo_url": strings.Replace(photo, "photos", "logos", 1)}, photo)
-		for _, which := range []string{"photo", "logo"} {
-			if code, _ := h.image(token, which); code != 404 {
-				t.Errorf("%s from %s: status %d, want 404", which, photo, code)
+		// The photo gives way to the agent's initials; the logo to nothing.
+		for which, want := range map[string]int{"photo": 200, "logo": 404} {
+			if code, _ := h.image(token, which); code != want {
+				t.Errorf("%s from %s: status %d, want %d", which, photo, code, want)
 			}
 		}
 	}

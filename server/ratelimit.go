@@ -28,9 +28,10 @@ type Limits struct {
 	// helpdesk's many tenants post from the same few addresses: one
 	// tenant's wrong secret must not block the others.
 	HookFailuresPerClient int
-	// AuthFailuresPerClient caps failed operator-token and API-key
-	// authentications (401) per client, a minute; beyond it the client's
-	// API calls are refused until the minute ends.
+	// AuthFailuresPerClient caps failed operator-token, metrics-token and
+	// API-key authentications (401) per client, a minute; beyond it the
+	// client's API calls, and its calls to /metrics and /dev/outbox, are
+	// refused until the minute ends.
 	AuthFailuresPerClient int
 	// ProviderHookPerSecond is the token bucket of verified deliveries of
 	// each provider hook (/hooks/twilio/sms, /hooks/twilio/status,
@@ -107,6 +108,13 @@ func (s *Server) failures(scope string, limit int, key func(*fiber.Ctx) string, 
 		}
 		return err
 	}
+}
+
+// authFailures counts failed authentications (a missing or wrong operator,
+// metrics or API token) against the client: one budget for /api/v1,
+// /metrics and /dev/outbox.
+func (s *Server) authFailures() fiber.Handler {
+	return s.failures("auth", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication)
 }
 
 // failedVerification is a hook's answer to a delivery that did not verify.

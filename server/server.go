@@ -25,6 +25,7 @@ import (
 	"github.com/plaudit/plaudit/metrics"
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/queue"
+	"github.com/plaudit/plaudit/reports"
 )
 
 // MaxBody caps every request body: webhooks, API calls and forms.
@@ -53,9 +54,10 @@ type Config struct {
 	// MetricsTokenHash is keyring.SecretHash of PLAUDIT_METRICS_TOKEN;
 	// without it /metrics answers loopback only.
 	MetricsTokenHash []byte
-	// Outbox holds the messages kept instead of sent when a provider is
-	// missing; erasure and tenant deletion purge it. OutboxPage serves it
-	// at /dev/outbox (PLAUDIT_OUTBOX), to loopback and the operator token.
+	// Outbox holds the messages kept instead of sent (PLAUDIT_OUTBOX), in
+	// the store; erasure purges a person's. OutboxPage serves it at
+	// /dev/outbox while the outbox is on, to loopback and the operator
+	// token.
 	Outbox     *outbox.Outbox
 	OutboxPage bool
 	// Ready reports whether the store and Redis answer (/readyz).
@@ -74,6 +76,13 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PLAUDIT_TRUSTED_PROXIES), for per-client limits.
 	TrustedProxies []net.IPNet
+	// ConnectorTestTimeout bounds POST /api/v1/connectors/{id}/test (0:
+	// DefaultConnectorTestTimeout).
+	ConnectorTestTimeout time.Duration
+
+	// StreamPoll and StreamMax tune GET /api/v1/stream (DefaultStreamPoll,
+	// DefaultStreamMax when zero).
+	StreamPoll, StreamMax time.Duration
 
 	Now func() time.Time
 }
@@ -84,10 +93,14 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 
-	conns  *connectors.Cache
-	fb     *feedback.Service
-	images imageCache
-	opens  linkOpens
+	conns   *connectors.Cache
+	fb      *feedback.Service
+	reports *reports.Service
+	// closing is closed at Shutdown, to end the open streams.
+	closing   chan struct{}
+	closeOnce sync.Once
+	images    imageCache
+	opens     linkOpens
 
 	buckets buckets  // verified deliveries, per connector and provider hook
 	refused refusals // clients over a failure budget
@@ -112,7 +125,7 @@ func New(cfg Config) *Server {
 		cfg.Limits = DefaultLimits
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors}
+	s := &Server{cfg: cfg, log: cfg.Log, conns: cfg.Connectors, closing: make(chan struct{})}
 	if len(cfg.TrustedProxies) > 0 {
 		xff, err := realclientip.NewRightmostTrustedRangeStrategy(fiber.HeaderXForwardedFor, cfg.TrustedProxies)
 		if err == nil { // it fails only for another header name
@@ -130,10 +143,15 @@ func New(cfg Config) *Server {
 			s.fb.Tasks = cfg.Queue
 		}
 	}
+	s.reports = &reports.Service{Store: cfg.Store, Now: cfg.Now}
 	s.app = fiber.New(fiber.Config{
+		// Bodies over 8 KiB are streamed to boundBody, which keeps them
+		// to MaxBody and drains a larger one before its 413.
 		BodyLimit:             MaxBody,
+		StreamRequestBody:     true,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
+		JSONEncoder:           marshalJSON,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           120 * time.Second,
@@ -150,20 +168,28 @@ func (s *Server) App() *fiber.App { return s.app }
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
+// Serve serves on ln, bound by the caller, until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
 // Shutdown stops accepting connections and waits for in-flight requests.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Open streams end first: they would hold the shutdown until they did.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.app.ShutdownWithContext(ctx)
+}
 
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.accessLog)
+	app.Use(s.boundBody, s.accessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.localOrMetricsToken, s.metricsHandler())
+	app.Get("/metrics", s.localOr(s.metricsTokenOnly, s.metricsHandler())...)
 	app.Get("/api/openapi.json", s.openapi)
 
-	api := app.Group("/api/v1", s.failures("auth", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication), checkQuery)
+	api := app.Group("/api/v1", s.authFailures(), checkQuery)
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
+	api.Get("/tenants", s.operatorOnly, s.listTenants)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
 	api.Get("/tenant", s.requireKeyOrTest(plaudit.RoleAdmin), s.getTenant)
 	api.Patch("/tenant", s.requireKey(plaudit.RoleAdmin), s.patchTenant)
@@ -179,6 +205,7 @@ func (s *Server) routes() {
 	api.Delete("/connectors/:id", s.requireKey(plaudit.RoleAdmin), s.deleteConnector)
 	api.Get("/connectors/:id/deliveries", s.requireKey(plaudit.RoleAdmin), s.listDeliveries)
 	api.Post("/connectors/:id/webhook-secret", s.requireKey(plaudit.RoleAdmin), s.rotateWebhookSecret)
+	api.Post("/connectors/:id/test", s.requireKey(plaudit.RoleAdmin), s.testConnector)
 
 	api.Post("/agents", s.requireKey(plaudit.RoleAdmin), s.createAgent)
 	api.Get("/agents", s.authorize(needAgents, false), s.listAgents)
@@ -199,33 +226,40 @@ func (s *Server) routes() {
 	api.Post("/interactions", s.requireKeyOrTest(plaudit.RoleTrigger), s.createInteraction)
 	api.Get("/feedback-requests", s.requireKeyOrTest(plaudit.RoleRead), s.listRequests)
 	api.Get("/responses", s.requireKeyOrTest(plaudit.RoleRead), s.listResponses)
-	api.Post("/responses/:id/exclusion", s.requireKey(plaudit.RoleAdmin), s.postExclusion)
-	api.Delete("/responses/:id/exclusion", s.requireKey(plaudit.RoleAdmin), s.deleteExclusion)
 
 	api.Get("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.exportSubject)
 	api.Delete("/data-subjects", s.requireKey(plaudit.RoleAdmin), s.eraseSubject)
 	api.Get("/audit-events", s.requireKey(plaudit.RoleAdmin), s.listAudit)
+	api.Get("/suppressions", s.requireKey(plaudit.RoleAdmin), s.listSuppressions)
+	api.Post("/suppressions", s.requireKey(plaudit.RoleAdmin), s.createSuppression)
+	api.Delete("/suppressions", s.requireKey(plaudit.RoleAdmin), s.deleteSuppression)
 	api.Get("/reports/scores", s.requireKeyOrTest(plaudit.RoleRead), s.reportScores)
+	s.reportRoutes(api)
 
 	app.Post("/hooks/twilio/sms", s.providerHook("twilio-sms", s.twilioSMS)...)
 	app.Post("/hooks/twilio/status", s.providerHook("twilio-status", s.twilioStatus)...)
 	app.Post("/hooks/sendgrid/inbound", s.providerHook("sendgrid-inbound", s.sendgridInbound)...)
 	app.Post("/hooks/sendgrid/events", s.providerHook("sendgrid-events", s.sendgridEvents)...)
-	app.Post("/hooks/:connector", s.hookFailures("hook"), s.hook)
-	app.Post("/hooks/:connector/:secret", s.hookFailures("hook"), s.hook) // kinds without a signature of their own
+	// HEAD too: some helpdesks check the URL with it (Intercom).
+	for _, m := range []string{fiber.MethodPost, fiber.MethodHead} {
+		app.Add(m, "/hooks/:connector", s.hookFailures("hook"), s.hook)
+		app.Add(m, "/hooks/:connector/:secret", s.hookFailures("hook"), s.hook) // kinds without a signature of their own
+	}
 
 	page := s.limit("page", s.cfg.Limits.PagePerClient, s.clientIP)
 	app.Get("/f/:token", page, s.pageShow)
 	app.Post("/f/:token", page, s.pageSubmit)
 	app.Get("/f/:token/photo", page, s.pageImage("photo"))
 	app.Get("/f/:token/logo", page, s.pageImage("logo"))
+	app.Get("/u/:token", page, s.unsubShow)
+	app.Post("/u/:token", page, s.unsubSubmit)
 	app.Get("/static/*", s.static)
 	app.Get("/agent-photos/:key", page, s.agentPhoto)
 	s.consoleRoutes()
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
-		app.Get("/dev/outbox", s.localOrOperator, s.outboxList)
-		app.Get("/dev/outbox/:id", s.localOrOperator, s.outboxShow)
+		app.Get("/dev/outbox", s.localOr(s.operatorOnly, s.outboxList)...)
+		app.Get("/dev/outbox/:id", s.localOr(s.operatorOnly, s.outboxShow)...)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/feedback"
+	"github.com/plaudit/plaudit/reports"
 	"github.com/plaudit/plaudit/store"
 )
 
@@ -20,6 +21,7 @@ type Store interface {
 	Reads
 	Privacy
 	Console
+	Reports
 }
 
 var _ Store = (*store.Store)(nil)
@@ -63,11 +65,31 @@ type Reads interface {
 	ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error)
 }
 
-// Privacy serves the data subject's rights: a copy of their data, and its
-// erasure.
+// Reports keeps teams, exclusions and rewards, and reads the figures
+// (reports.Store) and the stream.
+type Reports interface {
+	reports.Store
+	CreateTeam(ctx context.Context, t *plaudit.Team) error
+	GetTeam(ctx context.Context, tenantID, id string) (plaudit.Team, error)
+	TeamByName(ctx context.Context, tenantID, name string) (plaudit.Team, error)
+	ListTeams(ctx context.Context, tenantID string) ([]plaudit.Team, error)
+	UpdateTeam(ctx context.Context, t plaudit.Team) error
+	DeleteTeam(ctx context.Context, tenantID, id string) error
+	ListTeamDeliveries(ctx context.Context, tenantID, teamID string, limit int) ([]store.DeliveryAttempt, error)
+	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
+	SetExclusion(ctx context.Context, tenantID, id string, ex *plaudit.Exclusion) (plaudit.Response, error)
+	GetReward(ctx context.Context, tenantID, id string) (plaudit.Reward, error)
+	FulfilReward(ctx context.Context, tenantID, id, by string, at time.Time) (plaudit.Reward, error)
+	ChangedResponses(ctx context.Context, f store.StreamFilter) ([]plaudit.Response, error)
+}
+
+// Privacy serves the data subject's rights: a copy of their data, its
+// erasure, and objection (suppressions).
 type Privacy interface {
 	ExportSubject(ctx context.Context, tenantID, email, phone string) (store.SubjectData, error)
 	EraseSubject(ctx context.Context, tenantID, email, phone string) (int, error)
+	ListSuppressions(ctx context.Context, tenantID string, f store.SuppressionFilter) ([]plaudit.Suppression, error)
+	DeleteSuppression(ctx context.Context, tenantID, addressHash string) (bool, error)
 }
 
 // Console keeps the console's users, their sessions and sign-in links.
@@ -94,10 +116,6 @@ type Console interface {
 	ListAgentChanges(ctx context.Context, tenantID string, agentIDs []string) ([]store.AgentChange, error)
 	GetAgentChange(ctx context.Context, tenantID, id string) (store.AgentChange, error)
 	DeleteAgentChange(ctx context.Context, tenantID, id string) error
-
-	ExcludeResponse(ctx context.Context, tenantID, id, reason string) error
-	IncludeResponse(ctx context.Context, tenantID, id string) error
-	Exclusions(ctx context.Context, tenantID string, ids []string) (map[string]string, error)
 
 	SetOIDC(ctx context.Context, tenantID string, o plaudit.OIDCConfig) error
 	GetOIDC(ctx context.Context, tenantID string) (plaudit.OIDCConfig, error)

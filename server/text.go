@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,35 +19,63 @@ import (
 // free-form objects (settings, config, external_ids). Fields that must be
 // one line are checked further where they are read.
 func checkJSONText(body []byte) error {
-	return walkJSONText(json.NewDecoder(bytes.NewReader(body)), "body")
+	w := jsonWalk{body: body, dec: json.NewDecoder(bytes.NewReader(body))}
+	if err := w.value("body"); !errors.Is(err, errSyntax) {
+		return err
+	}
+	return nil // the decoder reported a syntax error already
 }
 
-func walkJSONText(dec *json.Decoder, path string) error {
-	tok, err := dec.Token()
+// errSyntax ends a walk at a syntax error: the decoder would report it at
+// the same place again and again.
+var errSyntax = errors.New("syntax error")
+
+// jsonWalk reads a JSON body token by token.
+type jsonWalk struct {
+	body []byte
+	dec  *json.Decoder
+}
+
+// token returns the next token, and an error naming path when its bytes
+// are not UTF-8: the decoder would hand them on as U+FFFD, unseen.
+func (w jsonWalk) token(path string) (json.Token, error) {
+	start := w.dec.InputOffset()
+	tok, err := w.dec.Token()
 	if err != nil {
-		return nil // a syntax error: the decoder reported it already
+		return nil, errSyntax
+	}
+	if !utf8.Valid(w.body[start:w.dec.InputOffset()]) {
+		return nil, plaudit.Errorf(plaudit.EInvalid, "%s must be valid UTF-8", path)
+	}
+	return tok, nil
+}
+
+func (w jsonWalk) value(path string) error {
+	tok, err := w.token(path)
+	if tok == nil {
+		return err
 	}
 	switch v := tok.(type) {
 	case string:
 		return plaudit.CheckMultiline(path, v)
 	case json.Delim:
-		for dec.More() {
+		for w.dec.More() {
 			name := path
 			if v == '{' {
-				key, err := dec.Token()
-				if err != nil {
-					return nil
+				key, err := w.token("a key of " + path)
+				if key == nil {
+					return err
 				}
 				if err := plaudit.CheckText("a key of "+path, key.(string)); err != nil {
 					return err
 				}
 				name = fieldPath(path, key.(string))
 			}
-			if err := walkJSONText(dec, name); err != nil {
+			if err := w.value(name); err != nil {
 				return err
 			}
 		}
-		_, _ = dec.Token() // the closing delimiter
+		_, _ = w.dec.Token() // the closing delimiter
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func TestEmailAndPageSayTheSame(t *testing.T) {
 				Settings: plaudit.DefaultSettings(),
 				Agent:    plaudit.Agent{Name: "Max Mustermann"},
 				Language: lang,
-				PageURL:  "https://fb.example.com/f/tok",
+				PageURL:  "https://fb.example.com/f/tok", UnsubscribeURL: "https://fb.example.com/u/tok",
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -51,6 +51,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"Writeback", testWriteback, false},
 		{"ClaimWriteback", testClaimWriteback, false},
 		{"Suppressions", testSuppressions, false},
+		{"SuppressionList", testSuppressionList, false},
 		{"Audit", testAudit, false},
 		{"Seen", testSeen, false},
 		{"Aggregates", testAggregates, false},
@@ -72,7 +73,6 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"OIDC", testOIDC, false},
 		{"ResponsesByAgents", testResponsesByAgents, false},
 		{"AgentPhotos", testAgentPhotos, false},
-		{"ResponseExclusions", testResponseExclusions, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1286,16 +1286,25 @@ func testSuppressions(t *testing.T, s *Store, _ *clock) {
 	check(b.ID, hash, base, false)
 	check(a.ID, "other-hash", base, false)
 
-	// Upsert: a temporary bounce after a STOP replaces reason and expiry.
+	// Upsert: a temporary bounce after a STOP replaces the reason but
+	// never lets the opt-out expire.
 	exp := base.Add(24 * time.Hour)
 	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: a.ID, AddressHash: hash, Reason: "bounce", ExpiresAt: &exp}))
 	check(a.ID, hash, base, true)
-	check(a.ID, hash, exp, false) // honours ExpiresAt before the sweep
+	check(a.ID, hash, exp.Add(time.Hour), true)
 	var n int
 	must(t, s.db.QueryRowContext(ctx, `SELECT count(*) FROM suppressions`).Scan(&n))
 	if n != 1 {
 		t.Fatalf("%d suppression rows after upsert", n)
 	}
+	// A temporary one honours its expiry before the sweep, and a later
+	// permanent one makes it permanent.
+	ht := keyring.AddressHash(a.HashKey, "tmp@example.com")
+	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: a.ID, AddressHash: ht, Reason: "bounce", ExpiresAt: &exp}))
+	check(a.ID, ht, exp, false)
+	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: a.ID, AddressHash: ht, Reason: "unsubscribe", Channel: "email"}))
+	check(a.ID, ht, exp.Add(time.Hour), true)
+	must(t, s.Unsuppress(ctx, a.ID, ht))
 
 	h2 := keyring.AddressHash(a.HashKey, "+4915112345678")
 	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: a.ID, AddressHash: h2, Reason: "stop"}))
@@ -1307,10 +1316,11 @@ func testSuppressions(t *testing.T, s *Store, _ *clock) {
 	}
 	k, err := s.ExpireSuppressions(ctx, exp)
 	must(t, err)
-	if k != 2 {
-		t.Fatalf("ExpireSuppressions = %d, want 2", k)
+	if k != 1 {
+		t.Fatalf("ExpireSuppressions = %d, want 1", k)
 	}
 	check(a.ID, h2, exp.Add(time.Hour), true) // no expiry: stays
+	check(a.ID, hash, exp.Add(time.Hour), true)
 
 	// Unsuppress is per tenant and idempotent.
 	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: b.ID, AddressHash: h2, Reason: "stop"}))
@@ -1318,6 +1328,56 @@ func testSuppressions(t *testing.T, s *Store, _ *clock) {
 	must(t, s.Unsuppress(ctx, a.ID, h2))
 	check(a.ID, h2, base, false)
 	check(b.ID, h2, base, true)
+}
+
+// testSuppressionList: suppressions are listed per tenant, newest first,
+// with reason and channel, found by hash, and deleted one at a time.
+func testSuppressionList(t *testing.T, s *Store, clk *clock) {
+	ctx := t.Context()
+	a, b := newTenant(t, s, "A"), newTenant(t, s, "B")
+	he := keyring.AddressHash(a.HashKey, "ada@example.com")
+	hp := keyring.AddressHash(a.HashKey, "+4915112345678")
+	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: a.ID, AddressHash: he, Reason: "unsubscribe", Channel: "email"}))
+	clk.Set(clk.Now().Add(time.Minute))
+	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: a.ID, AddressHash: hp, Reason: "sms_stop", Channel: "sms"}))
+	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: b.ID, AddressHash: "b-hash", Reason: "admin", Channel: "email"}))
+
+	all, err := s.ListSuppressions(ctx, a.ID, SuppressionFilter{})
+	must(t, err)
+	if len(all) != 2 || all[0].AddressHash != hp || all[1].AddressHash != he {
+		t.Fatalf("list = %+v, want the phone then the email", all)
+	}
+	if all[1].Reason != "unsubscribe" || all[1].Channel != "email" || all[1].CreatedAt.IsZero() || all[1].TenantID != a.ID {
+		t.Errorf("listed %+v", all[1])
+	}
+	one, err := s.ListSuppressions(ctx, a.ID, SuppressionFilter{AddressHash: he})
+	must(t, err)
+	if len(one) != 1 || one[0].Reason != "unsubscribe" {
+		t.Errorf("by hash: %+v", one)
+	}
+	if got, err := s.ListSuppressions(ctx, a.ID, SuppressionFilter{Limit: 1}); err != nil || len(got) != 1 {
+		t.Errorf("limit 1: %d, %v", len(got), err)
+	}
+	if got, err := s.ListSuppressions(ctx, a.ID, SuppressionFilter{Since: all[0].CreatedAt}); err != nil || len(got) != 1 {
+		t.Errorf("since the newest: %d, %v", len(got), err)
+	}
+	sp, err := s.GetSuppression(ctx, a.ID, hp)
+	must(t, err)
+	if sp.Channel != "sms" || sp.Reason != "sms_stop" {
+		t.Errorf("get = %+v", sp)
+	}
+	_, err = s.GetSuppression(ctx, a.ID, "b-hash")
+	wantNotFound(t, "another tenant's suppression", err)
+
+	if ok, err := s.DeleteSuppression(ctx, a.ID, he); err != nil || !ok {
+		t.Fatalf("delete = %v, %v", ok, err)
+	}
+	if ok, err := s.DeleteSuppression(ctx, a.ID, he); err != nil || ok {
+		t.Fatalf("delete again = %v, %v, want false", ok, err)
+	}
+	if ok, _ := s.DeleteSuppression(ctx, a.ID, "b-hash"); ok {
+		t.Fatal("deleted another tenant's suppression")
+	}
 }
 
 func testAudit(t *testing.T, s *Store, _ *clock) {
@@ -1631,6 +1691,9 @@ func testSweepRetention(t *testing.T, s *Store, clk *clock) {
 	old1, oldReq1, oldRsp1 := chain(t, s, a.ID, "old1@example.com", "")
 	must(t, s.RecordAggregate(ctx, oldRsp1, plaudit.ChannelEmail, base))
 	oldB, _, _ := chain(t, s, b.ID, "oldb@example.com", "")
+	// The old customer opted out: the opt-out outlives the sweep.
+	optOut := keyring.AddressHash(a.HashKey, "old1@example.com")
+	must(t, s.Suppress(ctx, plaudit.Suppression{TenantID: a.ID, AddressHash: optOut, Reason: plaudit.SuppressUnsubscribe, Channel: "email"}))
 	// An old interaction whose request came later: it goes with it.
 	old2 := newInteraction(t, s, a.ID, nil)
 	cutoff := base.Add(24 * time.Hour)
@@ -1671,6 +1734,9 @@ func testSweepRetention(t *testing.T, s *Store, clk *clock) {
 	}
 	if n, err := s.SweepRetention(ctx, a.ID, cutoff); err != nil || n != 0 {
 		t.Fatalf("second sweep = %d, %v", n, err)
+	}
+	if sup, err := s.IsSuppressed(ctx, a.ID, optOut, cutoff.Add(365*24*time.Hour)); err != nil || !sup {
+		t.Fatalf("opt-out after the retention sweep: %v, %v", sup, err)
 	}
 }
 

@@ -134,13 +134,14 @@ func (s *Store) DeleteConnector(ctx context.Context, tenantID, id string) error 
 
 // ResealSecrets re-encrypts, under the current key, every sealed value that
 // another key sealed (connector secrets, tenant hash keys, the page key and
-// page tokens), so that the previous key can be retired after `plaudit
+// page tokens, team webhooks), so that the previous key can be retired after `plaudit
 // rotate-key`. Each row is rewritten only if it still holds the value
 // read, so a concurrent update is never overwritten with stale secrets. It
 // returns how many values it re-sealed.
 func (s *Store) ResealSecrets(ctx context.Context) (n int, err error) {
 	for _, t := range []struct{ table, col string }{{"tenants", "hash_key"}, {"connectors", "secrets"},
-		{"store_keys", "sealed"}, {"feedback_requests", "token_sealed"}, {"tenant_oidc", "client_secret"}} {
+		{"store_keys", "sealed"}, {"feedback_requests", "token_sealed"}, {"outbox", "sealed"}, {"teams", "webhooks"},
+		{"tenant_oidc", "client_secret"}} {
 		m, err := s.reseal(ctx, t.table, t.col)
 		n += m
 		if err != nil {

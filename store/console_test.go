@@ -205,27 +205,3 @@ func testAgentPhotos(t *testing.T, s *Store, _ *clock) {
 		}
 	}
 }
-
-// An excluded response keeps its reason until it is included again, and
-// goes when the response is erased.
-func testResponseExclusions(t *testing.T, s *Store, _ *clock) {
-	ctx := t.Context()
-	a, b := newTenant(t, s, "A"), newTenant(t, s, "B")
-	_, _, r := chain(t, s, a.ID, "anna@example.org", "")
-	wantNotFound(t, "excluding another tenant's response", s.ExcludeResponse(ctx, b.ID, r.ID, "x"))
-	must(t, s.ExcludeResponse(ctx, a.ID, r.ID, "the customer rated the product"))
-	must(t, s.ExcludeResponse(ctx, a.ID, r.ID, "the customer rated the price"))
-	got, err := s.Exclusions(ctx, a.ID, []string{r.ID, "rsp_other"})
-	must(t, err)
-	if len(got) != 1 || got[r.ID] != "the customer rated the price" {
-		t.Fatalf("Exclusions = %v", got)
-	}
-	must(t, s.IncludeResponse(ctx, a.ID, r.ID))
-	wantNotFound(t, "including twice", s.IncludeResponse(ctx, a.ID, r.ID))
-	must(t, s.ExcludeResponse(ctx, a.ID, r.ID, "REASON-TEXT"))
-	_, err = s.EraseSubject(ctx, a.ID, "anna@example.org", "")
-	must(t, err)
-	if got, _ := s.Exclusions(ctx, a.ID, []string{r.ID}); len(got) != 0 {
-		t.Fatalf("after erasure: %v", got)
-	}
-}

@@ -20,6 +20,7 @@ func (s *Store) dataSteps() map[string]dataStep {
 	return map[string]dataStep{
 		"normalized_emails":  normalizeStoredEmails,
 		"hashed_page_tokens": s.hashStoredTokens,
+		"reports":            s.backfillFacts,
 	}
 }
 

@@ -37,8 +37,11 @@ const MaxDeliveryError = 500
 type DeliveryAttempt struct {
 	ID          string `json:"id"`
 	TenantID    string `json:"-"`
-	ConnectorID string `json:"connector_id"`
-	ResponseID  string `json:"response_id"`
+	ConnectorID string `json:"connector_id,omitempty"`
+	// TeamID is set instead of ConnectorID for a team's notifications
+	// (praise, alerts, digests), whose ResponseID is "" for a digest.
+	TeamID     string `json:"team_id,omitempty"`
+	ResponseID string `json:"response_id"`
 	// Version is the response version the attempt was for; a comment
 	// added after the score is version 2, and so on.
 	Version   int    `json:"version"`
@@ -54,7 +57,19 @@ type DeliveryAttempt struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-const deliveryCols = `id, tenant_id, connector_id, response_id, version, event_type, attempt, status_code, outcome, error, created_at`
+// deliveryCols are the columns of a delivery log; owner is the column of
+// what the log belongs to (connector_id, team_id).
+func deliveryCols(owner string) string {
+	return `id, tenant_id, ` + owner + `, response_id, version, event_type, attempt, status_code, outcome, error, created_at`
+}
+
+// A delivery log: its table, and the column naming its owner.
+type deliveryLog struct{ table, owner, thing string }
+
+var (
+	connectorLog = deliveryLog{"callback_deliveries", "connector_id", "connector"}
+	teamLog      = deliveryLog{"team_deliveries", "team_id", "team"}
+)
 
 // RecordDelivery adds an attempt to its connector's delivery log and
 // prunes that connector's attempts older than DeliveryRetention, so that
@@ -62,6 +77,16 @@ const deliveryCols = `id, tenant_id, connector_id, response_id, version, event_t
 // error text over MaxDeliveryError characters is cut. A connector that no
 // longer exists is a not-found error.
 func (s *Store) RecordDelivery(ctx context.Context, d *DeliveryAttempt) error {
+	return s.recordAttempt(ctx, connectorLog, d.ConnectorID, d)
+}
+
+// RecordTeamDelivery adds an attempt to a team's notification log, as
+// RecordDelivery does for a connector's.
+func (s *Store) RecordTeamDelivery(ctx context.Context, d *DeliveryAttempt) error {
+	return s.recordAttempt(ctx, teamLog, d.TeamID, d)
+}
+
+func (s *Store) recordAttempt(ctx context.Context, log deliveryLog, owner string, d *DeliveryAttempt) error {
 	switch d.Outcome {
 	case DeliveryDelivered, DeliveryRetrying, DeliveryFailed:
 	default:
@@ -81,21 +106,21 @@ func (s *Store) RecordDelivery(ctx context.Context, d *DeliveryAttempt) error {
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO callback_deliveries (`+deliveryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			d.ID, d.TenantID, d.ConnectorID, d.ResponseID, d.Version, d.EventType, d.Attempt, status, d.Outcome, d.Error,
+			`INSERT INTO `+log.table+` (`+deliveryCols(log.owner)+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			d.ID, d.TenantID, owner, d.ResponseID, d.Version, d.EventType, d.Attempt, status, d.Outcome, d.Error,
 			s.ts(d.CreatedAt)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx,
-			`DELETE FROM callback_deliveries WHERE tenant_id = $1 AND connector_id = $2 AND created_at < $3`,
-			d.TenantID, d.ConnectorID, s.ts(d.CreatedAt.Add(-DeliveryRetention)))
+			`DELETE FROM `+log.table+` WHERE tenant_id = $1 AND `+log.owner+` = $2 AND created_at < $3`,
+			d.TenantID, owner, s.ts(d.CreatedAt.Add(-DeliveryRetention)))
 		return err
 	})
 	switch {
 	case s.d.isUnique(err):
 		return plaudit.Errorf(plaudit.EConflict, "delivery attempt with this id exists")
 	case s.d.isForeignKey(err):
-		return notFound("connector")
+		return notFound(log.thing)
 	case err != nil:
 		return fmt.Errorf("store: record delivery: %w", err)
 	}
@@ -105,11 +130,20 @@ func (s *Store) RecordDelivery(ctx context.Context, d *DeliveryAttempt) error {
 // ListDeliveries returns one connector's delivery log, newest first.
 // limit defaults to 100 and is at most 1000.
 func (s *Store) ListDeliveries(ctx context.Context, tenantID, connectorID string, limit int) ([]DeliveryAttempt, error) {
+	return s.listAttempts(ctx, connectorLog, tenantID, connectorID, limit)
+}
+
+// ListTeamDeliveries returns one team's notification log, newest first.
+func (s *Store) ListTeamDeliveries(ctx context.Context, tenantID, teamID string, limit int) ([]DeliveryAttempt, error) {
+	return s.listAttempts(ctx, teamLog, tenantID, teamID, limit)
+}
+
+func (s *Store) listAttempts(ctx context.Context, log deliveryLog, tenantID, owner string, limit int) ([]DeliveryAttempt, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT `+deliveryCols+` FROM callback_deliveries
-		 WHERE tenant_id = $1 AND connector_id = $2
+		`SELECT `+deliveryCols(log.owner)+` FROM `+log.table+`
+		 WHERE tenant_id = $1 AND `+log.owner+` = $2
 		 ORDER BY created_at DESC, attempt DESC, id DESC LIMIT $3`,
-		tenantID, connectorID, clampLimit(limit))
+		tenantID, owner, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: list deliveries: %w", err)
 	}
@@ -120,7 +154,11 @@ func (s *Store) ListDeliveries(ctx context.Context, tenantID, connectorID string
 			d      DeliveryAttempt
 			status sql.NullInt64
 		)
-		if err := rows.Scan(&d.ID, &d.TenantID, &d.ConnectorID, &d.ResponseID, &d.Version, &d.EventType, &d.Attempt,
+		ownerDest := &d.ConnectorID
+		if log.owner == teamLog.owner {
+			ownerDest = &d.TeamID
+		}
+		if err := rows.Scan(&d.ID, &d.TenantID, ownerDest, &d.ResponseID, &d.Version, &d.EventType, &d.Attempt,
 			&status, &d.Outcome, &d.Error, timeDest{&d.CreatedAt}); err != nil {
 			return nil, fmt.Errorf("store: list deliveries: %w", err)
 		}

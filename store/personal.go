@@ -61,16 +61,21 @@ var PersonalData = []PersonalField{
 	{"responses", "excellence", "customer", customerRows},
 	{"responses", "improvement", "customer", customerRows},
 	{"responses", "ticket_id", "customer", customerRows},
+	// A note on an exclusion is free text a person wrote about the
+	// answer: it goes with the answer.
+	{"responses", "exclusion_note", "customer", customerRows},
 	{"agents", "email", "agent", agentRows},
 	{"agents", "name", "agent", agentRows},
 	{"agents", "bio", "agent", agentRows},
 	{"agents", "photo_url", "agent", agentRows},
 	{"agents", "hometown", "agent", agentRows},
 	{"agents", "external_ids", "agent", agentRows},
-	{"response_exclusions", "reason", "customer", customerRows},
 	{"agent_photos", "body", "agent", agentRows},
 	{"agent_changes", "fields", "agent", agentRows},
 	{"agent_changes", "photo", "agent", agentRows},
 	{"users", "email", "user", userRows},
 	{"users", "name", "user", userRows},
+	// Team leads' addresses, for alerts and digests: staff, like agents;
+	// an admin removes them from the team, or they go with the tenant.
+	{"teams", "lead_emails", "agent", []string{ByTenantDeletion}},
 }

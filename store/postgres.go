@@ -41,6 +41,7 @@ func postgresDialect() *dialect {
 		// A few batches in flight let one commit's WAL flush overlap the
 		// next batch's statement.
 		insertLanes:        4,
+		isoWeek:            func(col string) string { return `to_char(CAST(` + col + ` AS date), 'IYYY-"W"IW')` },
 		insertInteractions: postgresInsertInteractions,
 	}
 }

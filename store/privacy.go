@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,19 +47,55 @@ func (s *Store) RecordAggregate(ctx context.Context, r plaudit.Response, channel
 }
 
 func recordAggregate(ctx context.Context, q queryer, r plaudit.Response, channel string, day time.Time) error {
+	// The team and the connector are the request's: fixed when it was
+	// made, like the agent.
 	_, err := q.ExecContext(ctx,
-		`INSERT INTO aggregates (tenant_id, response_id, day, agent_id, channel, score, excellence, improvement, reward, test)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		`INSERT INTO aggregates (tenant_id, response_id, day, agent_id, channel, score, excellence, improvement, reward, test,
+		   exclusion, excellence_bits, improvement_bits, team, connector_id)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+		   COALESCE((SELECT team FROM feedback_requests WHERE tenant_id = $1 AND id = $14), ''),
+		   COALESCE((SELECT connector_id FROM feedback_requests WHERE tenant_id = $1 AND id = $14), ''))
 		 ON CONFLICT (tenant_id, response_id) DO UPDATE SET
 		   agent_id = excluded.agent_id, channel = excluded.channel, score = excluded.score,
 		   excellence = excluded.excellence, improvement = excluded.improvement,
-		   reward = excluded.reward, test = excluded.test`,
+		   reward = excluded.reward, test = excluded.test, exclusion = excluded.exclusion,
+		   excellence_bits = excluded.excellence_bits, improvement_bits = excluded.improvement_bits`,
 		r.TenantID, r.ID, day.Format(dayLayout), r.AgentID, channel, r.Score,
-		listJSON(r.Excellence), listJSON(r.Improvement), r.Reward, r.Test)
+		listJSON(r.Excellence), listJSON(r.Improvement), r.Reward, r.Test,
+		ExclusionOf(r), AreaBits(r.Excellence, plaudit.ExcellenceAreas), AreaBits(r.Improvement, plaudit.ImprovementAreas), r.RequestID)
+	if err == nil {
+		err = markMonth(ctx, q, r.TenantID, day.Format(dayLayout))
+	}
 	if err != nil {
 		return fmt.Errorf("store: record aggregate: %w", err)
 	}
 	return nil
+}
+
+// ExclusionOf is what the aggregates say of a response's place in the
+// agent's figures: "" (counted), the reason a person gave, or
+// likely_automated for an answer that came seconds after sending.
+func ExclusionOf(r plaudit.Response) string {
+	switch {
+	case r.Exclusion != nil:
+		return r.Exclusion.Reason
+	case r.Automated:
+		return plaudit.ExcludeLikelyAutomated
+	}
+	return ""
+}
+
+// AreaBits is the set of areas chosen, as bits over known (bit i is
+// known[i]): the aggregates keep areas this way so that SQL counts them
+// alike on both engines.
+func AreaBits(chosen, known []string) int {
+	bits := 0
+	for i, k := range known {
+		if slices.Contains(chosen, k) {
+			bits |= 1 << i
+		}
+	}
+	return bits
 }
 
 // AggregateScores returns a tenant's aggregate rows from the day of since
@@ -354,6 +391,15 @@ func (s *Store) EraseSubject(ctx context.Context, tenantID, email, phone string)
 			if err := s.settleAggregates(ctx, tx, in, append([]any{tenantID}, args...), false); err != nil {
 				return fmt.Errorf("aggregates: %w", err)
 			}
+			if err := unlinkRewards(ctx, tx, in, append([]any{tenantID}, args...)); err != nil {
+				return fmt.Errorf("rewards: %w", err)
+			}
+		}
+		if len(sub.requests) > 0 {
+			in, args := inList(2, sub.requests)
+			if err := unlinkFacts(ctx, tx, in, append([]any{tenantID}, args...)); err != nil {
+				return fmt.Errorf("request facts: %w", err)
+			}
 		}
 		// Children first, so that every row is counted once rather than
 		// removed by a cascade.
@@ -403,8 +449,15 @@ func (s *Store) SweepRetention(ctx context.Context, tenantID string, before time
 		`DELETE FROM interactions WHERE tenant_id = $1 AND created_at < $2`,
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.settleAggregates(ctx, tx, oldResponses, []any{tenantID, s.ts(before)}, true); err != nil {
+		args := []any{tenantID, s.ts(before)}
+		if err := s.settleAggregates(ctx, tx, oldResponses, args, true); err != nil {
 			return fmt.Errorf("aggregates: %w", err)
+		}
+		if err := unlinkRewards(ctx, tx, oldResponses, args); err != nil {
+			return fmt.Errorf("rewards: %w", err)
+		}
+		if err := unlinkFacts(ctx, tx, oldRequests, args); err != nil {
+			return fmt.Errorf("request facts: %w", err)
 		}
 		for _, q := range stmts {
 			res, err := tx.ExecContext(ctx, q, tenantID, s.ts(before))
@@ -440,7 +493,8 @@ func (s *Store) SweepRetention(ctx context.Context, tenantID string, before time
 func (s *Store) settleAggregates(ctx context.Context, tx *sql.Tx, ids string, args []any, backfill bool) error {
 	if backfill {
 		rows, err := tx.QueryContext(ctx,
-			`SELECT r.id, r.tenant_id, r.agent_id, q.channel, r.score, r.excellence, r.improvement, r.reward, r.test, r.created_at
+			`SELECT r.id, r.tenant_id, r.request_id, r.agent_id, q.channel, r.score, r.excellence, r.improvement, r.reward, r.test,
+			        r.automated, r.exclusion, r.created_at
 			 FROM responses r JOIN feedback_requests q ON q.tenant_id = r.tenant_id AND q.id = r.request_id
 			 WHERE r.tenant_id = $1 AND r.id IN (`+ids+`)
 			   AND NOT EXISTS (SELECT 1 FROM aggregates a WHERE a.tenant_id = r.tenant_id AND a.response_id = r.id)`, args...)
@@ -454,10 +508,14 @@ func (s *Store) settleAggregates(ctx context.Context, tx *sql.Tx, ids string, ar
 		var ms []missing
 		for rows.Next() {
 			var m missing
-			if err := rows.Scan(&m.r.ID, &m.r.TenantID, &m.r.AgentID, &m.channel, &m.r.Score, jsonDest{&m.r.Excellence},
-				jsonDest{&m.r.Improvement}, &m.r.Reward, &m.r.Test, timeDest{&m.r.CreatedAt}); err != nil {
+			var exclusion string
+			if err := rows.Scan(&m.r.ID, &m.r.TenantID, &m.r.RequestID, &m.r.AgentID, &m.channel, &m.r.Score, jsonDest{&m.r.Excellence},
+				jsonDest{&m.r.Improvement}, &m.r.Reward, &m.r.Test, &m.r.Automated, &exclusion, timeDest{&m.r.CreatedAt}); err != nil {
 				rows.Close()
 				return err
+			}
+			if exclusion != "" {
+				m.r.Exclusion = &plaudit.Exclusion{Reason: exclusion}
 			}
 			ms = append(ms, m)
 		}

@@ -164,11 +164,11 @@ func testPersonalDataColumns(t *testing.T, s *Store, _ *clock) {
 	// The tables each operation deletes rows of, or (agent deletion)
 	// clears columns in.
 	removes := map[string][]string{
-		ByErasure:        {"interactions", "feedback_requests", "responses", "response_exclusions"},
-		ByRetention:      {"interactions", "feedback_requests", "responses", "response_exclusions"},
+		ByErasure:        {"interactions", "feedback_requests", "responses"},
+		ByRetention:      {"interactions", "feedback_requests", "responses"},
 		ByAgentDeletion:  {"agents", "interactions", "agent_photos", "agent_changes"},
 		ByUserDeletion:   {"users"},
-		ByTenantDeletion: {"interactions", "feedback_requests", "responses", "response_exclusions", "agents", "agent_photos", "agent_changes", "users"},
+		ByTenantDeletion: {"interactions", "feedback_requests", "responses", "agents", "teams", "agent_photos", "agent_changes", "users"},
 	}
 	seen := map[string]bool{}
 	for _, f := range PersonalData {

@@ -53,10 +53,10 @@ const tokenBytes = 24
 const (
 	requestInsertCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token_hash, channel,
 	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, provider_id, attempts, created_at, updated_at, sender,
-	token_sealed`
+	token_sealed, team`
 	requestCols = `id, tenant_id, interaction_id, connector_id, agent_id, ticket_id, token_sealed, channel,
 	recipient, recipient_hash, language, status, reason, test, due_at, sent_at, COALESCE(provider_id, ''), attempts, created_at, updated_at,
-	reminder_status, reminded_at, sender`
+	reminder_status, reminded_at, sender, team`
 )
 
 // RequestFilter narrows ListRequests. Zero fields do not filter; Limit
@@ -100,14 +100,26 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 		return false, err
 	}
 	now := s.clock()
-	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO feedback_requests (`+requestInsertCols+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19, $20,
-		   NULLIF($21, ''))
-		 ON CONFLICT (interaction_id) DO NOTHING`,
-		id, r.TenantID, r.InteractionID, r.ConnectorID, r.AgentID, r.TicketID, tokenHash(key, token), r.Channel,
-		r.Recipient, r.RecipientHash, r.Language, r.Status, r.Reason, r.Test, s.ts(r.DueAt), s.tsPtr(r.SentAt),
-		r.ProviderID, r.Attempts, s.ts(now), r.Sender, s.sealToken(id, token))
+	var n int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO feedback_requests (`+requestInsertCols+`)
+			 VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $13, $14, $15, $16, NULLIF($17, ''), $18, $19, $19, $20,
+			   NULLIF($21, ''), $22)
+			 ON CONFLICT (interaction_id) DO NOTHING`,
+			id, r.TenantID, r.InteractionID, r.ConnectorID, r.AgentID, r.TicketID, tokenHash(key, token), r.Channel,
+			r.Recipient, r.RecipientHash, r.Language, r.Status, r.Reason, r.Test, s.ts(r.DueAt), s.tsPtr(r.SentAt),
+			r.ProviderID, r.Attempts, s.ts(now), r.Sender, s.sealToken(id, token), r.Team)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil || n != 1 {
+			return err
+		}
+		made := *r
+		made.ID, made.CreatedAt, made.UpdatedAt, made.SentAt = id, now, now, timePtr(r.SentAt)
+		return newFactWriter(tx).write(ctx, made)
+	})
 	switch {
 	case s.d.isUnique(err):
 		return false, plaudit.Errorf(plaudit.EConflict, "feedback request with this id or token exists")
@@ -116,9 +128,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 	case err != nil:
 		return false, fmt.Errorf("store: create request: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return false, fmt.Errorf("store: create request: %w", err)
-	} else if n == 1 {
+	if n == 1 {
 		r.ID, r.Token, r.CreatedAt, r.UpdatedAt = id, token, now, now
 		r.DueAt, r.SentAt = dbTime(r.DueAt), timePtr(r.SentAt)
 		return true, nil
@@ -147,7 +157,7 @@ func (s *Store) scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
 	err := r.Scan(&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &sealed, &q.Channel,
 		&q.Recipient, &q.RecipientHash, &q.Language, &q.Status, &q.Reason, &q.Test,
 		timeDest{&q.DueAt}, nullTimeDest{&q.SentAt}, &q.ProviderID, &q.Attempts,
-		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt}, &q.Sender)
+		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt}, &q.Sender, &q.Team)
 	if err != nil {
 		return q, err
 	}
@@ -284,16 +294,21 @@ func (s *Store) requestChanged(ctx context.Context, res sql.Result, tenantID, id
 // MarkRequestSent records that the provider accepted the message: sending
 // → sent, with the provider's message id for its delivery events.
 func (s *Store) MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx,
+	done, err := s.updateRequests(ctx,
 		`UPDATE feedback_requests SET status = $3, provider_id = NULLIF($4, ''), sent_at = $5, updated_at = $5
-		 WHERE tenant_id = $1 AND id = $2 AND status = $6`,
+		 WHERE tenant_id = $1 AND id = $2 AND status = $6 RETURNING `+requestCols,
 		tenantID, id, plaudit.RequestSent, providerID, s.ts(at), plaudit.RequestSending)
 	if err != nil {
 		return fmt.Errorf("store: mark request sent: %w", err)
 	}
-	return s.requestChanged(ctx, res, tenantID, id, func(r plaudit.FeedbackRequest) string {
-		return fmt.Sprintf("feedback request is %s, not %s", r.Status, plaudit.RequestSending)
-	})
+	if len(done) > 0 {
+		return nil
+	}
+	r, err := s.GetRequest(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	return plaudit.Errorf(plaudit.EConflict, "feedback request is %s, not %s", r.Status, plaudit.RequestSending)
 }
 
 // TransitionRequest changes a request's status as t says, in one
@@ -313,13 +328,12 @@ func (s *Store) TransitionRequest(ctx context.Context, tenantID, id string, t pl
 	if t.To == plaudit.RequestScheduled {
 		set += `, due_at = ` + w.next(s.ts(t.DueAt))
 	}
-	r, err := s.scanRequest(s.w.QueryRowContext(ctx,
-		`UPDATE feedback_requests SET `+set+` WHERE `+w.sql()+` RETURNING `+requestCols, w.args...))
-	if err == nil {
-		return r, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	done, err := s.updateRequests(ctx, `UPDATE feedback_requests SET `+set+` WHERE `+w.sql()+` RETURNING `+requestCols, w.args...)
+	if err != nil {
 		return plaudit.FeedbackRequest{}, fmt.Errorf("store: request %s → %s: %w", id, t.To, err)
+	}
+	if len(done) > 0 {
+		return done[0], nil
 	}
 	cur, err := s.GetRequest(ctx, tenantID, id)
 	if err != nil {
@@ -331,18 +345,14 @@ func (s *Store) TransitionRequest(ctx context.Context, tenantID, id string, t pl
 // CancelScheduledForTicket cancels the requests for a reopened ticket that
 // have not gone out yet. Requests already sending or sent are left alone.
 func (s *Store) CancelScheduledForTicket(ctx context.Context, tenantID, connectorID, ticketID string) (n int, err error) {
-	res, err := s.w.ExecContext(ctx,
+	done, err := s.updateRequests(ctx,
 		`UPDATE feedback_requests SET status = $4, reason = $5, updated_at = $6
-		 WHERE tenant_id = $1 AND connector_id = $2 AND ticket_id = $3 AND status = $7`,
+		 WHERE tenant_id = $1 AND connector_id = $2 AND ticket_id = $3 AND status = $7 RETURNING `+requestCols,
 		tenantID, connectorID, ticketID, plaudit.RequestCanceled, plaudit.ReasonReopened, s.ts(s.clock()), plaudit.RequestScheduled)
 	if err != nil {
 		return 0, fmt.Errorf("store: cancel requests: %w", err)
 	}
-	k, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("store: cancel requests: %w", err)
-	}
-	return int(k), nil
+	return len(done), nil
 }
 
 // RecentlyAsked reports whether the tenant asked this address (by its

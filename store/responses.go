@@ -12,7 +12,8 @@ import (
 )
 
 const responseCols = `id, tenant_id, request_id, agent_id, ticket_id, score, comment, excellence, improvement, reward,
-	source, automated, test, version, written_version, writeback_status, writeback_error, created_at, updated_at, writing_version`
+	source, automated, test, version, written_version, writeback_status, writeback_error, created_at, updated_at, writing_version,
+	exclusion, exclusion_note, excluded_by, excluded_at`
 
 // ResponseFilter narrows ListResponses. Zero fields do not filter; test
 // responses are left out unless IncludeTest. Limit defaults to 100 and is
@@ -47,7 +48,7 @@ func (s *Store) CreateResponse(ctx context.Context, r *plaudit.Response) (create
 	now := s.clock()
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO responses (`+responseCols+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, 0, $14, $15, $16, $16, 0)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, 0, $14, $15, $16, $16, 0, '', '', '', NULL)
 		 ON CONFLICT (request_id) DO NOTHING`,
 		id, r.TenantID, r.RequestID, r.AgentID, r.TicketID, r.Score, r.Comment, listJSON(r.Excellence), listJSON(r.Improvement),
 		r.Reward, r.Source, r.Automated, r.Test, status, r.WritebackError, s.ts(now))
@@ -80,11 +81,22 @@ func (s *Store) CreateResponse(ctx context.Context, r *plaudit.Response) (create
 }
 
 func scanResponse(r rowScanner) (plaudit.Response, error) {
-	var p plaudit.Response
+	var (
+		p  plaudit.Response
+		ex plaudit.Exclusion
+		at *time.Time
+	)
 	err := r.Scan(&p.ID, &p.TenantID, &p.RequestID, &p.AgentID, &p.TicketID, &p.Score, &p.Comment,
 		jsonDest{&p.Excellence}, jsonDest{&p.Improvement}, &p.Reward, &p.Source, &p.Automated, &p.Test,
 		&p.Version, &p.WrittenVersion, &p.WritebackStatus, &p.WritebackError,
-		timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt}, &p.WritingVersion)
+		timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt}, &p.WritingVersion,
+		&ex.Reason, &ex.Note, &ex.By, nullTimeDest{&at})
+	if ex.Reason != "" {
+		if at != nil {
+			ex.At = *at
+		}
+		p.Exclusion = &ex
+	}
 	return p, err
 }
 

@@ -47,6 +47,7 @@ func sqliteDialect() *dialect {
 		},
 		afterErase:         sqliteCheckpoint,
 		insertLanes:        1, // one writer
+		isoWeek:            func(col string) string { return "strftime('%G-W%V', " + col + ")" },
 		insertInteractions: sqliteInsertInteractions,
 	}
 }

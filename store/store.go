@@ -77,6 +77,9 @@ type dialect struct {
 	// afterErase runs after personal data was deleted, to push the deleted
 	// bytes out of journals; nil when the engine needs nothing.
 	afterErase func(ctx context.Context, db *sql.DB) error
+	// isoWeek is SQL naming the ISO week ("2026-W09") of the yyyy-mm-dd
+	// text in col.
+	isoWeek func(col string) string
 }
 
 // Open opens (and for SQLite creates) the database: url "" or "sqlite:" path

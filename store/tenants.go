@@ -120,14 +120,17 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool
 	// The tables holding a tenant's rows, children before parents, so that
 	// deleting in this order never trips a foreign key.
 	tables := []string{
-		"responses", "feedback_requests", "interactions", "agent_changes", "agent_photos", "agents",
-		"connectors", "api_keys", "suppressions", "audit_events",
+		"rewards", "responses", "feedback_requests", "interactions", "agent_changes", "agent_photos", "agents",
+		"connectors", "api_keys", "suppressions", "audit_events", "outbox", "team_deliveries", "teams",
 		"login_tokens", "console_sessions", "users",
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if keepAggregates {
 			if err := s.settleAggregates(ctx, tx, `SELECT id FROM responses WHERE tenant_id = $1`, []any{id}, true); err != nil {
 				return fmt.Errorf("store: delete tenant: aggregates: %w", err)
+			}
+			if err := unlinkFacts(ctx, tx, `SELECT id FROM feedback_requests WHERE tenant_id = $1`, []any{id}); err != nil {
+				return fmt.Errorf("store: delete tenant: request facts: %w", err)
 			}
 		}
 		for _, table := range tables {
@@ -136,8 +139,10 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool
 			}
 		}
 		if !keepAggregates {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM aggregates WHERE tenant_id = $1`, id); err != nil {
-				return fmt.Errorf("store: delete tenant: aggregates: %w", err)
+			for _, table := range []string{"aggregates", "request_facts", "aggregate_months", "fact_months", "report_months"} {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1`, id); err != nil {
+					return fmt.Errorf("store: delete tenant: %s: %w", table, err)
+				}
 			}
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = $1`, id)

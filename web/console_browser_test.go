@@ -60,7 +60,7 @@ func startConsole(t *testing.T) *consoleSite {
 	must(t, st.CreateUser(ctx, &plaudit.User{TenantID: site.tn.ID, Email: "ada@nordlicht.example", Name: "Ada Admin", Role: plaudit.UserAdmin}))
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	site.outbox = outbox.New(0, log, "")
+	site.outbox = outbox.New(st, 0, log, "")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	site.url = "http://" + ln.Addr().String()
@@ -77,7 +77,9 @@ var linkInMail = regexp.MustCompile(`http://[^\s"]+/console/login/link/[A-Za-z0-
 func (s *consoleSite) link(email string) string {
 	s.t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		for _, m := range s.outbox.List() {
+		msgs, err := s.outbox.List(s.t.Context())
+		must(s.t, err)
+		for _, m := range msgs {
 			if m.Email != nil && m.Email.To == email {
 				if l := linkInMail.FindString(m.Email.Text); l != "" {
 					return l

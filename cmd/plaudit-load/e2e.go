@@ -198,7 +198,7 @@ func (e *env) gatewayPhase(ctx context.Context, l *loader, sendgridURL string) (
 		Feedback: &feedback.Service{
 			Store: e.store, Tasks: e.queue,
 			Connectors: connectors.NewCache(e.kinds, e.store, plaudit.DriverDeps{HTTP: e.http}, 0),
-			Email:      rec, SMS: outbox.New(10, e.log, gw.URL+"/dev/outbox"),
+			Email:      rec, SMS: outbox.New(e.store, 10, e.log, gw.URL+"/dev/outbox"),
 			Metrics: e.metrics, Log: e.log,
 			PublicURL: gw.URL, FromEmail: "feedback@nordlicht.example",
 		},

@@ -62,6 +62,11 @@ type options struct {
 	connectorRate int
 	rate          float64
 	goroutines    string
+	responses     int
+	agents        int
+	teams         int
+	days          int
+	runs          int
 }
 
 const usageText = `plaudit-load measures Plaudit's webhook paths against a baseline measured in
@@ -88,6 +93,15 @@ Modes (-mode):
           burst goes to the bare handler first (never refused). Reports the
           share refused on the first try, the longest Retry-After, and the
           time until every delivery was taken, for both.
+  reports -responses answers (1,000,000) over -days days (730) for -agents
+          agents (500) in -teams teams, generated into the aggregates and
+          request facts of one tenant in PostgreSQL (-database-url; no
+          Redis), then -runs rounds of the report queries through the
+          reports package (monthly CSAT by agent with the month before,
+          the leaderboard of a month and of a team's quarter, the
+          response rate, a 12-month trend), each round in random order
+          with a baseline: a bare count of the month's rows. Reports
+          p50/p95/p99 per query and p95 ÷ the baseline's.
   e2e     -interactions webhooks through the whole path: gateway → queue →
           rules → feedback:send → email accepted by a fake SendGrid
           (httptest), tenant delay 0, workers in the same process (as
@@ -120,7 +134,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.mode, "mode", "ingest", "ingest, burst or e2e")
+	fs.StringVar(&o.mode, "mode", "ingest", "ingest, burst, e2e or reports")
+	fs.IntVar(&o.responses, "responses", 1_000_000, "reports: responses to generate")
+	fs.IntVar(&o.agents, "agents", 500, "reports: agents")
+	fs.IntVar(&o.teams, "teams", 25, "reports: teams")
+	fs.IntVar(&o.days, "days", 730, "reports: days of history")
+	fs.IntVar(&o.runs, "runs", 40, "reports: timed runs of each query")
 	fs.StringVar(&o.redisURL, "redis-url", "", "Redis to enqueue on, with a database of its own (required), e.g. redis://127.0.0.1:6379/9")
 	fs.StringVar(&o.databaseURL, "database-url", "", "postgres://… for PostgreSQL; empty: SQLite in a temporary directory")
 	fs.BoolVar(&o.tempSchema, "pg-temp-schema", true, "on PostgreSQL, create a schema for the run (search_path) and drop it after")
@@ -151,8 +170,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 func (o options) check() error {
 	switch {
-	case o.mode != "ingest" && o.mode != "e2e" && o.mode != "burst":
-		return fmt.Errorf("-mode must be ingest, burst or e2e")
+	case o.mode != "ingest" && o.mode != "e2e" && o.mode != "burst" && o.mode != "reports":
+		return fmt.Errorf("-mode must be ingest, burst, e2e or reports")
+	case o.responses < 1 || o.responses > 10*maxRequests || o.agents < 1 || o.agents > 10_000 || o.teams < 1 || o.teams > o.agents ||
+		o.days < 62 || o.days > 3650 || o.runs < 1 || o.runs > 1000:
+		return fmt.Errorf("-responses (≤ %d), -agents (≤ 10000), -teams (≤ agents), -days (62–3650) or -runs (≤ 1000) out of range", 10*maxRequests)
+	case o.mode == "reports":
+		return loopbackDatabase(o.databaseURL)
 	case o.burst < 1 || o.burst > maxInteractions:
 		return fmt.Errorf("-burst must be between 1 and %d", maxInteractions)
 	case o.connectorRate < 0 || o.connectorRate > plaudit.MaxRateLimitPerSecond:
@@ -198,6 +222,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "plaudit-load:", err)
 		return 2
+	}
+	if o.mode == "reports" { // no Redis, no servers: the store alone
+		if err := runReports(ctx, o, stdout); err != nil {
+			fmt.Fprintln(stderr, "plaudit-load:", err)
+			return 1
+		}
+		return 0
 	}
 	e, err := openEnv(ctx, o, stderr)
 	if err != nil {

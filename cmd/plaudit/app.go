@@ -137,6 +137,7 @@ func openApp(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app, e
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
+	a.useOutbox()
 	if err := a.adminToken(stdout); err != nil {
 		a.Close()
 		return nil, err
@@ -224,6 +225,9 @@ func (a *app) adminToken(stdout io.Writer) error {
 	if b, err := os.ReadFile(path); err == nil {
 		a.adminTok = decodeHex(strings.TrimSpace(string(b)))
 		if len(a.adminTok) == 32 {
+			fmt.Fprintf(stdout, "\n  Operator token: the one printed when %s was first used (only its hash is kept, in %s).\n"+
+				"  Lost it? Stop plaudit, delete that file and start again to get a new one; or set PLAUDIT_ADMIN_TOKEN.\n\n",
+				a.cfg.DataDir, path)
 			return nil
 		}
 	}
@@ -244,23 +248,18 @@ func decodeHex(s string) []byte {
 	return b
 }
 
-// providers picks the email and SMS senders: SendGrid, else SMTP, else
-// the outbox; Twilio, else the outbox. A provider's value that cannot work
-// is an error naming its variable.
+// providers picks the email and SMS providers: SendGrid, else SMTP;
+// Twilio. A provider's value that cannot work is an error naming its
+// variable. A channel left without one is nil here (useOutbox decides
+// what takes it).
 func (a *app) providers() error {
 	c := a.cfg
-	if c.SendGridAPIKey == "" || c.TwilioAccountSID == "" {
-		a.outbox = outbox.New(500, a.log, c.PublicURL+"/dev/outbox")
-	}
 	var err error
 	switch {
 	case c.SendGridAPIKey != "":
 		a.email, err = sendgrid.NewClient(c.SendGridAPIKey, c.SendGridAPIURL, a.http)
 	case c.SMTPURL != "":
 		a.email, err = smtp.NewClient(c.SMTPURL, egress.DialContext(c.AllowPrivateEgress))
-	default:
-		a.email = a.outbox
-		a.log.Info("no email provider configured: emails go to the outbox", "url", c.PublicURL+"/dev/outbox")
 	}
 	if err != nil {
 		return configError(err)
@@ -280,9 +279,6 @@ func (a *app) providers() error {
 		if err != nil {
 			return configError(err)
 		}
-	} else {
-		a.sms = a.outbox
-		a.log.Info("no SMS provider configured: SMS go to the outbox", "url", c.PublicURL+"/dev/outbox")
 	}
 	return nil
 }
@@ -330,8 +326,8 @@ func (a *app) server() *server.Server {
 		DriverDeps: plaudit.DriverDeps{HTTP: a.http}, Keyring: a.kr,
 		Metrics: a.metrics, Gatherer: a.reg, Log: a.log,
 		PublicURL: a.cfg.PublicURL, AdminTokenHash: a.adminTok, Ready: a.ready,
-		// The outbox holds what a missing provider did not send (also when
-		// only one of them is missing): erasure purges it either way.
+		// Erasure purges the outbox also while it is off: it may hold
+		// messages from a run with PLAUDIT_OUTBOX=true.
 		Outbox: a.outbox, OutboxPage: a.cfg.Outbox, MetricsTokenHash: a.metricsToken(),
 		TwilioAuthToken: a.cfg.TwilioAuthToken, SendGridEventKey: a.cfg.SendGridEventKey,
 		SendGridInboundToken: a.cfg.SendGridInboundToken, InboundEmailDomain: a.cfg.InboundEmailDomain,
@@ -365,7 +361,7 @@ func (a *app) feedback() *feedback.Service {
 	if a.fb == nil {
 		a.fb = &feedback.Service{
 			Store: a.store, Tasks: a.queue, Connectors: a.conns,
-			Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log,
+			Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log, HTTP: a.http,
 			PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
 			SMSFrom: cmp.Or(a.cfg.TwilioMessagingServiceSID, a.cfg.TwilioFrom),
 			Now:     time.Now,

@@ -87,9 +87,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		return v
 	}
+	addr := get("PLAUDIT_ADDR", ":8080")
 	c := Config{
-		Addr:                      get("PLAUDIT_ADDR", ":8080"),
-		PublicURL:                 strings.TrimRight(get("PLAUDIT_PUBLIC_URL", "http://localhost:8080"), "/"),
+		Addr:                      addr,
+		PublicURL:                 strings.TrimRight(get("PLAUDIT_PUBLIC_URL", defaultPublicURL(addr)), "/"),
 		DataDir:                   get("PLAUDIT_DATA_DIR", "./data"),
 		LogFormat:                 get("PLAUDIT_LOG_FORMAT", "text"),
 		DatabaseURL:               get("DATABASE_URL", ""),

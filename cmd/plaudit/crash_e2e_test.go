@@ -282,6 +282,11 @@ func TestKilledMidWritebackWritesBack(t *testing.T) {
 	if len(links) != 5 {
 		t.Fatalf("email has %d score links, want 5", len(links))
 	}
+	// The mail can arrive before the request is marked sent; until then
+	// the page is not open yet (410).
+	eventually(t, 15*time.Second, "the request marked sent", func() bool {
+		return c.only(t, "/api/v1/feedback-requests")["status"] == "sent"
+	})
 	ticketPath := "/api/v2/tickets/73021.json"
 	hung := c.zd.Hang.Arm()
 	form := url.Values{"score": {"5"}}.Encode()

@@ -318,12 +318,7 @@ func TestZendeskEventSubscription(t *testing.T) {
 // kept in the outbox and shown at /dev/outbox, rendered as sent.
 func TestOutboxInEmbeddedMode(t *testing.T) {
 	g := startGateway(t, "serve", nil)
-	tenant := g.must(201, "POST", "/api/v1/tenants", operatorToken, map[string]any{
-		"name": "Local", "settings": map[string]any{"delay_seconds": 0}})
-	key := str(tenant["api_key"])
-	g.must(201, "POST", "/api/v1/agents", key, map[string]any{"email": "max@example.com", "name": "Max Mustermann"})
-	g.must(202, "POST", "/api/v1/interactions", key, map[string]any{"ext_interaction_id": "T-1",
-		"customer": map[string]any{"email": "erika@example.com"}, "employee": map[string]any{"email": "max@example.com"}})
+	triggerEmail(t, g)
 	var link string
 	eventually(t, 15*time.Second, "a message in the outbox", func() bool {
 		r := g.do("GET", "/dev/outbox", "", nil, nil)

@@ -16,8 +16,7 @@ const MinAdminTokenLength = 24
 // email or SMS provider, on a developer's machine. Some conveniences (the
 // outbox, Inbound Parse without a password) are defaults there only.
 func (c Config) embeddedDefaults() bool {
-	return !c.production() && c.Embedded() &&
-		c.SendGridAPIKey == "" && c.SMTPURL == "" && c.TwilioAccountSID == ""
+	return !c.production() && c.Embedded() && !c.anyProvider()
 }
 
 // checkExposure refuses settings that would leave an endpoint open to

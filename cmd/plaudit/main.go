@@ -22,8 +22,11 @@ Usage:
   plaudit worker        workers and the scheduler only
   plaudit migrate       apply database migrations and exit
   plaudit rotate-key    re-encrypt secrets under PLAUDIT_SECRET_KEY (old key in PLAUDIT_SECRET_KEY_PREVIOUS)
-  plaudit simulate zendesk -connector ID -secret S [flags]
-                        sign and post a sample Zendesk webhook
+  plaudit simulate KIND [flags]
+                        sign and post a sample webhook: zendesk, standard,
+                        twilio (an SMS reply), sendgrid-inbound (an email reply);
+                        plaudit simulate -h says more
+  plaudit healthcheck   exit 0 when this host's plaudit answers /readyz (the image's health check)
   plaudit version       print the version
 
 Configuration is read from the environment; see README.md.
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = rotateKey(ctx, getenv, stdout, stderr)
 	case "simulate":
 		err = simulate(ctx, args, getenv, stdout)
+	case "healthcheck":
+		err = healthcheck(ctx, getenv, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "plaudit", version)
 	case "help", "--help", "-h":

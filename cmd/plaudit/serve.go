@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -26,6 +27,18 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 	if cfg.Embedded() && mode != "serve" {
 		return fmt.Errorf("plaudit %s needs REDIS_URL: an in-process Redis is only shared within one process (use plaudit serve)", mode)
 	}
+	if err := checkProviders(cfg, mode); err != nil {
+		return err
+	}
+	var ln net.Listener
+	if mode != "worker" {
+		// Bound first, so that a port in use stops the start before
+		// anything is opened or says it listens.
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("cannot listen on %s (PLAUDIT_ADDR): %w. Is another plaudit running? Stop it, or set PLAUDIT_ADDR to a free port", cfg.Addr, err)
+		}
+		defer ln.Close() // closed by Shutdown too, once served
+	}
 	a, err := openApp(ctx, cfg, stdout, stderr)
 	if err != nil {
 		return err
@@ -33,69 +46,92 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 	defer a.Close()
 	warnExposure(cfg, a.log)
 
-	errc := make(chan error, 2)
-	var srv *server.Server
-	if mode != "worker" {
-		srv = a.server()
-		go func() { errc <- srv.Listen(cfg.Addr) }()
-		a.log.Info("listening", "addr", cfg.Addr, "public_url", cfg.PublicURL, "mode", mode)
-	}
-	var workers *asynq.Server
-	var sched *asynq.Scheduler
+	var ws *workerSide
 	if mode != "api" {
-		w := a.worker()
-		workers = queue.NewServer(a.redis, queue.ServerOptions{Concurrency: cfg.Concurrency, Log: a.log})
-		if err := workers.Start(w.Mux()); err != nil {
-			return fmt.Errorf("workers: %w", err)
-		}
-		if sched, err = queue.NewScheduler(a.redis, a.log); err != nil {
+		if ws, err = startWorkers(ctx, a); err != nil {
 			return err
 		}
-		if err := sched.Start(); err != nil {
-			return fmt.Errorf("scheduler: %w", err)
-		}
-		// Whatever the store says is due but no queue holds (an embedded
-		// Redis starts empty) is enqueued now rather than in a minute.
-		if err := w.Reconcile(ctx); err != nil {
-			a.log.Warn("start-up reconcile incomplete", "err", err)
-		}
-		// A process often starts because its predecessor was killed. What
-		// that one held can be taken over only later: its claims on sends
-		// after the claim timeout, its tasks in asynq once their lease has
-		// run out (OrphanedAfter). Reconciling again at those moments
-		// takes the work over then, not at the scheduler's next run.
-		rctx, cancel := context.WithCancel(ctx)
-		followUps := reconcileAfter(rctx, w, a.log, cfg.ClaimTimeout, queue.OrphanedAfter)
-		defer func() { cancel(); followUps.Wait() }() // before the store closes
-		if cfg.ClaimTimeout < queue.SendTimeout {
-			a.log.Warn("PLAUDIT_CLAIM_TIMEOUT is shorter than a send may take: a slow but live send can be taken for a dead one and sent twice",
-				"claim_timeout", cfg.ClaimTimeout, "send_timeout", queue.SendTimeout)
-		}
-		a.log.Info("workers started", "concurrency", cfg.Concurrency)
+	}
+	errc := make(chan error, 1)
+	var srv *server.Server
+	if ln != nil {
+		srv = a.server()
+		go func() { errc <- srv.Serve(ln) }()
+		// Last: once this is logged, the API answers and work is done.
+		a.log.Info("listening", "addr", cfg.Addr, "public_url", cfg.PublicURL, "mode", mode)
 	}
 
+	var errs []error
 	select {
 	case <-ctx.Done():
 		a.log.Info("shutting down: finishing in-flight work")
 	case err := <-errc:
 		if err != nil {
-			return fmt.Errorf("http: %w", err)
+			errs = append(errs, fmt.Errorf("http: %w", err))
 		}
 	}
-	var errs []error
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		errs = append(errs, srv.Shutdown(sctx))
 		cancel()
 	}
-	if sched != nil {
-		sched.Shutdown()
-	}
-	if workers != nil {
-		workers.Shutdown() // waits for running tasks up to the shutdown timeout
+	if ws != nil {
+		ws.stop()
 	}
 	a.log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// workerSide is the worker half of a process: the task server, the
+// scheduler and the reconciles that follow the start.
+type workerSide struct {
+	workers       *asynq.Server
+	sched         *asynq.Scheduler
+	stopFollowUps func()
+}
+
+func startWorkers(ctx context.Context, a *app) (*workerSide, error) {
+	cfg := a.cfg
+	w := a.worker()
+	ws := &workerSide{workers: queue.NewServer(a.redis, queue.ServerOptions{Concurrency: cfg.Concurrency, Log: a.log})}
+	if err := ws.workers.Start(w.Mux()); err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
+	var err error
+	if ws.sched, err = queue.NewScheduler(a.redis, a.log); err == nil {
+		err = ws.sched.Start()
+	}
+	if err != nil {
+		ws.workers.Shutdown()
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	// Whatever the store says is due but no queue holds (an embedded
+	// Redis starts empty) is enqueued now rather than in a minute.
+	if err := w.Reconcile(ctx); err != nil {
+		a.log.Warn("start-up reconcile incomplete", "err", err)
+	}
+	// A process often starts because its predecessor was killed. What
+	// that one held can be taken over only later: its claims on sends
+	// after the claim timeout, its tasks in asynq once their lease has
+	// run out (OrphanedAfter). Reconciling again at those moments takes
+	// the work over then, not at the scheduler's next run.
+	rctx, cancel := context.WithCancel(ctx)
+	followUps := reconcileAfter(rctx, w, a.log, cfg.ClaimTimeout, queue.OrphanedAfter)
+	ws.stopFollowUps = func() { cancel(); followUps.Wait() }
+	if cfg.ClaimTimeout < queue.SendTimeout {
+		a.log.Warn("PLAUDIT_CLAIM_TIMEOUT is shorter than a send may take: a slow but live send can be taken for a dead one and sent twice",
+			"claim_timeout", cfg.ClaimTimeout, "send_timeout", queue.SendTimeout)
+	}
+	a.log.Info("workers started", "concurrency", cfg.Concurrency)
+	return ws, nil
+}
+
+// stop lets running tasks finish (up to the shutdown timeout) and ends the
+// follow-up reconciles, before the store is closed.
+func (ws *workerSide) stop() {
+	ws.sched.Shutdown()
+	ws.workers.Shutdown()
+	ws.stopFollowUps()
 }
 
 // reconcileAfter runs w.Reconcile once after each of delays that comes

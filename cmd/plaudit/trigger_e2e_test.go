@@ -238,9 +238,9 @@ func runTriggerAPI(t *testing.T, env map[string]string) {
 		t.Errorf("anna got %d emails, want 1", n)
 	}
 
-	// Languages: de-AT is German; fr-ca falls back to fr, which has no
-	// messages, and so to the tenant's default.
-	for ticket, want := range map[string]string{"T-1": "en", "T-2": "de", "T-3": "en"} {
+	// Languages: de-AT is German, fr-ca French; none is the tenant's
+	// default.
+	for ticket, want := range map[string]string{"T-1": "fr", "T-2": "de", "T-3": "en"} {
 		r := requestFor(t, g, reader, ticket)
 		if r["language"] != want || r["status"] != "sent" || r["agent_id"] != agent["id"] || r["test"] != false {
 			t.Errorf("request for %s: %v, want sent in %s to agent %v", ticket, r, want, agent["id"])

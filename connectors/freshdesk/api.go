@@ -13,7 +13,6 @@ import (
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/connectors/internal/note"
 	"github.com/plaudit/plaudit/connectors/internal/probe"
-	"github.com/plaudit/plaudit/connectors/internal/restapi"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -43,7 +42,7 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 		return plaudit.Permanent("freshdesk: ticket id is not valid", fmt.Errorf("freshdesk: enrich: ticket id is not a number"))
 	}
 	var t apiTicket
-	if err := c.api.Call(ctx, http.MethodGet, "/api/v2/tickets/"+id+"?include=requester", nil, &t, "read ticket"); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/api/v2/tickets/"+id+"?include=requester", nil, &t, "read ticket"); err != nil {
 		return err
 	}
 	if ev := StatusEvent(strconv.Itoa(t.Status)); ev != plaudit.EventOther {
@@ -97,7 +96,7 @@ func (c *Client) enrichContact(ctx context.Context, id string, in *plaudit.Inter
 		Language string `json:"language"`
 		TimeZone string `json:"time_zone"`
 	}
-	err := c.api.Call(ctx, http.MethodGet, "/api/v2/contacts/"+id, nil, &contact, "read contact")
+	err := c.call(ctx, http.MethodGet, "/api/v2/contacts/"+id, nil, &contact, "read contact")
 	if err != nil {
 		if plaudit.IsPermanent(err) {
 			return nil
@@ -133,7 +132,7 @@ func (c *Client) enrichAgent(ctx context.Context, in *plaudit.Interaction) error
 			Email string `json:"email"`
 		} `json:"contact"`
 	}
-	err := c.api.Call(ctx, http.MethodGet, "/api/v2/agents/"+in.Agent.ExternalID, nil, &agent, "read agent")
+	err := c.call(ctx, http.MethodGet, "/api/v2/agents/"+in.Agent.ExternalID, nil, &agent, "read agent")
 	if err != nil {
 		if plaudit.IsPermanent(err) {
 			return nil // a deleted agent: matched by id, or not at all
@@ -166,7 +165,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 		Body    string `json:"body"`
 		Private bool   `json:"private"`
 	}{note.HTML(w), true}
-	if err := c.api.Call(ctx, http.MethodPost, "/api/v2/tickets/"+id+"/notes", n, nil, "add note"); err != nil {
+	if err := c.call(ctx, http.MethodPost, "/api/v2/tickets/"+id+"/notes", n, nil, "add note"); err != nil {
 		return err
 	}
 	return updateErr
@@ -190,7 +189,7 @@ func (c *Client) updateTicket(ctx context.Context, id string, r plaudit.Response
 	update.CustomFields = fields
 	if missing := c.cfg.Tags; len(missing) > 0 {
 		var t apiTicket
-		if err := c.api.Call(ctx, http.MethodGet, "/api/v2/tickets/"+id, nil, &t, "read ticket"); err != nil {
+		if err := c.call(ctx, http.MethodGet, "/api/v2/tickets/"+id, nil, &t, "read ticket"); err != nil {
 			return err
 		}
 		if tags := addTags(t.Tags, missing); len(tags) > len(t.Tags) {
@@ -200,7 +199,7 @@ func (c *Client) updateTicket(ctx context.Context, id string, r plaudit.Response
 	if len(update.CustomFields) == 0 && update.Tags == nil {
 		return nil
 	}
-	return c.api.Call(ctx, http.MethodPut, "/api/v2/tickets/"+id, update, nil, "update ticket")
+	return c.call(ctx, http.MethodPut, "/api/v2/tickets/"+id, update, nil, "update ticket")
 }
 
 // addTags returns have with each of add that it lacks (Freshdesk compares
@@ -231,7 +230,16 @@ var words = probe.Words{
 // Test reads the agent that the API key belongs to (GET
 // /api/v2/agents/me), which any agent's key may do.
 func (c *Client) Test(ctx context.Context) error {
-	return c.api.Test(ctx, "/api/v2/agents/me", words)
+	return words.GetObject(ctx, c.api, "/api/v2/agents/me")
+}
+
+// call makes one API call and decodes a 2xx answer into out (when not
+// nil); a refusal is classified by Plaudit's error contract.
+func (c *Client) call(ctx context.Context, method, path string, payload, out any, op string) error {
+	_, err := c.api.Call(ctx, method, path, payload, out, op, func(a httpx.Answer) error {
+		return c.api.Refusal(op, a, a.Header.Get("Retry-After"), rejection(a.Status, a.Body))
+	})
+	return err
 }
 
 // rejection says why Freshdesk refused a request, for tenant admins.
@@ -256,8 +264,8 @@ func rejection(code int, answer []byte) string {
 // "code":"invalid_value"}]} as " access_denied" or
 // " invalid_value cf_rating".
 func errorCode(answer []byte) string {
-	if s := restapi.ErrorCodes(answer, "field"); s != "" {
-		return s
+	if s := httpx.ErrorCodes(answer, "code", "field"); s != "" {
+		return " " + s
 	}
 	var e struct {
 		Code string `json:"code"`

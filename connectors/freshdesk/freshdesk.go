@@ -8,7 +8,7 @@ package freshdesk
 
 import (
 	"encoding/json"
-	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -16,7 +16,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
-	"github.com/plaudit/plaudit/connectors/internal/restapi"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -32,11 +32,8 @@ const (
 
 var secretFields = []string{SecretAPIKey, SecretWebhookSecret, SecretWebhookSecretPrevious}
 
-// Limits on settings. Freshdesk refuses tags longer than 32 characters.
-const (
-	maxTags   = 20
-	maxTagLen = 32
-)
+// maxTagLen is the longest tag Freshdesk takes.
+const maxTagLen = 32
 
 // config is the public part of a Freshdesk connector's config.
 type config struct {
@@ -50,9 +47,6 @@ type config struct {
 	CommentField string `json:"comment_field"`
 	// Tags are added to the ticket on writeback.
 	Tags []string `json:"tags"`
-	// RateLimitPerSecond is read by the webhook endpoint (deliveries
-	// accepted per second); 0 means the default.
-	RateLimitPerSecond int `json:"rate_limit_per_second"`
 }
 
 var (
@@ -60,21 +54,13 @@ var (
 	fieldRE  = regexp.MustCompile(`^cf_[a-z0-9_]{1,60}$`)
 )
 
-// Kind describes the freshdesk connector kind for the registry.
+// Kind describes the freshdesk connector kind for the registry. Freshdesk
+// cannot sign its deliveries: the webhook URL carries a secret of its
+// own.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name: Name,
-		// The vendor cannot sign: the webhook URL carries a secret of its own.
-		URLSecret:    true,
-		SecretFields: append([]string(nil), secretFields...),
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, _, err := parseConfig(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	k := connconfig.KindWith(Name, secretFields, parseConfig, NewClient)
+	k.URLSecret = true
+	return k
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field,
@@ -88,19 +74,12 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string
 	if err != nil {
 		return cfg, "", err
 	}
-	for _, f := range []struct{ name, value string }{{"rating_field", cfg.RatingField}, {"comment_field", cfg.CommentField}} {
-		if f.value != "" && !fieldRE.MatchString(f.value) {
-			return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.%s must be the API name of a ticket custom field, such as cf_rating", f.name)
-		}
-	}
-	if cfg.RatingField != "" && cfg.RatingField == cfg.CommentField {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.comment_field must differ from config.rating_field")
-	}
-	if err := checkTags(cfg.Tags); err != nil {
+	if err := connconfig.FieldNames("rating_field", cfg.RatingField, "comment_field", cfg.CommentField,
+		fieldRE.MatchString, "the API name of a ticket custom field, such as cf_rating"); err != nil {
 		return cfg, "", err
 	}
-	if cfg.RateLimitPerSecond < 0 {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.rate_limit_per_second must be a positive number")
+	if err := connconfig.TagList(cfg.Tags, tagOK, fmt.Sprintf("words of at most %d characters, without commas", maxTagLen)); err != nil {
+		return cfg, "", err
 	}
 	return cfg, base, checkSecrets(secrets)
 }
@@ -122,17 +101,12 @@ func apiBase(cfg *config) (string, error) {
 	return "https://" + cfg.Domain + ".freshdesk.com", nil
 }
 
-func checkTags(tags []string) error {
-	if len(tags) > maxTags {
-		return plaudit.Errorf(plaudit.EInvalid, "config.tags: at most %d tags are allowed", maxTags)
-	}
-	for _, t := range tags {
-		if strings.TrimSpace(t) != t || t == "" || utf8.RuneCountInString(t) > maxTagLen || strings.ContainsRune(t, ',') ||
-			strings.IndexFunc(t, unicode.IsControl) >= 0 {
-			return plaudit.Errorf(plaudit.EInvalid, "config.tags must be words of at most %d characters, without commas", maxTagLen)
-		}
-	}
-	return nil
+// tagOK takes a tag Freshdesk takes: a word of at most maxTagLen
+// characters, without a comma (tags are sent as a list, but read back as
+// one comma-separated string).
+func tagOK(t string) bool {
+	return strings.TrimSpace(t) == t && t != "" && utf8.RuneCountInString(t) <= maxTagLen && !strings.ContainsRune(t, ',') &&
+		strings.IndexFunc(t, unicode.IsControl) < 0
 }
 
 // checkSecrets requires the API key and a webhook secret long enough not
@@ -148,26 +122,22 @@ func checkSecrets(secrets map[string]string) error {
 // concurrent use.
 type Client struct {
 	cfg            config
-	api            *restapi.Client
+	api            httpx.JSONAPI
 	webhookSecrets []string // current, then previous
 }
 
 // NewClient builds the driver for a configured Freshdesk connector. Calls
 // to the Freshdesk API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, base, err := parseConfig(c.Config, c.Secrets)
+	cfg, base, err := connconfig.OpenWith(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("freshdesk: DriverDeps.HTTP is required")
 	}
 	return &Client{
 		cfg: cfg,
 		// Freshdesk's basic auth: the API key as the user name, "X" as
 		// the password.
-		api: &restapi.Client{System: "freshdesk", Base: base, User: c.Secrets[SecretAPIKey], Password: "X",
-			HTTP: deps.HTTP, Reject: rejection},
+		api:            httpx.JSONAPI{System: Name, BaseURL: base, HTTP: deps.HTTP, Authorize: httpx.BasicAuth(c.Secrets[SecretAPIKey], "X")},
 		webhookSecrets: []string{c.Secrets[SecretWebhookSecret], c.Secrets[SecretWebhookSecretPrevious]},
 	}, nil
 }

@@ -39,11 +39,7 @@ func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event
 	if err := Verify(d.Header, c.webhookSecrets...); err != nil {
 		return nil, err
 	}
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	return Parse(d.Body, now)
+	return Parse(d.Body, inbound.ReceivedAt(d))
 }
 
 // Verify checks that a delivery carries one of the webhook secrets: as

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/connectors/internal/note"
 	"github.com/plaudit/plaudit/internal/httpx"
@@ -152,37 +151,25 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 	return c.call(ctx, http.MethodPost, "/conversations/"+id+"/comments", map[string]string{"body": note.Text(w)}, nil, "add comment")
 }
 
-// call makes one API call under the base URL and decodes a 2xx answer
-// into out (when not nil).
+// call makes one API call and decodes a 2xx answer into out (when not
+// nil); a refusal is classified by Plaudit's error contract.
 func (c *Client) call(ctx context.Context, method, p string, payload, out any, op string) error {
-	a, err := c.api.Do(ctx, method, c.cfg.BaseURL+p, payload, op)
-	if err != nil {
-		return err
-	}
-	if !a.OK() {
-		return classify(op, a)
-	}
-	if out == nil {
-		return nil
-	}
-	return apicall.Decode(Name, op, a, out)
-}
-
-// classify turns a refused call into Plaudit's error contract. Front
-// throttles with 429 and Retry-After (seconds). Its error messages are
-// not kept: they may quote data.
-func classify(op string, a apicall.Answer) error {
-	return httpx.Classify(Name, a.Status, a.Header.Get("Retry-After"), fmt.Errorf("front: %s: status %d", op, a.Status), rejection(a))
+	_, err := c.api.Call(ctx, method, p, payload, out, op, func(a httpx.Answer) error {
+		return c.api.Refusal(op, a, a.Header.Get("Retry-After"), rejection(a))
+	})
+	return err
 }
 
 // rejection says why Front refused a request, with the title of its
-// {"_error":{"title":…}} as the code.
-func rejection(a apicall.Answer) string {
+// {"_error":{"title":…}} as the code. Front throttles with 429 and
+// Retry-After (seconds); its error messages are not kept: they may quote
+// data.
+func rejection(a httpx.Answer) string {
 	var e struct {
 		Error struct {
 			Title string `json:"title"`
 		} `json:"_error"`
 	}
 	_ = json.Unmarshal(a.Body, &e)
-	return apicall.Reason(a.Status, "conversation not found", httpx.SafeCode(strings.ReplaceAll(e.Error.Title, " ", "_")))
+	return httpx.Reason(a.Status, "conversation not found", httpx.SafeCode(strings.ReplaceAll(e.Error.Title, " ", "_")))
 }

@@ -7,16 +7,12 @@
 package front
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
-	"strings"
-	"sync"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/tagids"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -56,13 +52,10 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
 		return cfg, err
 	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
-	cfg.RatingField, cfg.CommentField = strings.TrimSpace(cfg.RatingField), strings.TrimSpace(cfg.CommentField)
-	if err := connconfig.FieldPair("rating_field", cfg.RatingField, "comment_field", cfg.CommentField); err != nil {
+	if err := connconfig.FieldPair("rating_field", &cfg.RatingField, "comment_field", &cfg.CommentField); err != nil {
 		return cfg, err
 	}
 	if err := connconfig.Tags(cfg.Tags); err != nil {
@@ -75,35 +68,23 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 // use.
 type Client struct {
 	cfg     config
-	token   string
 	secrets [][]byte // app secret, then the previous one
-	api     apicall.Caller
-
-	mu     sync.Mutex
-	tagIDs map[string]string // tag name → id
+	api     httpx.JSONAPI
+	tags    tagids.Cache
 }
 
 // NewClient builds the driver for a configured Front connector. Calls to
 // the Front API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
 	}
-	if deps.HTTP == nil {
-		return nil, errors.New("front: DriverDeps.HTTP is required")
-	}
-	cl := &Client{
+	return &Client{
 		cfg:     cfg,
-		token:   c.Secrets[SecretAPIToken],
 		secrets: [][]byte{[]byte(c.Secrets[SecretAppSecret]), []byte(c.Secrets[SecretAppSecretPrevious])},
-		tagIDs:  map[string]string{},
-	}
-	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+cl.token)
-		return nil
-	}}
-	return cl, nil
+		api:     httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: httpx.Bearer(c.Secrets[SecretAPIToken])},
+	}, nil
 }
 
 var (

@@ -3,7 +3,6 @@ package front
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -82,19 +81,13 @@ func Verify(secrets [][]byte, signature, timestamp string, body []byte, now time
 	if err != nil {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	if d := now.Sub(time.UnixMilli(ms)); d > Tolerance || d < -Tolerance {
-		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
-	}
-	return nil
+	return inbound.Fresh(time.UnixMilli(ms), now, Tolerance)
 }
 
 // Sign computes the X-Front-Signature Front sends for body at timestamp
 // (Unix milliseconds). It exists for tests and tools that simulate Front.
 func Sign(secret []byte, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(timestamp + ":"))
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return base64.StdEncoding.EncodeToString(inbound.HMAC(sha256.New, secret, []byte(timestamp+":"), body))
 }
 
 // teammate is a Front teammate, in an event or an API answer.
@@ -154,11 +147,8 @@ func Parse(body []byte) ([]plaudit.Event, error) {
 		Type    inbound.String  `json:"type"`
 		Payload json.RawMessage `json:"payload"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, inbound.JSONError(err)
-	}
-	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "body must be a JSON object")
+	if err := inbound.DecodeObject(body, &env); err != nil {
+		return nil, err
 	}
 	prefix, raw := "", body
 	if p := bytes.TrimSpace(env.Payload); len(p) > 0 && !bytes.Equal(p, []byte("null")) {

@@ -2,7 +2,6 @@ package front
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -28,35 +27,21 @@ type tagPage struct {
 // conversations by id. Tags are found by name among the company's tags,
 // and created when missing; ids are remembered.
 func (c *Client) tagIDsOf(ctx context.Context) ([]string, error) {
-	c.mu.Lock()
-	missing := 0
 	for _, name := range c.cfg.Tags {
-		if c.tagIDs[name] == "" {
-			missing++
-		}
-	}
-	c.mu.Unlock()
-	if missing > 0 {
-		if err := c.findTags(ctx); err != nil {
-			return nil, err
+		if c.tags.Get(name) == "" {
+			if err := c.findTags(ctx); err != nil {
+				return nil, err
+			}
+			break
 		}
 	}
 	ids := make([]string, 0, len(c.cfg.Tags))
 	for _, name := range c.cfg.Tags {
-		c.mu.Lock()
-		id := c.tagIDs[name]
-		c.mu.Unlock()
-		if id == "" {
-			var t struct {
-				ID inbound.String `json:"id"`
-			}
-			if err := c.call(ctx, http.MethodPost, "/tags", map[string]string{"name": name}, &t, "create tag"); err != nil {
-				return nil, err
-			}
-			if id = t.ID.Trim(); !idRE.MatchString(id) {
-				return nil, fmt.Errorf("front: create tag: answer has no tag id")
-			}
-			c.remember(name, id)
+		id, err := c.tags.ID(ctx, Name, name, idRE.MatchString, func(ctx context.Context, payload, out any) error {
+			return c.call(ctx, http.MethodPost, "/tags", payload, out, "create tag")
+		})
+		if err != nil {
+			return nil, err
 		}
 		ids = append(ids, id)
 	}
@@ -79,7 +64,7 @@ func (c *Client) findTags(ctx context.Context) error {
 		}
 		for _, t := range p.Results {
 			if name, id := t.Name.Trim(), t.ID.Trim(); wanted[name] && idRE.MatchString(id) {
-				c.remember(name, id)
+				c.tags.Put(name, id)
 			}
 		}
 		next = ""
@@ -88,10 +73,4 @@ func (c *Client) findTags(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func (c *Client) remember(name, id string) {
-	c.mu.Lock()
-	c.tagIDs[name] = id
-	c.mu.Unlock()
 }

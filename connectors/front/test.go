@@ -2,27 +2,30 @@ package front
 
 import (
 	"context"
-	"net/http"
+	"encoding/json"
 	"slices"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
+	"github.com/plaudit/plaudit/connectors/internal/probe"
+)
+
+// Words of a connector test, for the token and for its scope.
+var (
+	tokenWords = probe.Words{System: "Front", Address: "config.base_url", Tone: probe.Brief,
+		Unauthorized: "Front refused the API token (401): check config.api_token"}
+	scopeWords = probe.Words{System: "Front", Address: "config.base_url", Tone: probe.Brief,
+		Unauthorized: tokenWords.Unauthorized,
+		Forbidden:    "the API token lacks a scope (403): give it read and write access to shared resources"}
 )
 
 // Test checks the API token (GET /me), its access to conversations, and
 // that the configured custom fields exist on conversations.
 func (c *Client) Test(ctx context.Context) error {
-	a, err := c.api.Do(ctx, http.MethodGet, c.cfg.BaseURL+"/me", nil, "test token")
-	if err := apicall.TestResult("Front", a, err, map[int]string{
-		http.StatusUnauthorized: "Front refused the API token (401): check config.api_token",
-	}); err != nil {
+	if _, err := tokenWords.Get(ctx, c.api, "/me"); err != nil {
 		return err
 	}
-	a, err = c.api.Do(ctx, http.MethodGet, c.cfg.BaseURL+"/conversations/custom_fields", nil, "test scope")
-	if err := apicall.TestResult("Front", a, err, map[int]string{
-		http.StatusUnauthorized: "Front refused the API token (401): check config.api_token",
-		http.StatusForbidden:    "the API token lacks a scope (403): give it read and write access to shared resources",
-	}); err != nil {
+	body, err := scopeWords.Get(ctx, c.api, "/conversations/custom_fields")
+	if err != nil {
 		return err
 	}
 	var fields struct {
@@ -30,7 +33,7 @@ func (c *Client) Test(ctx context.Context) error {
 			Name string `json:"name"`
 		} `json:"_results"`
 	}
-	if err := apicall.Decode(Name, "test scope", a, &fields); err != nil {
+	if err := json.Unmarshal(body, &fields); err != nil {
 		return plaudit.Errorf(plaudit.EUnavailable, "Front's answer could not be read; try again later")
 	}
 	names := make([]string, 0, len(fields.Results))

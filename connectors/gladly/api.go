@@ -11,7 +11,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/note"
 	"github.com/plaudit/plaudit/connectors/internal/probe"
-	"github.com/plaudit/plaudit/connectors/internal/restapi"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Writeback adds the response to the conversation as a note, after
@@ -32,7 +32,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 		} `json:"content"`
 	}
 	n.Content.Body = note.HTML(w)
-	return c.api.Call(ctx, http.MethodPost, "/api/v1/conversations/"+id+"/notes", n, nil, "add note")
+	return c.call(ctx, http.MethodPost, "/api/v1/conversations/"+id+"/notes", n, nil, "add note")
 }
 
 // setAttributes adds the score and the comment as conversation custom
@@ -56,7 +56,7 @@ func (c *Client) setAttributes(ctx context.Context, id string, r plaudit.Respons
 	var conv struct {
 		CustomerID string `json:"customerId"`
 	}
-	if err := c.api.Call(ctx, http.MethodGet, "/api/v1/conversations/"+id, nil, &conv, "read conversation"); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/api/v1/conversations/"+id, nil, &conv, "read conversation"); err != nil {
 		return err
 	}
 	if !idRE.MatchString(conv.CustomerID) {
@@ -65,7 +65,7 @@ func (c *Client) setAttributes(ctx context.Context, id string, r plaudit.Respons
 	body := struct {
 		Add []attribute `json:"add"`
 	}{add}
-	return c.api.Call(ctx, http.MethodPost, "/api/v1/customer-history/"+conv.CustomerID+"/conversations/"+id+"/custom-attributes",
+	return c.call(ctx, http.MethodPost, "/api/v1/customer-history/"+conv.CustomerID+"/conversations/"+id+"/custom-attributes",
 		body, nil, "set custom attributes")
 }
 
@@ -81,16 +81,27 @@ var words = probe.Words{
 // Test reads the organization (GET /api/v1/organization), which any API
 // user may do.
 func (c *Client) Test(ctx context.Context) error {
-	return c.api.Test(ctx, "/api/v1/organization", words)
+	return words.GetObject(ctx, c.api, "/api/v1/organization")
 }
 
-// merged turns Gladly's 301 for a customer profile merged into another
-// into a *movedError that carries the new id.
-func merged(err error, status int, answer []byte) error {
-	if id := mergedInto(status, answer); id != "" {
-		return &movedError{newID: id, err: err}
-	}
+// call makes one API call and decodes a 2xx answer into out (when not
+// nil).
+func (c *Client) call(ctx context.Context, method, path string, payload, out any, op string) error {
+	_, err := c.api.Call(ctx, method, path, payload, out, op, c.refused(op))
 	return err
+}
+
+// refused classifies Gladly's refusal of a call by Plaudit's error
+// contract; its 301 for a customer profile merged into another is a
+// *movedError that carries the new id.
+func (c *Client) refused(op string) func(httpx.Answer) error {
+	return func(a httpx.Answer) error {
+		err := c.api.Refusal(op, a, retryAfter(a.Header), rejection(a.Status, a.Body))
+		if id := mergedInto(a.Status, a.Body); id != "" {
+			return &movedError{newID: id, err: err}
+		}
+		return err
+	}
 }
 
 // mergedInto reads the new id from Gladly's 301 for a customer profile
@@ -150,4 +161,9 @@ func rejection(code int, answer []byte) string {
 
 // errorCode reads Gladly's {"errors":[{"attr":"content","code":"blank"}]}
 // as " blank content".
-func errorCode(answer []byte) string { return restapi.ErrorCodes(answer, "attr") }
+func errorCode(answer []byte) string {
+	if s := httpx.ErrorCodes(answer, "code", "attr"); s != "" {
+		return " " + s
+	}
+	return ""
+}

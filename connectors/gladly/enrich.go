@@ -81,7 +81,7 @@ type item struct {
 // An answer cut short or broken partway still gives what came before.
 func (c *Client) timeline(ctx context.Context, id string) (timeline, error) {
 	var t timeline
-	resp, err := c.api.Do(ctx, http.MethodGet, "/api/v1/conversations/"+id+"/items", nil, "read conversation items")
+	resp, err := c.api.Open(ctx, http.MethodGet, "/api/v1/conversations/"+id+"/items", nil, "read conversation items", c.refused("read conversation items"))
 	if err != nil {
 		return t, err
 	}
@@ -137,9 +137,9 @@ type profile struct {
 // another answers 301 with the new id, which is read instead, once.
 func (c *Client) enrichCustomer(ctx context.Context, id string, in *plaudit.Interaction) error {
 	var p profile
-	err := c.api.Call(ctx, http.MethodGet, "/api/v1/customer-profiles/"+id, nil, &p, "read customer")
+	err := c.call(ctx, http.MethodGet, "/api/v1/customer-profiles/"+id, nil, &p, "read customer")
 	if moved := movedTo(err); moved != "" {
-		err = c.api.Call(ctx, http.MethodGet, "/api/v1/customer-profiles/"+moved, nil, &p, "read customer")
+		err = c.call(ctx, http.MethodGet, "/api/v1/customer-profiles/"+moved, nil, &p, "read customer")
 	}
 	if err != nil {
 		return err
@@ -211,7 +211,7 @@ func (c *Client) enrichAgent(ctx context.Context, in *plaudit.Interaction) error
 		Name         string `json:"name"`
 		EmailAddress string `json:"emailAddress"`
 	}
-	err := c.api.Call(ctx, http.MethodGet, "/api/v1/agents/"+in.Agent.ExternalID, nil, &a, "read agent")
+	err := c.call(ctx, http.MethodGet, "/api/v1/agents/"+in.Agent.ExternalID, nil, &a, "read agent")
 	if err != nil {
 		if plaudit.IsPermanent(err) {
 			return nil

@@ -9,14 +9,12 @@ package gladly
 
 import (
 	"encoding/json"
-	"errors"
-	"net/mail"
 	"regexp"
 	"strings"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
-	"github.com/plaudit/plaudit/connectors/internal/restapi"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -48,30 +46,19 @@ type config struct {
 	// Tags are accepted as every kind takes them; Gladly conversations
 	// have topics (ids) rather than tags, so they are not written.
 	Tags []string `json:"tags"`
-	// RateLimitPerSecond is read by the webhook endpoint (deliveries
-	// accepted per second); 0 means the default.
-	RateLimitPerSecond int `json:"rate_limit_per_second"`
 }
 
 // attributeRE is the shape of a custom attribute key ("csatScore",
 // "CSAT_SCORE").
 var attributeRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// Kind describes the gladly connector kind for the registry.
+// Kind describes the gladly connector kind for the registry. Gladly
+// cannot sign its deliveries: the webhook URL carries a secret of its
+// own.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name: Name,
-		// The vendor cannot sign: the webhook URL carries a secret of its own.
-		URLSecret:    true,
-		SecretFields: append([]string(nil), secretFields...),
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, _, err := parseConfig(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	k := connconfig.KindWith(Name, secretFields, parseConfig, NewClient)
+	k.URLSecret = true
+	return k
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field,
@@ -89,25 +76,18 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string
 		return cfg, "", err
 	}
 	cfg.APIUser = strings.TrimSpace(cfg.APIUser)
-	if a, err := mail.ParseAddress(cfg.APIUser); err != nil || a.Address != cfg.APIUser {
+	if !connconfig.IsEmail(cfg.APIUser) {
 		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.api_user must be the email of the Gladly user who owns the API token")
 	}
 	if u := cfg.WebhookUsername; u == "" || len(u) > 200 || strings.IndexFunc(u, func(r rune) bool { return r == ':' || r < ' ' || r == 0x7f }) >= 0 {
 		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.webhook_username is required: at most 200 characters, without a colon")
 	}
-	for _, f := range []struct{ name, value string }{{"rating_attribute", cfg.RatingAttribute}, {"comment_attribute", cfg.CommentAttribute}} {
-		if f.value != "" && !attributeRE.MatchString(f.value) {
-			return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.%s must be a custom attribute key (letters, digits, _ . -)", f.name)
-		}
+	if err := connconfig.FieldNames("rating_attribute", cfg.RatingAttribute, "comment_attribute", cfg.CommentAttribute,
+		attributeRE.MatchString, "a custom attribute key (letters, digits, _ . -)"); err != nil {
+		return cfg, "", err
 	}
-	if cfg.RatingAttribute != "" && cfg.RatingAttribute == cfg.CommentAttribute {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.comment_attribute must differ from config.rating_attribute")
-	}
-	if len(cfg.Tags) > 20 {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.tags: at most 20 tags are allowed")
-	}
-	if cfg.RateLimitPerSecond < 0 {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.rate_limit_per_second must be a positive number")
+	if err := connconfig.TagList(cfg.Tags, nil, ""); err != nil {
+		return cfg, "", err
 	}
 	return cfg, base, checkSecrets(secrets)
 }
@@ -125,24 +105,20 @@ func checkSecrets(secrets map[string]string) error {
 // use.
 type Client struct {
 	cfg       config
-	api       *restapi.Client
+	api       httpx.JSONAPI
 	passwords []string // current, then previous
 }
 
 // NewClient builds the driver for a configured Gladly connector. Calls to
 // the Gladly API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, base, err := parseConfig(c.Config, c.Secrets)
+	cfg, base, err := connconfig.OpenWith(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
 	}
-	if deps.HTTP == nil {
-		return nil, errors.New("gladly: DriverDeps.HTTP is required")
-	}
 	return &Client{
-		cfg: cfg,
-		api: &restapi.Client{System: "gladly", Base: base, User: cfg.APIUser, Password: c.Secrets[SecretAPIToken],
-			HTTP: deps.HTTP, Reject: rejection, RetryAfter: retryAfter, Wrap: merged},
+		cfg:       cfg,
+		api:       httpx.JSONAPI{System: Name, BaseURL: base, HTTP: deps.HTTP, Authorize: httpx.BasicAuth(cfg.APIUser, c.Secrets[SecretAPIToken])},
 		passwords: []string{c.Secrets[SecretWebhookPassword], c.Secrets[SecretWebhookPasswordPrevious]},
 	}, nil
 }

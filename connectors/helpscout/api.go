@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/connectors/internal/note"
+	"github.com/plaudit/plaudit/connectors/internal/probe"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -178,6 +178,11 @@ func mergeTags(conv conversation, add []string) []string {
 	return out
 }
 
+// words says what a connector test found, in the terms of this kind.
+var words = probe.Words{System: "Help Scout", Address: "config.base_url", Tone: probe.Brief,
+	Unauthorized: "Help Scout refused the app's token (401): check config.app_id and config.app_secret",
+	Forbidden:    "the app may not read users (403): create it as an admin or account owner"}
+
 // Test gets a token with app_id and app_secret, then reads the user the
 // app acts as (GET /v2/users/me).
 func (c *Client) Test(ctx context.Context) error {
@@ -186,10 +191,7 @@ func (c *Client) Test(ctx context.Context) error {
 	if errors.As(err, &p) && strings.Contains(p.Reason, "app_id or app_secret refused") {
 		return plaudit.Errorf(plaudit.EInvalid, "Help Scout refused config.app_id or config.app_secret: copy both from Your Profile → My Apps")
 	}
-	return apicall.TestResult("Help Scout", a, err, map[int]string{
-		http.StatusUnauthorized: "Help Scout refused the app's token (401): check config.app_id and config.app_secret",
-		http.StatusForbidden:    "the app may not read users (403): create it as an admin or account owner",
-	})
+	return words.Result(a, err)
 }
 
 // call makes one API call (do) and decodes a 2xx answer into out (when
@@ -200,25 +202,24 @@ func (c *Client) call(ctx context.Context, method, path string, payload, out any
 		return err
 	}
 	if !a.OK() {
-		reason := apicall.Reason(a.Status, "conversation not found", "")
-		return httpx.Classify(Name, a.Status, retryAfter(a.Header), fmt.Errorf("helpscout: %s: status %d", op, a.Status), reason)
+		return c.api.Refusal(op, a, retryAfter(a.Header), httpx.Reason(a.Status, "conversation not found", ""))
 	}
 	if out == nil {
 		return nil
 	}
-	return apicall.Decode(Name, op, a, out)
+	return c.api.Decode(op, a, out)
 }
 
 // do makes one API call, and once more with a new token when Help Scout
 // refuses the cached one (401): tokens can end before their expiry.
-func (c *Client) do(ctx context.Context, method, path string, payload any, op string) (apicall.Answer, error) {
-	var a apicall.Answer
+func (c *Client) do(ctx context.Context, method, path string, payload any, op string) (httpx.Answer, error) {
+	var a httpx.Answer
 	for attempt := 0; ; attempt++ {
 		c.mu.Lock()
 		cached := c.tok != nil
 		c.mu.Unlock()
 		var err error
-		if a, err = c.api.Do(ctx, method, c.cfg.BaseURL+path, payload, op); err != nil {
+		if a, err = c.api.Send(ctx, method, path, payload, op); err != nil {
 			return a, err
 		}
 		if a.Status != http.StatusUnauthorized {

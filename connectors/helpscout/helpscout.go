@@ -9,16 +9,15 @@ package helpscout
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -61,24 +60,15 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 		return cfg, err
 	}
 	cfg.AppID = strings.TrimSpace(cfg.AppID)
-	switch {
-	case cfg.AppID == "":
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.app_id is required")
-	case len(cfg.AppID) > 128 || !inbound.Token(cfg.AppID):
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.app_id must be the App ID that Help Scout shows (letters and digits)")
-	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.Required("app_id", cfg.AppID, func(id string) bool { return len(id) <= 128 && inbound.Token(id) },
+		"the App ID that Help Scout shows (letters and digits)"); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
-	switch {
-	case cfg.RatingFieldID < 0:
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.rating_field_id must be a positive number")
-	case cfg.CommentFieldID < 0:
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must be a positive number")
-	case cfg.RatingFieldID != 0 && cfg.RatingFieldID == cfg.CommentFieldID:
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must differ from config.rating_field_id")
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
+		return cfg, err
+	}
+	if err := connconfig.FieldIDs(cfg.RatingFieldID, cfg.CommentFieldID); err != nil {
+		return cfg, err
 	}
 	if err := connconfig.Tags(cfg.Tags); err != nil {
 		return cfg, err
@@ -93,7 +83,7 @@ type Client struct {
 	appSecret string
 	secrets   [][]byte // webhook secret, then the previous one
 	http      *http.Client
-	api       apicall.Caller
+	api       httpx.JSONAPI
 	now       func() time.Time
 
 	mu  sync.Mutex
@@ -103,12 +93,9 @@ type Client struct {
 // NewClient builds the driver for a configured Help Scout connector.
 // Calls to the API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("helpscout: DriverDeps.HTTP is required")
 	}
 	cl := &Client{
 		cfg:       cfg,
@@ -117,7 +104,7 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 		http:      deps.HTTP,
 		now:       time.Now,
 	}
-	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(ctx context.Context, req *http.Request) error {
+	cl.api = httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: func(ctx context.Context, req *http.Request) error {
 		t, err := cl.accessToken(ctx)
 		if err != nil {
 			return err

@@ -1,14 +1,11 @@
 package helpscout
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -59,9 +56,7 @@ func Verify(secrets [][]byte, signature string, body []byte) error {
 // Sign computes the X-HelpScout-Signature Help Scout sends for body. It
 // exists for tests and tools that simulate Help Scout.
 func Sign(secret, body []byte) string {
-	mac := hmac.New(sha1.New, secret)
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return base64.StdEncoding.EncodeToString(inbound.HMAC(sha1.New, secret, body))
 }
 
 // person is a customer or user as a conversation names them.
@@ -123,11 +118,8 @@ func Parse(event string, body []byte, now time.Time) ([]plaudit.Event, error) {
 		return nil, nil
 	}
 	var c conversation
-	if err := json.Unmarshal(body, &c); err != nil {
-		return nil, inbound.JSONError(err)
-	}
-	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "body must be a JSON object")
+	if err := inbound.DecodeObject(body, &c); err != nil {
+		return nil, err
 	}
 	id := c.ID.Trim()
 	switch {

@@ -48,27 +48,24 @@ func (e apiError) missingScopes() []string {
 	return out
 }
 
-// call makes one API call with the private app's token. what names the
-// object a 404 is about ("ticket", "contact"); see httpx.JSONAPI.Call.
+// call makes one API call with the private app's token, and returns the
+// status of the answer (0 when none came). what names the object a 404 is
+// about ("ticket", "contact"); see httpx.JSONAPI.Call.
 func (c *Client) call(ctx context.Context, method, path string, payload, out any, op, what string) (int, error) {
-	return c.api.Call(ctx, method, path, payload, out, op, func(resp *http.Response, answer []byte) error {
-		return classify(op, what, resp, answer)
+	a, err := c.api.Call(ctx, method, path, payload, out, op, func(a httpx.Answer) error {
+		return c.api.Refusal(op, a, retryAfter(a), rejection(a.Status, what, a.Body))
 	})
+	return a.Status, err
 }
 
-// classify turns a HubSpot answer into Plaudit's error contract (see
-// httpx.Classify), with the wait a 429 asks for and reasons that tell a
-// tenant admin what to fix.
-func classify(op, what string, resp *http.Response, answer []byte) error {
-	code := resp.StatusCode
-	if code >= 200 && code < 300 {
-		return nil
+// retryAfter is how long a refusal asks to wait: Retry-After, else for a
+// 429 what HubSpot's rate-limit headers say.
+func retryAfter(a httpx.Answer) string {
+	wait := a.Header.Get("Retry-After")
+	if a.Status == http.StatusTooManyRequests && strings.TrimSpace(wait) == "" {
+		wait = rateLimitWait(a.Header, readError(a.Body))
 	}
-	retryAfter := resp.Header.Get("Retry-After")
-	if code == http.StatusTooManyRequests && strings.TrimSpace(retryAfter) == "" {
-		retryAfter = rateLimitWait(resp.Header, readError(answer))
-	}
-	return httpx.Classify("hubspot", code, retryAfter, fmt.Errorf("hubspot: %s: status %d", op, code), rejection(code, what, answer))
+	return wait
 }
 
 // rateLimitWait is how long to wait after a 429 without Retry-After, in

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
@@ -114,15 +113,15 @@ func (c *Client) readContact(ctx context.Context, id string, cu *plaudit.Custome
 		return err
 	}
 	p := ct.Properties
-	cu.Name = cut(strings.TrimSpace(p.FirstName.Trim()+" "+p.LastName.Trim()), maxText)
-	cu.Email = cut(p.Email.Trim(), maxEmail)
+	cu.Name = inbound.Cut(strings.TrimSpace(p.FirstName.Trim()+" "+p.LastName.Trim()), maxText)
+	cu.Email = inbound.Cut(p.Email.Trim(), maxEmail)
 	// The mobile number first: it is the one an SMS reaches.
-	cu.Phone = cut(p.Mobile.Trim(), maxPhone)
+	cu.Phone = inbound.Cut(p.Mobile.Trim(), maxPhone)
 	if cu.Phone == "" {
-		cu.Phone = cut(p.Phone.Trim(), maxPhone)
+		cu.Phone = inbound.Cut(p.Phone.Trim(), maxPhone)
 	}
 	if l := p.Language.Trim(); l != "" {
-		cu.Language = cut(l, maxLanguageID)
+		cu.Language = inbound.Cut(l, maxLanguageID)
 	}
 	if tz := timeZone(p.TimeZone.Trim()); tz != "" {
 		cu.TimeZone = tz
@@ -141,8 +140,8 @@ func (c *Client) readOwner(ctx context.Context, id string, a *plaudit.AgentRef) 
 	if err != nil {
 		return err
 	}
-	a.Email = cut(strings.TrimSpace(o.Email), maxEmail)
-	a.Name = cut(strings.TrimSpace(strings.TrimSpace(o.FirstName)+" "+strings.TrimSpace(o.LastName)), maxText)
+	a.Email = inbound.Cut(strings.TrimSpace(o.Email), maxEmail)
+	a.Name = inbound.Cut(strings.TrimSpace(strings.TrimSpace(o.FirstName)+" "+strings.TrimSpace(o.LastName)), maxText)
 	return nil
 }
 
@@ -177,12 +176,4 @@ func timeZone(v string) string {
 		return ""
 	}
 	return tz
-}
-
-// cut shortens s to at most n characters.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }

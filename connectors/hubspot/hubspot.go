@@ -8,11 +8,7 @@ package hubspot
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
 	"regexp"
-	"strings"
-	"unicode"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
@@ -30,6 +26,8 @@ const (
 	// signature.
 	SecretAppSecret = "app_secret"
 )
+
+var secretFields = []string{SecretAccessToken, SecretAppSecret}
 
 // Defaults of the config.
 const (
@@ -65,44 +63,33 @@ var (
 
 // Kind describes the hubspot connector kind for the registry.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: []string{SecretAccessToken, SecretAppSecret},
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, err := parseConfig(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	return connconfig.Kind(Name, secretFields, parseConfig, NewClient)
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field,
 // and fills the defaults.
 func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error) {
 	var cfg config
-	if err := connconfig.Decode(raw, &cfg, []string{SecretAccessToken, SecretAppSecret}); err != nil {
+	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
 		return cfg, err
 	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
 	if cfg.ClosedStages == nil {
 		cfg.ClosedStages = []string{DefaultClosedStage}
 	}
 	if err := checkStages(cfg.ClosedStages); err != nil {
 		return cfg, err
 	}
-	if err := checkProperties(cfg.RatingProperty, cfg.CommentProperty); err != nil {
+	if err := connconfig.FieldNames("rating_property", cfg.RatingProperty, "comment_property", cfg.CommentProperty,
+		propertyRE.MatchString, "a ticket property's internal name (lower case, digits, underscores)"); err != nil {
 		return cfg, err
 	}
-	if err := checkTags(cfg.Tags); err != nil {
+	if err := connconfig.TagWords(cfg.Tags); err != nil {
 		return cfg, err
 	}
-	return cfg, connconfig.Secrets(secrets, []string{SecretAccessToken, SecretAppSecret}, nil)
+	return cfg, connconfig.Secrets(secrets, secretFields, nil)
 }
 
 func checkStages(stages []string) error {
@@ -120,31 +107,6 @@ func checkStages(stages []string) error {
 	return nil
 }
 
-func checkProperties(rating, comment string) error {
-	if rating != "" && !propertyRE.MatchString(rating) {
-		return plaudit.Errorf(plaudit.EInvalid, "config.rating_property must be a ticket property's internal name (lower case, digits, underscores)")
-	}
-	if comment != "" && !propertyRE.MatchString(comment) {
-		return plaudit.Errorf(plaudit.EInvalid, "config.comment_property must be a ticket property's internal name (lower case, digits, underscores)")
-	}
-	if rating != "" && rating == comment {
-		return plaudit.Errorf(plaudit.EInvalid, "config.comment_property must differ from config.rating_property")
-	}
-	return nil
-}
-
-func checkTags(tags []string) error {
-	if len(tags) > 20 {
-		return plaudit.Errorf(plaudit.EInvalid, "config.tags: at most 20 tags are allowed")
-	}
-	for _, t := range tags {
-		if t == "" || len(t) > 80 || strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-			return plaudit.Errorf(plaudit.EInvalid, "config.tags must be words without spaces, at most 80 characters each")
-		}
-	}
-	return nil
-}
-
 // Client is the driver of one HubSpot connector. It is safe for
 // concurrent use.
 type Client struct {
@@ -157,24 +119,19 @@ type Client struct {
 // NewClient builds the driver for a configured HubSpot connector. Calls to
 // the HubSpot API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("hubspot: DriverDeps.HTTP is required")
 	}
 	closed := make(map[string]bool, len(cfg.ClosedStages))
 	for _, s := range cfg.ClosedStages {
 		closed[s] = true
 	}
-	token := c.Secrets[SecretAccessToken]
 	return &Client{
 		cfg:       cfg,
 		closed:    closed,
 		appSecret: []byte(c.Secrets[SecretAppSecret]),
-		api: httpx.JSONAPI{System: "hubspot", BaseURL: cfg.BaseURL, HTTP: deps.HTTP,
-			Authorize: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }},
+		api:       httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: httpx.Bearer(c.Secrets[SecretAccessToken])},
 	}, nil
 }
 

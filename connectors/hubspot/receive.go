@@ -43,10 +43,7 @@ const (
 // Receive verifies the v3 signature over the method, the URL HubSpot
 // posted to, the raw body and the timestamp, then parses the events.
 func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event, error) {
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := inbound.ReceivedAt(d)
 	// Deliveries are POSTs: Receive sees no other method.
 	if err := Verify(c.appSecret, http.MethodPost, d.URL, d.Body, d.Header.Get(HeaderSignature), d.Header.Get(HeaderTimestamp), now); err != nil {
 		return nil, err
@@ -70,10 +67,7 @@ func Verify(secret []byte, method, uri string, body []byte, signature, timestamp
 	if err != nil || ms <= 0 {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	if d := now.Sub(time.UnixMilli(ms)); d > Tolerance || d < -Tolerance {
-		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
-	}
-	return nil
+	return inbound.Fresh(time.UnixMilli(ms), now, Tolerance)
 }
 
 // Sign computes the signature HubSpot sends. It exists for tests and
@@ -83,12 +77,7 @@ func Sign(secret []byte, method, uri string, body []byte, timestamp string) stri
 }
 
 func mac(secret []byte, method, uri string, body []byte, timestamp string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(method))
-	m.Write([]byte(signedURI(uri)))
-	m.Write(body)
-	m.Write([]byte(timestamp))
-	return m.Sum(nil)
+	return inbound.HMAC(sha256.New, secret, []byte(method), []byte(signedURI(uri)), body, []byte(timestamp))
 }
 
 // uriDecoder undoes the percent-encodings that HubSpot's documentation

@@ -2,7 +2,6 @@ package intercom
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,9 +10,9 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/connectors/internal/note"
+	"github.com/plaudit/plaudit/connectors/internal/probe"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -142,42 +141,34 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 // tag adds a tag by name: Intercom tags conversations by tag id, and
 // POST /tags with a name creates the tag or returns the one that exists.
 func (c *Client) tag(ctx context.Context, conversation, name string) error {
-	c.mu.Lock()
-	tid := c.tagIDs[name]
-	c.mu.Unlock()
-	if tid == "" {
-		var t struct {
-			ID inbound.String `json:"id"`
-		}
-		if err := c.send(ctx, http.MethodPost, "/tags", map[string]string{"name": name}, &t, "create tag", "tag not found"); err != nil {
-			return err
-		}
-		if tid = t.ID.Trim(); !idRE.MatchString(tid) {
-			return fmt.Errorf("intercom: create tag: answer has no tag id")
-		}
-		c.mu.Lock()
-		c.tagIDs[name] = tid
-		c.mu.Unlock()
+	tid, err := c.tags.ID(ctx, Name, name, idRE.MatchString, func(ctx context.Context, payload, out any) error {
+		return c.send(ctx, http.MethodPost, "/tags", payload, out, "create tag", "tag not found")
+	})
+	if err != nil {
+		return err
 	}
 	return c.send(ctx, http.MethodPost, "/conversations/"+conversation+"/tags",
 		map[string]string{"id": tid, "admin_id": c.cfg.AdminID}, nil, "tag conversation", "conversation not found")
 }
 
+// Words of a connector test, for the token and for admin_id.
+var (
+	tokenWords = probe.Words{System: "Intercom", Address: "config.base_url", Tone: probe.Brief,
+		Unauthorized: "Intercom refused the access token (401): check config.access_token, and config.base_url for workspaces hosted in Europe or Australia",
+		Forbidden:    "the access token lacks a permission (403): give the app read and write access to conversations, contacts and admins"}
+	adminWords = probe.Words{System: "Intercom", Address: "config.base_url", Tone: probe.Brief,
+		NotFound:  "config.admin_id is not an admin of this Intercom workspace",
+		Forbidden: "the access token may not read admins (403): give the app the \"Read admins\" permission"}
+)
+
 // Test checks the access token (GET /me) and that admin_id names an
 // admin of the same workspace.
 func (c *Client) Test(ctx context.Context) error {
-	a, err := c.api.Do(ctx, http.MethodGet, c.cfg.BaseURL+"/me", nil, "test token")
-	if err := apicall.TestResult("Intercom", a, err, map[int]string{
-		http.StatusUnauthorized: "Intercom refused the access token (401): check config.access_token, and config.base_url for workspaces hosted in Europe or Australia",
-		http.StatusForbidden:    "the access token lacks a permission (403): give the app read and write access to conversations, contacts and admins",
-	}); err != nil {
+	if _, err := tokenWords.Get(ctx, c.api, "/me"); err != nil {
 		return err
 	}
-	a, err = c.api.Do(ctx, http.MethodGet, c.cfg.BaseURL+"/admins/"+url.PathEscape(c.cfg.AdminID), nil, "test admin")
-	return apicall.TestResult("Intercom", a, err, map[int]string{
-		http.StatusNotFound:  "config.admin_id is not an admin of this Intercom workspace",
-		http.StatusForbidden: "the access token may not read admins (403): give the app the \"Read admins\" permission",
-	})
+	_, err := adminWords.Get(ctx, c.api, "/admins/"+url.PathEscape(c.cfg.AdminID))
+	return err
 }
 
 // get reads path into out.
@@ -188,7 +179,7 @@ func (c *Client) get(ctx context.Context, path string, out any, op, notFound str
 // send makes one API call and decodes a 2xx answer into out (when not
 // nil). notFound is the reason a 404 gives.
 func (c *Client) send(ctx context.Context, method, path string, payload, out any, op, notFound string) error {
-	a, err := c.api.Do(ctx, method, c.cfg.BaseURL+path, payload, op)
+	a, err := c.api.Send(ctx, method, path, payload, op)
 	if err != nil {
 		return err
 	}
@@ -198,7 +189,7 @@ func (c *Client) send(ctx context.Context, method, path string, payload, out any
 	if out == nil {
 		return nil
 	}
-	if err := apicall.Decode(Name, op, a, out); err != nil {
+	if err := c.api.Decode(op, a, out); err != nil {
 		// A conversation too long for one answer (httpx.MaxBody) will not
 		// get shorter: decide on what the notification said.
 		return plaudit.Permanent("intercom: "+op+": answer could not be read", err)
@@ -217,8 +208,8 @@ func classify(op string, a Answer, notFound string, now time.Time) error {
 	return httpx.Classify(Name, a.Status, retryAfter, fmt.Errorf("intercom: %s: status %d", op, a.Status), rejection(a, notFound))
 }
 
-// Answer is apicall.Answer, named here for classify's signature.
-type Answer = apicall.Answer
+// Answer is httpx.Answer, named here for classify's signature.
+type Answer = httpx.Answer
 
 // resetIn turns X-RateLimit-Reset (Unix seconds) into a Retry-After
 // value in seconds, or "" when it cannot be read.
@@ -232,18 +223,6 @@ func resetIn(reset string, now time.Time) string {
 
 // rejection says why Intercom refused a request, for tenant admins.
 func rejection(a Answer, notFound string) string {
-	return apicall.Reason(a.Status, notFound, errorCode(a.Body))
-}
-
-// errorCode reads Intercom's {"type":"error.list","errors":[{"code":…}]}.
-func errorCode(body []byte) string {
-	var e struct {
-		Errors []struct {
-			Code string `json:"code"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
-		return ""
-	}
-	return httpx.SafeCode(e.Errors[0].Code)
+	// Intercom's errors: {"type":"error.list","errors":[{"code":…}]}.
+	return httpx.Reason(a.Status, notFound, httpx.ErrorCodes(a.Body, "code"))
 }

@@ -8,15 +8,14 @@ package intercom
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/connectors/internal/apicall"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
 	"github.com/plaudit/plaudit/connectors/internal/inbound"
+	"github.com/plaudit/plaudit/connectors/internal/tagids"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -65,19 +64,13 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 		return cfg, err
 	}
 	cfg.AdminID = strings.TrimSpace(cfg.AdminID)
-	switch {
-	case cfg.AdminID == "":
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id is required")
-	case !inbound.Digits(cfg.AdminID):
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.admin_id must be the admin's numeric id")
-	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.Required("admin_id", cfg.AdminID, inbound.Digits, "the admin's numeric id"); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
-	cfg.RatingAttribute, cfg.CommentAttribute = strings.TrimSpace(cfg.RatingAttribute), strings.TrimSpace(cfg.CommentAttribute)
-	if err := connconfig.FieldPair("rating_attribute", cfg.RatingAttribute, "comment_attribute", cfg.CommentAttribute); err != nil {
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
+		return cfg, err
+	}
+	if err := connconfig.FieldPair("rating_attribute", &cfg.RatingAttribute, "comment_attribute", &cfg.CommentAttribute); err != nil {
 		return cfg, err
 	}
 	if err := connconfig.Tags(cfg.Tags); err != nil {
@@ -90,36 +83,28 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error)
 // concurrent use.
 type Client struct {
 	cfg     config
-	token   string
 	secrets [][]byte // client secret, then the previous one
-	api     apicall.Caller
-
-	mu     sync.Mutex
-	tagIDs map[string]string // tag name → id, as Intercom answered
+	api     httpx.JSONAPI
+	tags    tagids.Cache
 }
 
 // NewClient builds the driver for a configured Intercom connector. Calls
 // to the Intercom API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
 	}
-	if deps.HTTP == nil {
-		return nil, errors.New("intercom: DriverDeps.HTTP is required")
-	}
-	cl := &Client{
+	token := c.Secrets[SecretAccessToken]
+	return &Client{
 		cfg:     cfg,
-		token:   c.Secrets[SecretAccessToken],
 		secrets: [][]byte{[]byte(c.Secrets[SecretClientSecret]), []byte(c.Secrets[SecretClientSecretPrevious])},
-		tagIDs:  map[string]string{},
-	}
-	cl.api = apicall.Caller{System: Name, HTTP: deps.HTTP, Prepare: func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+cl.token)
-		req.Header.Set("Intercom-Version", APIVersion)
-		return nil
-	}}
-	return cl, nil
+		api: httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Intercom-Version", APIVersion)
+			return nil
+		}},
+	}, nil
 }
 
 var (

@@ -1,9 +1,7 @@
 package intercom
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -76,9 +74,7 @@ func Verify(secrets [][]byte, signature string, body []byte) error {
 // Sign computes the X-Hub-Signature Intercom sends for body. It exists
 // for tests and tools that simulate Intercom.
 func Sign(secret, body []byte) string {
-	mac := hmac.New(sha1.New, secret)
-	mac.Write(body)
-	return "sha1=" + hex.EncodeToString(mac.Sum(nil))
+	return "sha1=" + hex.EncodeToString(inbound.HMAC(sha1.New, secret, body))
 }
 
 // notification is Intercom's webhook envelope.
@@ -144,11 +140,8 @@ func TopicEvent(topic string) string {
 // for MaxAge.
 func Parse(body []byte, now time.Time) ([]plaudit.Event, error) {
 	var n notification
-	if err := json.Unmarshal(body, &n); err != nil {
-		return nil, inbound.JSONError(err)
-	}
-	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
-		return nil, plaudit.Errorf(plaudit.EInvalid, "body must be a JSON object")
+	if err := inbound.DecodeObject(body, &n); err != nil {
+		return nil, err
 	}
 	if err := checkAge(n.CreatedAt.Trim(), now); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package kustomer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,27 +11,24 @@ import (
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
-// call makes one API call with the API key. what names the object a 404
-// is about ("conversation", "customer"); see httpx.JSONAPI.Call.
+// call makes one API call with the API key, and returns the status of
+// the answer (0 when none came). what names the object a 404 is about
+// ("conversation", "customer"); see httpx.JSONAPI.Call.
 func (c *Client) call(ctx context.Context, method, path string, payload, out any, op, what string) (int, error) {
-	return c.api.Call(ctx, method, path, payload, out, op, func(resp *http.Response, answer []byte) error {
-		return classify(op, what, resp, answer, time.Now())
+	a, err := c.api.Call(ctx, method, path, payload, out, op, func(a httpx.Answer) error {
+		return c.api.Refusal(op, a, retryAfter(a, time.Now()), rejection(a.Status, what, a.Body))
 	})
+	return a.Status, err
 }
 
-// classify turns a Kustomer answer into Plaudit's error contract (see
-// httpx.Classify), with the wait a 429 asks for and reasons that tell a
-// tenant admin what to fix.
-func classify(op, what string, resp *http.Response, answer []byte, now time.Time) error {
-	code := resp.StatusCode
-	if code >= 200 && code < 300 {
-		return nil
+// retryAfter is how long a refusal asks to wait: Retry-After, else for a
+// 429 the end of the rate-limit window.
+func retryAfter(a httpx.Answer, now time.Time) string {
+	wait := a.Header.Get("Retry-After")
+	if a.Status == http.StatusTooManyRequests && strings.TrimSpace(wait) == "" {
+		wait = resetWait(a.Header.Get("X-RateLimit-Reset"), now)
 	}
-	retryAfter := resp.Header.Get("Retry-After")
-	if code == http.StatusTooManyRequests && strings.TrimSpace(retryAfter) == "" {
-		retryAfter = resetWait(resp.Header.Get("X-RateLimit-Reset"), now)
-	}
-	return httpx.Classify("kustomer", code, retryAfter, fmt.Errorf("kustomer: %s: status %d", op, code), rejection(code, what, answer))
+	return wait
 }
 
 // resetWait reads x-ratelimit-reset, the end of the rate-limit window,
@@ -68,15 +64,8 @@ func rejection(code int, what string, answer []byte) string {
 	case http.StatusNotFound:
 		return what + " not found (404)"
 	}
-	var e struct {
-		Errors []struct {
-			Code string `json:"code"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(answer, &e) == nil && len(e.Errors) > 0 {
-		if c := httpx.SafeCode(e.Errors[0].Code); c != "" {
-			return fmt.Sprintf("request rejected (%d %s)", code, c)
-		}
+	if c := httpx.ErrorCodes(answer, "code"); c != "" {
+		return fmt.Sprintf("request rejected (%d %s)", code, c)
 	}
 	return fmt.Sprintf("request rejected (%d)", code)
 }

@@ -3,12 +3,11 @@ package kustomer
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/connectors/internal/probe"
 )
 
 // A role an API key needs, by the name Kustomer gives it now and by its
@@ -43,13 +42,13 @@ func (c *Client) Test(ctx context.Context) error {
 			} `json:"attributes"`
 		} `json:"data"`
 	}
-	answer, err := c.probe(ctx, "/v1/auth/tokens/current", role{})
+	answer, err := c.tryRead(ctx, "/v1/auth/tokens/current", role{})
 	if err != nil {
 		return err
 	}
 	_ = json.Unmarshal(answer, &tok)
 	for _, p := range readProbes {
-		if _, err := c.probe(ctx, p.path, p.role); err != nil {
+		if _, err := c.tryRead(ctx, p.path, p.role); err != nil {
 			return err
 		}
 	}
@@ -69,31 +68,24 @@ func (c *Client) Test(ctx context.Context) error {
 	return nil
 }
 
-// probe makes one read and words a failure for a tenant admin.
-func (c *Client) probe(ctx context.Context, path string, r role) ([]byte, error) {
-	resp, answer, err := c.api.Do(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		if errors.Is(err, egress.ErrForbiddenAddress) {
-			return nil, plaudit.Errorf(plaudit.EInvalid, "base_url points to an address Plaudit may not call")
-		}
-		return nil, plaudit.Errorf(plaudit.EUnavailable, "Kustomer could not be reached: check base_url, or try again later")
-	}
-	switch status := resp.StatusCode; {
-	case status >= 200 && status < 300:
-		return answer, nil
-	case status == http.StatusUnauthorized:
-		return nil, plaudit.Errorf(plaudit.EInvalid, "Kustomer refused the API key (401): copy the key's token into api_key again")
-	case status == http.StatusForbidden && r.name != "":
+// words says what a connector test found, in the terms of this kind.
+var words = probe.Words{
+	System:       "Kustomer",
+	Address:      "base_url",
+	Tone:         probe.Plain,
+	Account:      "organization",
+	Unauthorized: "Kustomer refused the API key (401): copy the key's token into api_key again",
+	NotFound:     "no Kustomer API answers at base_url (404): use https://{your organization}.api.kustomerapp.com",
+}
+
+// tryRead makes one read and words a failure for a tenant admin: a 403 is
+// the role r (when the read needs one) that the key lacks.
+func (c *Client) tryRead(ctx context.Context, path string, r role) ([]byte, error) {
+	a, err := c.api.Send(ctx, http.MethodGet, path, nil, "test")
+	if a.Status == http.StatusForbidden && r.name != "" {
 		return nil, lacksRole(r, " (403)")
-	case status == http.StatusNotFound:
-		return nil, plaudit.Errorf(plaudit.EInvalid, "no Kustomer API answers at base_url (404): use https://{your organization}.api.kustomerapp.com")
-	case status == http.StatusTooManyRequests:
-		return nil, plaudit.Errorf(plaudit.EUnavailable, "Kustomer is rate limiting this organization (429): try again in a minute")
-	case status >= 500:
-		return nil, plaudit.Errorf(plaudit.EUnavailable, "Kustomer is not answering properly (%d): try again later", status)
-	default:
-		return nil, plaudit.Errorf(plaudit.EInvalid, "Kustomer refused the request (%d)", status)
 	}
+	return a.Body, words.Result(a, err)
 }
 
 func lacksRole(r role, status string) error {

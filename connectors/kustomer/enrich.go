@@ -97,10 +97,10 @@ func (c *Client) readCustomer(ctx context.Context, id string, cu *plaudit.Custom
 		return err
 	}
 	a := r.Data.Attributes
-	cu.Name = cut(firstOf(a.DisplayName.Trim(), a.Name.Trim()), maxText)
+	cu.Name = inbound.Cut(firstOf(a.DisplayName.Trim(), a.Name.Trim()), maxText)
 	for _, e := range a.Emails {
 		if v := e.Email.Trim(); v != "" {
-			cu.Email = cut(v, maxEmail)
+			cu.Email = inbound.Cut(v, maxEmail)
 			break
 		}
 	}
@@ -118,9 +118,9 @@ func (c *Client) readCustomer(ctx context.Context, id string, cu *plaudit.Custom
 			break
 		}
 	}
-	cu.Phone = cut(phone, maxPhone)
+	cu.Phone = inbound.Cut(phone, maxPhone)
 	if l := a.Locale.Trim(); l != "" {
-		cu.Language = cut(l, maxLanguage)
+		cu.Language = inbound.Cut(l, maxLanguage)
 	}
 	return nil
 }
@@ -137,8 +137,8 @@ func (c *Client) readUser(ctx context.Context, id string, a *plaudit.AgentRef) e
 		return err
 	}
 	u := r.Data.Attributes
-	a.Email = cut(u.Email.Trim(), maxEmail)
-	a.Name = cut(firstOf(u.Name.Trim(), u.DisplayName.Trim()), maxText)
+	a.Email = inbound.Cut(u.Email.Trim(), maxEmail)
+	a.Name = inbound.Cut(firstOf(u.Name.Trim(), u.DisplayName.Trim()), maxText)
 	return nil
 }
 

@@ -9,8 +9,6 @@ package kustomer
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
 	"regexp"
 	"strings"
 	"unicode"
@@ -31,6 +29,8 @@ const (
 	// signature.
 	SecretWebhookSecret = "webhook_secret"
 )
+
+var secretFields = []string{SecretAPIKey, SecretWebhookSecret}
 
 // DefaultBaseURL is Kustomer's API. Organizations can use their own host,
 // https://{org}.api.kustomerapp.com (https://{org}.api.prod2.kustomerapp.com
@@ -61,47 +61,32 @@ var (
 
 // Kind describes the kustomer connector kind for the registry.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: []string{SecretAPIKey, SecretWebhookSecret},
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, err := parseConfig(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	return connconfig.Kind(Name, secretFields, parseConfig, NewClient)
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field,
 // and fills the defaults.
 func parseConfig(raw json.RawMessage, secrets map[string]string) (config, error) {
 	var cfg config
-	if err := connconfig.Decode(raw, &cfg, []string{SecretAPIKey, SecretWebhookSecret}); err != nil {
+	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
 		return cfg, err
 	}
-	base, err := connconfig.BaseURL(cfg.BaseURL, DefaultBaseURL)
-	if err != nil {
+	if err := connconfig.BaseURL(&cfg.BaseURL, DefaultBaseURL); err != nil {
 		return cfg, err
 	}
-	cfg.BaseURL = base
 	if cfg.RatingAttribute != "" && !ratingRE.MatchString(cfg.RatingAttribute) {
 		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.rating_attribute must be a conversation attribute name ending in Num or Str (such as csatScoreNum)")
 	}
 	if cfg.CommentAttribute != "" && !commentRE.MatchString(cfg.CommentAttribute) {
 		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.comment_attribute must be a conversation attribute name ending in Str or Txt (such as csatCommentTxt)")
 	}
-	if len(cfg.Tags) > 20 {
-		return cfg, plaudit.Errorf(plaudit.EInvalid, "config.tags: at most 20 tags are allowed")
-	}
-	for _, t := range cfg.Tags {
-		if strings.TrimSpace(t) != t || t == "" || len(t) > 80 || strings.IndexFunc(t, unicode.IsControl) >= 0 {
-			return cfg, plaudit.Errorf(plaudit.EInvalid, "config.tags must be tag names of at most 80 characters")
-		}
+	if err := connconfig.TagList(cfg.Tags, func(t string) bool {
+		return strings.TrimSpace(t) == t && t != "" && len(t) <= 80 && strings.IndexFunc(t, unicode.IsControl) < 0
+	}, "tag names of at most 80 characters"); err != nil {
+		return cfg, err
 	}
 	// API keys are JWTs of a few hundred bytes; 4 KiB leaves room.
-	return cfg, connconfig.Secrets(secrets, []string{SecretAPIKey, SecretWebhookSecret}, nil)
+	return cfg, connconfig.Secrets(secrets, secretFields, nil)
 }
 
 // Client is the driver of one Kustomer connector. It is safe for
@@ -115,19 +100,14 @@ type Client struct {
 // NewClient builds the driver for a configured Kustomer connector. Calls
 // to the Kustomer API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, err := parseConfig(c.Config, c.Secrets)
+	cfg, err := connconfig.Open(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
 	}
-	if deps.HTTP == nil {
-		return nil, errors.New("kustomer: DriverDeps.HTTP is required")
-	}
-	key := c.Secrets[SecretAPIKey]
 	return &Client{
 		cfg:           cfg,
 		webhookSecret: []byte(c.Secrets[SecretWebhookSecret]),
-		api: httpx.JSONAPI{System: "kustomer", BaseURL: cfg.BaseURL, HTTP: deps.HTTP,
-			Authorize: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }},
+		api:           httpx.JSONAPI{System: Name, BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Authorize: httpx.Bearer(c.Secrets[SecretAPIKey])},
 	}, nil
 }
 

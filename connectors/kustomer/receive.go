@@ -42,10 +42,7 @@ const (
 
 // Receive verifies the signature over the raw body and parses the event.
 func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event, error) {
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := inbound.ReceivedAt(d)
 	sig := d.Header.Get(HeaderSignature)
 	if strings.TrimSpace(sig) == "" {
 		sig = d.Header.Get(HeaderSignatureLegacy)
@@ -73,7 +70,7 @@ func Verify(secret []byte, signature string, body []byte) error {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature header is missing")
 	}
 	got, err := hex.DecodeString(signature)
-	if err != nil || !hmac.Equal(got, mac(secret, body)) {
+	if err != nil || !hmac.Equal(got, inbound.HMAC(sha256.New, secret, body)) {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature does not match")
 	}
 	return nil
@@ -81,12 +78,8 @@ func Verify(secret []byte, signature string, body []byte) error {
 
 // Sign computes the signature Kustomer sends. It exists for tests and
 // tools that simulate Kustomer.
-func Sign(secret, body []byte) string { return hex.EncodeToString(mac(secret, body)) }
-
-func mac(secret, body []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return m.Sum(nil)
+func Sign(secret, body []byte) string {
+	return hex.EncodeToString(inbound.HMAC(sha256.New, secret, body))
 }
 
 // envelope is a Kustomer event: {id, name, org, data (the resource as the
@@ -227,7 +220,7 @@ func statusEvent(before, after string) string {
 func (cv conversation) fill(in *plaudit.Interaction) {
 	a := cv.Attributes
 	if len(a.Channels) > 0 {
-		in.Channel = inbound.Channel(cut(a.Channels[0].Trim(), maxText))
+		in.Channel = inbound.Channel(inbound.Cut(a.Channels[0].Trim(), maxText))
 	}
 	in.Tags = nil
 	for _, t := range a.Tags {
@@ -244,12 +237,4 @@ func (cv conversation) fill(in *plaudit.Interaction) {
 			break
 		}
 	}
-}
-
-// cut shortens s to at most n characters.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }

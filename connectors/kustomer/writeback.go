@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/connectors/internal/note"
 )
 
@@ -40,7 +41,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 			return err
 		}
 	}
-	payload := map[string]string{"body": cut(note.Text(w), maxNote)}
+	payload := map[string]string{"body": inbound.Cut(note.Text(w), maxNote)}
 	_, err := c.call(ctx, http.MethodPost, conversationPath+id+"/notes", payload, nil, "add note", "conversation")
 	return err
 }
@@ -57,7 +58,7 @@ func (c *Client) custom(r plaudit.Response) map[string]any {
 		}
 	}
 	if a := c.cfg.CommentAttribute; a != "" && strings.TrimSpace(r.Comment) != "" {
-		custom[a] = cut(r.Comment, maxAttribute)
+		custom[a] = inbound.Cut(r.Comment, maxAttribute)
 	}
 	return custom
 }

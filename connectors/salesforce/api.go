@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -62,11 +63,32 @@ func (c *Client) dropToken(t *token) {
 // fetchToken asks the token endpoint for a token: the JWT bearer flow
 // when a private key is configured, the client-credentials flow otherwise.
 func (c *Client) fetchToken(ctx context.Context) (*token, int, error) {
+	a, err := c.postToken(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := classifyToken(a); err != nil {
+		return nil, a.status, err
+	}
+	t, err := parseToken(a.body)
+	return t, a.status, err
+}
+
+// tokenAnswer is the token endpoint's answer.
+type tokenAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// postToken sends the token request of the configured flow. The error is
+// for a request that got no answer.
+func (c *Client) postToken(ctx context.Context) (tokenAnswer, error) {
 	form := url.Values{}
 	if c.key != nil {
 		assertion, err := c.assertion()
 		if err != nil {
-			return nil, 0, fmt.Errorf("salesforce: sign JWT: %w", err)
+			return tokenAnswer{}, fmt.Errorf("salesforce: sign JWT: %w", err)
 		}
 		form.Set("grant_type", jwtBearerGrant)
 		form.Set("assertion", assertion)
@@ -77,32 +99,33 @@ func (c *Client) fetchToken(ctx context.Context) (*token, int, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.LoginURL+"/services/oauth2/token", strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, 0, fmt.Errorf("salesforce: token request: %w", err)
+		return tokenAnswer{}, fmt.Errorf("salesforce: token request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, httpx.TransportError("salesforce", "token request", err)
+		return tokenAnswer{}, httpx.TransportError("salesforce", "token request", err)
 	}
-	answer := httpx.ReadBody(resp)
-	if err := classifyToken(resp, answer); err != nil {
-		return nil, resp.StatusCode, err
-	}
+	return tokenAnswer{status: resp.StatusCode, header: resp.Header, body: httpx.ReadBody(resp)}, nil
+}
+
+// parseToken reads a token answer's access_token and instance_url.
+func parseToken(answer []byte) (*token, error) {
 	var tr struct {
 		AccessToken string `json:"access_token"`
 		InstanceURL string `json:"instance_url"`
 	}
 	if err := json.Unmarshal(answer, &tr); err != nil || tr.AccessToken == "" || tr.InstanceURL == "" {
-		return nil, resp.StatusCode, fmt.Errorf("salesforce: token answer lacks access_token or instance_url")
+		return nil, fmt.Errorf("salesforce: token answer lacks access_token or instance_url")
 	}
 	// The bearer token goes to instance_url: it must be https (or
 	// loopback in development), whatever the answer says.
 	instance, err := connconfig.APIURL("instance_url", tr.InstanceURL)
 	if err != nil {
-		return nil, resp.StatusCode, plaudit.Permanent("salesforce: token answer has an instance_url that is not https", fmt.Errorf("salesforce: instance_url: %w", err))
+		return nil, plaudit.Permanent("salesforce: token answer has an instance_url that is not https", fmt.Errorf("salesforce: instance_url: %w", err))
 	}
-	return &token{access: tr.AccessToken, instance: instance}, resp.StatusCode, nil
+	return &token{access: tr.AccessToken, instance: instance}, nil
 }
 
 // assertion builds the JWT of the bearer flow: RS256 over
@@ -142,7 +165,7 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 // status on failure; 0 when no answer came), for the connector's delivery
 // log.
 func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int, error) {
-	caseID := caseID(w)
+	caseID := note.TicketID(w)
 	if !idRE.MatchString(caseID) {
 		return 0, plaudit.Permanent("salesforce: case id is not valid", fmt.Errorf("salesforce: writeback: case id is not a Salesforce id"))
 	}
@@ -166,15 +189,6 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 	return c.rest(ctx, http.MethodPost, "/sobjects/CaseComment", comment, "add case comment")
 }
 
-func caseID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
-}
-
 // rest makes one REST call under /services/data/{version} and returns the
 // HTTP status of the answer (or of the token endpoint's, when no token
 // could be had). A 401 means the session ended (INVALID_SESSION_ID): the
@@ -189,13 +203,10 @@ func (c *Client) rest(ctx context.Context, method, path string, payload any, op 
 		if err != nil {
 			return status, err
 		}
-		req, err := http.NewRequestWithContext(ctx, method, tok.instance+"/services/data/"+c.cfg.APIVersion+path, bytes.NewReader(body))
+		req, err := c.restRequest(ctx, tok, method, path, bytes.NewReader(body))
 		if err != nil {
 			return 0, fmt.Errorf("salesforce: %s: %w", op, err)
 		}
-		req.Header.Set("Authorization", "Bearer "+tok.access)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json")
 		resp, err := c.http.Do(req)
 		if err != nil {
 			return 0, httpx.TransportError("salesforce", op, err)
@@ -207,6 +218,20 @@ func (c *Client) rest(ctx context.Context, method, path string, payload any, op 
 		}
 		return resp.StatusCode, classify(op, resp, answer)
 	}
+}
+
+// restRequest is a REST request under /services/data/{version} with tok.
+func (c *Client) restRequest(ctx context.Context, tok *token, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, tok.instance+"/services/data/"+c.cfg.APIVersion+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.access)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
 }
 
 // retryableCodes are REST error codes of 4xx answers that a later try can
@@ -232,7 +257,7 @@ func classify(op string, resp *http.Response, answer []byte) error {
 	reason := fmt.Sprintf("%s rejected (%d)", op, status)
 	switch {
 	case status == http.StatusServiceUnavailable || code == "REQUEST_LIMIT_EXCEEDED":
-		return unavailable(resp, base)
+		return unavailable(resp.Header.Get("Retry-After"), base)
 	case retryableCodes[code]:
 		return base
 	case status == http.StatusUnauthorized:
@@ -245,32 +270,36 @@ func classify(op string, resp *http.Response, answer []byte) error {
 
 // classifyToken does the same for the token endpoint, whose errors are
 // {"error":"invalid_grant","error_description":…}.
-func classifyToken(resp *http.Response, answer []byte) error {
-	status := resp.StatusCode
-	if status >= 200 && status < 300 {
+func classifyToken(a tokenAnswer) error {
+	if a.status >= 200 && a.status < 300 {
 		return nil
 	}
+	code := oauthError(a.body)
+	base := fmt.Errorf("salesforce: token request: status %d %s", a.status, code)
+	if a.status == http.StatusServiceUnavailable {
+		return unavailable(a.header.Get("Retry-After"), base)
+	}
+	reason := fmt.Sprintf("token request rejected (%d)", a.status)
+	if code != "" {
+		reason = fmt.Sprintf("token request rejected (%s)", code)
+	}
+	return httpx.Classify("salesforce", a.status, a.header.Get("Retry-After"), base, reason)
+}
+
+// oauthError reads the error code of a token endpoint's refusal.
+func oauthError(answer []byte) string {
 	var e struct {
 		Error string `json:"error"`
 	}
 	_ = json.Unmarshal(answer, &e)
-	code := httpx.SafeCode(e.Error)
-	base := fmt.Errorf("salesforce: token request: status %d %s", status, code)
-	if status == http.StatusServiceUnavailable {
-		return unavailable(resp, base)
-	}
-	reason := fmt.Sprintf("token request rejected (%d)", status)
-	if code != "" {
-		reason = fmt.Sprintf("token request rejected (%s)", code)
-	}
-	return httpx.Classify("salesforce", status, resp.Header.Get("Retry-After"), base, reason)
+	return httpx.SafeCode(e.Error)
 }
 
 // unavailable is a RetryAfterError for an answer that says Salesforce
 // cannot take more now, with or without Retry-After: hammering an org
 // whose limits are spent only spends them further.
-func unavailable(resp *http.Response, base error) error {
-	return &plaudit.RetryAfterError{After: httpx.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), Err: base}
+func unavailable(retryAfter string, base error) error {
+	return &plaudit.RetryAfterError{After: httpx.RetryAfter(retryAfter, time.Now()), Err: base}
 }
 
 // errorCode reads the first errorCode of a REST error answer:

@@ -32,6 +32,8 @@ const (
 	SecretPrivateKey   = "private_key"
 )
 
+var secretFields = []string{SecretClientSecret, SecretPrivateKey}
+
 // Defaults of the config.
 const (
 	DefaultLoginURL   = "https://login.salesforce.com"
@@ -86,22 +88,13 @@ var (
 	idRE = regexp.MustCompile(`^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$`)
 )
 
-// Kind describes the salesforce connector kind for the registry.
+// Kind describes the salesforce connector kind for the registry. An
+// Outbound Message is not signed, and its OrganizationId is no secret:
+// the webhook URL carries a secret of its own.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: []string{SecretClientSecret, SecretPrivateKey},
-		// An Outbound Message is not signed; its OrganizationId is no
-		// secret.
-		URLSecret: true,
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, _, err := parseConfig(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	k := connconfig.KindWith(Name, secretFields, parseConfig, NewClient)
+	k.URLSecret = true
+	return k
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field,
@@ -109,18 +102,15 @@ func Kind() plaudit.Kind {
 // configured.
 func parseConfig(raw json.RawMessage, secrets map[string]string) (config, *rsa.PrivateKey, error) {
 	var cfg config
-	if err := connconfig.Decode(raw, &cfg, []string{SecretClientSecret, SecretPrivateKey}); err != nil {
+	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
 		return cfg, nil, err
 	}
 	if err := checkFieldMapKeys(raw); err != nil {
 		return cfg, nil, err
 	}
 	cfg.OrgID = strings.TrimSpace(cfg.OrgID)
-	switch {
-	case cfg.OrgID == "":
-		return cfg, nil, plaudit.Errorf(plaudit.EInvalid, "config.org_id is required")
-	case !orgIDRE.MatchString(cfg.OrgID):
-		return cfg, nil, plaudit.Errorf(plaudit.EInvalid, "config.org_id must be a 15- or 18-character Salesforce organization id")
+	if err := connconfig.Required("org_id", cfg.OrgID, orgIDRE.MatchString, "a 15- or 18-character Salesforce organization id"); err != nil {
+		return cfg, nil, err
 	}
 	if strings.TrimSpace(cfg.LoginURL) == "" {
 		cfg.LoginURL = DefaultLoginURL
@@ -256,12 +246,9 @@ type Client struct {
 // NewClient builds the driver for a configured Salesforce connector. Calls
 // to Salesforce go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, key, err := parseConfig(c.Config, c.Secrets)
+	cfg, key, err := connconfig.OpenWith(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("salesforce: DriverDeps.HTTP is required")
 	}
 	return &Client{
 		cfg:          cfg,
@@ -275,4 +262,5 @@ func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
 var (
 	_ plaudit.Driver   = (*Client)(nil)
 	_ plaudit.Answerer = (*Client)(nil)
+	_ plaudit.Tester   = (*Client)(nil)
 )

@@ -457,6 +457,17 @@ func (f *fakeSalesforce) checkJWT(pub *rsa.PublicKey, assertion string) error {
 	return nil
 }
 
+// failToken makes the token endpoint answer status and body.
+func (f *fakeSalesforce) failToken(status int, body string) {
+	f.mu.Lock()
+	f.tokenFail = func(w http.ResponseWriter) bool {
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+		return true
+	}
+	f.mu.Unlock()
+}
+
 func (f *fakeSalesforce) expire() {
 	f.mu.Lock()
 	f.valid = map[string]bool{}
@@ -691,13 +702,7 @@ func TestTokenErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
-			f.mu.Lock()
-			f.tokenFail = func(w http.ResponseWriter) bool {
-				w.WriteHeader(tc.status)
-				io.WriteString(w, tc.body)
-				return true
-			}
-			f.mu.Unlock()
+			f.failToken(tc.status, tc.body)
 			c := newClient(t, map[string]any{"login_url": f.srv.URL}, nil)
 			err := c.Writeback(context.Background(), writeback("x"))
 			checkClass(t, err, tc.retryAfter, tc.permanent)

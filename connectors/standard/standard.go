@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/connectors/internal/inbound"
 	"github.com/plaudit/plaudit/internal/httpx"
 )
 
@@ -60,17 +60,7 @@ var secretFields = []string{SecretSigningSecret, SecretSigningSecretPrevious, Se
 
 // Kind describes the standard connector kind for the registry.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: append([]string(nil), secretFields...),
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, err := parse(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	return connconfig.Kind(Name, secretFields, parse, NewClient)
 }
 
 // parsed is a checked config with its secrets turned into signers.
@@ -152,19 +142,19 @@ type Client struct {
 // Callbacks go through deps.HTTP, the egress client, without following
 // redirects: a signed POST is meant for the configured URL only.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	p, err := parse(c.Config, c.Secrets)
+	p, err := connconfig.Open(Name, c, deps, parse)
 	if err != nil {
 		return nil, err
-	}
-	if deps.HTTP == nil {
-		return nil, errors.New("standard: DriverDeps.HTTP is required")
 	}
 	hc := *deps.HTTP
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{p: p, http: &hc, now: time.Now}, nil
 }
 
-var _ plaudit.Driver = (*Client)(nil)
+var (
+	_ plaudit.Driver = (*Client)(nil)
+	_ plaudit.Tester = (*Client)(nil)
+)
 
 // Receive verifies the Standard Webhooks signature with the current or the
 // previous secret and parses the direct trigger body. The timestamp is
@@ -181,12 +171,9 @@ func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event
 	if err != nil {
 		return nil, plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if diff := now.Sub(time.Unix(sec, 0)); diff > Tolerance || diff < -Tolerance {
-		return nil, plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
+	now := inbound.ReceivedAt(d)
+	if err := inbound.Fresh(time.Unix(sec, 0), now, Tolerance); err != nil {
+		return nil, err
 	}
 	verified := false
 	for _, wh := range c.p.verifiers {
@@ -286,18 +273,28 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 	if err != nil {
 		return 0, fmt.Errorf("standard: callback: %w", err)
 	}
-	msgID := r.ID + ":" + strconv.Itoa(r.Version)
+	status, retryAfter, err := c.deliver(ctx, r.ID+":"+strconv.Itoa(r.Version), now, body)
+	if err != nil {
+		return 0, err
+	}
+	return status, classify(status, retryAfter)
+}
+
+// deliver signs body as a Standard Webhook with each callback secret and
+// POSTs it to callback_url. It returns the answer's status and
+// Retry-After, or an error when no answer came.
+func (c *Client) deliver(ctx context.Context, msgID string, now time.Time, body []byte) (status int, retryAfter string, err error) {
 	sigs := make([]string, 0, len(c.p.signers))
 	for _, wh := range c.p.signers {
 		s, err := wh.Sign(msgID, now, body)
 		if err != nil {
-			return 0, fmt.Errorf("standard: callback: sign: %w", err)
+			return 0, "", fmt.Errorf("standard: callback: sign: %w", err)
 		}
 		sigs = append(sigs, s)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.p.callbackURL, bytes.NewReader(body))
 	if err != nil {
-		return 0, plaudit.Permanent("standard: callback_url cannot be used", fmt.Errorf("standard: callback: %w", err))
+		return 0, "", plaudit.Permanent("standard: callback_url cannot be used", fmt.Errorf("standard: callback: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Plaudit-Webhooks")
@@ -306,23 +303,22 @@ func (c *Client) WritebackStatus(ctx context.Context, w plaudit.Writeback) (int,
 	req.Header.Set(standardwebhooks.HeaderWebhookSignature, strings.Join(sigs, " "))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, httpx.TransportError("standard", "callback", err)
+		return 0, "", httpx.TransportError("standard", "callback", err)
 	}
 	httpx.ReadBody(resp)
-	return resp.StatusCode, classify(resp)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), nil
 }
 
 // classify: 2xx is done; 429, 408 and 5xx are retried (honouring
 // Retry-After, see httpx.Classify); a redirect or any other answer is
 // permanent, since the receiver said no or the URL is wrong.
-func classify(resp *http.Response) error {
-	code := resp.StatusCode
+func classify(code int, retryAfter string) error {
 	reason := fmt.Sprintf("callback rejected (%d)", code)
 	if code >= 300 && code < 400 {
 		reason = fmt.Sprintf("callback was redirected (%d); redirects are not followed", code)
 	}
 	base := fmt.Errorf("standard: callback: status %d", code)
-	return httpx.Classify("standard", code, resp.Header.Get("Retry-After"), base, reason)
+	return httpx.Classify("standard", code, retryAfter, base, reason)
 }
 
 func first(vs ...string) string {

@@ -19,6 +19,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/conntest"
 	"github.com/plaudit/plaudit/egress"
 )
 
@@ -103,9 +104,9 @@ func TestReceiveSignatures(t *testing.T) {
 	wantError(t, err, plaudit.EUnauthorized, "signature does not match")
 
 	_, err = c.Receive(ctx, signed(t, secretCurrent, "msg_1", testNow.Add(-6*time.Minute), body))
-	wantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
+	conntest.WantStale(t, err)
 	_, err = c.Receive(ctx, signed(t, secretCurrent, "msg_1", testNow.Add(6*time.Minute), body))
-	wantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
+	conntest.WantStale(t, err)
 
 	d := signed(t, secretCurrent, "msg_1", testNow, body)
 	d.Body = []byte(strings.Replace(triggerBody, "INC-4711", "INC-4712", 1))

@@ -1,11 +1,9 @@
 package zendesk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -88,11 +86,11 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 	}
 	if t.RequesterID != nil {
 		if u, ok := users[*t.RequesterID]; ok {
-			in.Customer.Name = cut(strings.TrimSpace(u.Name), maxText)
-			in.Customer.Email = cut(strings.TrimSpace(u.Email), 320)
-			in.Customer.Phone = cut(strings.TrimSpace(u.Phone), 40)
+			in.Customer.Name = inbound.Cut(strings.TrimSpace(u.Name), maxText)
+			in.Customer.Email = inbound.Cut(strings.TrimSpace(u.Email), 320)
+			in.Customer.Phone = inbound.Cut(strings.TrimSpace(u.Phone), 40)
 			if u.Locale != "" {
-				in.Customer.Language = cut(u.Locale, 35)
+				in.Customer.Language = inbound.Cut(u.Locale, 35)
 			}
 			if tz := timeZone(u); tz != "" {
 				in.Customer.TimeZone = tz
@@ -102,8 +100,8 @@ func (c *Client) Enrich(ctx context.Context, in *plaudit.Interaction) error {
 	if t.AssigneeID != nil && *t.AssigneeID > 0 {
 		in.Agent = plaudit.AgentRef{ExternalID: strconv.FormatInt(*t.AssigneeID, 10)}
 		if u, ok := users[*t.AssigneeID]; ok {
-			in.Agent.Email = cut(strings.TrimSpace(u.Email), 320)
-			in.Agent.Name = cut(strings.TrimSpace(u.Name), maxText)
+			in.Agent.Email = inbound.Cut(strings.TrimSpace(u.Email), 320)
+			in.Agent.Name = inbound.Cut(strings.TrimSpace(u.Name), maxText)
 		}
 	} else {
 		in.Agent = plaudit.AgentRef{}
@@ -133,7 +131,7 @@ func timeZone(u apiUser) string {
 // the configured custom fields (score, comment) and adds the configured
 // tags, in one update.
 func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
-	id := ticketID(w)
+	id := note.TicketID(w)
 	if !inbound.Digits(id) {
 		return plaudit.Permanent("zendesk: ticket id is not valid", fmt.Errorf("zendesk: writeback: ticket id is not a number"))
 	}
@@ -163,78 +161,27 @@ func (c *Client) Writeback(ctx context.Context, w plaudit.Writeback) error {
 	return c.call(ctx, http.MethodPut, "/api/v2/tickets/"+id+".json", update, nil, "update ticket")
 }
 
-func ticketID(w plaudit.Writeback) string {
-	for _, id := range []string{w.Interaction.ExternalID, w.Request.TicketID, w.Response.TicketID} {
-		if id = strings.TrimSpace(id); id != "" {
-			return id
-		}
-	}
-	return ""
-}
-
 // call makes one API call with the connector's credentials and decodes a
 // 2xx JSON answer into out (when not nil). op names the call in errors.
 func (c *Client) call(ctx context.Context, method, path string, payload, out any, op string) error {
-	var body io.Reader
-	if payload != nil {
-		b, err := json.Marshal(payload)
-		if err != nil {
-			return fmt.Errorf("zendesk: %s: %w", op, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return fmt.Errorf("zendesk: %s: %w", op, err)
-	}
-	req.SetBasicAuth(c.cfg.Email+"/token", c.apiToken)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "Plaudit")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return httpx.TransportError("zendesk", op, err)
-	}
-	answer := httpx.ReadBody(resp)
-	if err := classify(op, resp, answer); err != nil {
-		return err
-	}
-	if out != nil {
-		if err := json.Unmarshal(answer, out); err != nil {
-			return fmt.Errorf("zendesk: %s: answer is not the expected JSON: %w", op, err)
-		}
-	}
-	return nil
+	_, err := c.api.Call(ctx, method, path, payload, out, op, func(a httpx.Answer) error { return c.classify(op, a) })
+	return err
 }
 
 // classify turns a Zendesk answer into Plaudit's error contract (see
 // httpx.Classify): a 409 conflict, two updates of one ticket at once, is
 // retried, and the refusals an admin can fix get a reason that says what
 // to fix. Zendesk's error texts are not kept: they may quote ticket data.
-func classify(op string, resp *http.Response, answer []byte) error {
-	code := resp.StatusCode
-	if code >= 200 && code < 300 {
-		return nil
+func (c *Client) classify(op string, a httpx.Answer) error {
+	if a.Status == http.StatusConflict {
+		return fmt.Errorf("zendesk: %s: status %d", op, a.Status)
 	}
-	base := fmt.Errorf("zendesk: %s: status %d", op, code)
-	if code == http.StatusConflict {
-		return base
-	}
-	return httpx.Classify("zendesk", code, resp.Header.Get("Retry-After"), base, rejection(code, answer))
+	return c.api.Refusal(op, a, a.Header.Get("Retry-After"), rejection(a.Status, a.Body))
 }
 
 // rejection says why Zendesk refused a request, for tenant admins.
 func rejection(code int, answer []byte) string {
-	switch code {
-	case http.StatusUnauthorized:
-		return "authentication failed (401)"
-	case http.StatusForbidden:
-		return "permission denied (403)"
-	case http.StatusNotFound:
-		return "ticket not found (404)"
-	case http.StatusUnprocessableEntity:
+	if code == http.StatusUnprocessableEntity {
 		if closedTicket(answer) {
 			return "ticket is closed (422)"
 		}
@@ -243,8 +190,8 @@ func rejection(code int, answer []byte) string {
 		}
 		return "update rejected (422)"
 	}
-	if e := errorCode(answer); e != "" {
-		return fmt.Sprintf("request rejected (%d %s)", code, e)
+	if r := httpx.Reason(code, "ticket not found", errorCode(answer)); r != "" {
+		return r
 	}
 	return fmt.Sprintf("request rejected (%d)", code)
 }

@@ -55,7 +55,7 @@ func FuzzReceive(f *testing.F) {
 				t.Fatalf("event %q", in.Event)
 			case in.Agent.ExternalID != "" && !inbound.Digits(in.Agent.ExternalID):
 				t.Fatalf("agent id %q", in.Agent.ExternalID)
-			case len(in.Tags) > maxTags:
+			case len(in.Tags) > inbound.MaxTags:
 				t.Fatalf("%d tags", len(in.Tags))
 			}
 		}

@@ -25,19 +25,12 @@ const (
 // Limits on what is kept from a webhook body. Zendesk's own limits are
 // far below them; they only bound what a forged-but-signed or broken body
 // can put into the store.
-const (
-	maxText = 200
-	maxTags = 200
-	maxTag  = 100
-)
+const maxText = 200
 
 // Receive verifies the Zendesk signature over the raw body and parses a
 // trigger body or an event-subscription body.
 func (c *Client) Receive(_ context.Context, d plaudit.Delivery) ([]plaudit.Event, error) {
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := inbound.ReceivedAt(d)
 	if err := Verify(c.signingSecret, d.Header.Get(HeaderSignature), d.Header.Get(HeaderSignatureTimestamp), d.Body, now); err != nil {
 		return nil, err
 	}
@@ -56,29 +49,20 @@ func Verify(secret []byte, signature, timestamp string, body []byte, now time.Ti
 	if err != nil {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature does not match")
 	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(timestamp))
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	if !hmac.Equal(got, inbound.HMAC(sha256.New, secret, []byte(timestamp), body)) {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature does not match")
 	}
 	ts, err := time.Parse(time.RFC3339, timestamp)
 	if err != nil {
 		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is not valid")
 	}
-	if d := now.Sub(ts); d > Tolerance || d < -Tolerance {
-		return plaudit.Errorf(plaudit.EUnauthorized, "signature timestamp is stale")
-	}
-	return nil
+	return inbound.Fresh(ts, now, Tolerance)
 }
 
 // Sign computes the signature Zendesk sends for body at timestamp. It
 // exists for tests and tools that simulate Zendesk.
 func Sign(secret []byte, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(timestamp))
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return base64.StdEncoding.EncodeToString(inbound.HMAC(sha256.New, secret, []byte(timestamp), body))
 }
 
 // eventTypePrefix starts the type of every event-subscription body.
@@ -232,16 +216,16 @@ func triggerEvents(body []byte, tb *triggerBody) ([]plaudit.Event, error) {
 		Source:     Name,
 		ExternalID: id,
 		Event:      StatusEvent(tb.Ticket.Status.Trim()),
-		Channel:    inbound.Channel(cut(tb.Ticket.Via.Trim(), maxText)),
+		Channel:    inbound.Channel(inbound.Cut(tb.Ticket.Via.Trim(), maxText)),
 		Tags:       tags(tb.Ticket.Tags),
-		Brand:      cut(tb.Ticket.Brand.Trim(), maxText),
+		Brand:      inbound.Cut(tb.Ticket.Brand.Trim(), maxText),
 	}
 	if r := tb.Requester; r != nil {
 		in.Customer = plaudit.Customer{
-			Name:     cut(r.Name.Trim(), maxText),
-			Email:    cut(r.Email.Trim(), 320),
-			Phone:    cut(r.Phone.Trim(), 40),
-			Language: cut(r.Language.Trim(), 35),
+			Name:     inbound.Cut(r.Name.Trim(), maxText),
+			Email:    inbound.Cut(r.Email.Trim(), 320),
+			Phone:    inbound.Cut(r.Phone.Trim(), 40),
+			Language: inbound.Cut(r.Language.Trim(), 35),
 		}
 	}
 	if a := tb.Assignee; a != nil {
@@ -249,7 +233,7 @@ func triggerEvents(body []byte, tb *triggerBody) ([]plaudit.Event, error) {
 		if aid != "" && !inbound.Digits(aid) {
 			return nil, plaudit.Errorf(plaudit.EInvalid, "assignee.id must be a number")
 		}
-		in.Agent = plaudit.AgentRef{ExternalID: aid, Email: cut(a.Email.Trim(), 320), Name: cut(a.Name.Trim(), maxText)}
+		in.Agent = plaudit.AgentRef{ExternalID: aid, Email: inbound.Cut(a.Email.Trim(), 320), Name: inbound.Cut(a.Name.Trim(), maxText)}
 	}
 	// A redelivery repeats the same body, byte for byte; a later trigger
 	// run for the same ticket differs at least in updated_at.
@@ -307,7 +291,7 @@ func parseEvent(body []byte, typ string) ([]plaudit.Event, error) {
 		Source:     Name,
 		ExternalID: id,
 		Event:      event,
-		Channel:    inbound.Channel(cut(viaChannel(eb.Detail.Via), maxText)),
+		Channel:    inbound.Channel(inbound.Cut(viaChannel(eb.Detail.Via), maxText)),
 		Tags:       tags(eb.Detail.Tags),
 		// The body names the requester and assignee by id only: the
 		// worker reads them through the API (Enrich) before deciding.
@@ -316,7 +300,7 @@ func parseEvent(body []byte, typ string) ([]plaudit.Event, error) {
 	if aid := eb.Detail.AssigneeID.Trim(); inbound.Digits(aid) {
 		in.Agent.ExternalID = aid
 	}
-	in.DedupKey = cut(eb.ID.Trim(), maxText)
+	in.DedupKey = inbound.Cut(eb.ID.Trim(), maxText)
 	if in.DedupKey == "" {
 		sum := sha256.Sum256(body)
 		in.DedupKey = hex.EncodeToString(sum[:])
@@ -390,35 +374,14 @@ var (
 // ticket is (again) being worked on, which cancels a request not yet sent.
 // Anything else (custom statuses Zendesk cannot categorize for us,
 // deleted tickets) is EventOther.
-func StatusEvent(status string) string {
-	s := strings.ToLower(strings.TrimSpace(status))
-	switch {
-	case solved[s]:
-		return plaudit.EventSolved
-	case open[s]:
-		return plaudit.EventReopened
-	}
-	return plaudit.EventOther
-}
+func StatusEvent(status string) string { return inbound.Outcome(status, solved, open) }
 
+// tags keeps the tags a delivery or the API gives, within inbound's
+// limits.
 func tags(in []string) []string {
 	var out []string
 	for _, t := range in {
-		if t == "" || utf8.RuneCountInString(t) > maxTag {
-			continue
-		}
-		out = append(out, t)
-		if len(out) == maxTags {
-			break
-		}
+		out = inbound.KeepTag(out, inbound.String(t))
 	}
 	return out
-}
-
-// cut shortens s to at most n characters.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }

@@ -6,17 +6,16 @@
 package zendesk
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors/internal/connconfig"
+	"github.com/plaudit/plaudit/internal/httpx"
 )
 
 // Name is the connector kind.
@@ -27,6 +26,8 @@ const (
 	SecretAPIToken      = "api_token"
 	SecretSigningSecret = "signing_secret"
 )
+
+var secretFields = []string{SecretAPIToken, SecretSigningSecret}
 
 // Tolerance is how far a signature timestamp may be from the receiving
 // clock before the delivery is refused as a possible replay.
@@ -53,24 +54,14 @@ var subdomainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // Kind describes the zendesk connector kind for the registry.
 func Kind() plaudit.Kind {
-	return plaudit.Kind{
-		Name:         Name,
-		SecretFields: []string{SecretAPIToken, SecretSigningSecret},
-		Validate: func(raw json.RawMessage, secrets map[string]string) error {
-			_, _, err := parseConfig(raw, secrets)
-			return err
-		},
-		New: func(c plaudit.Connector, deps plaudit.DriverDeps) (plaudit.Driver, error) {
-			return NewClient(c, deps)
-		},
-	}
+	return connconfig.KindWith(Name, secretFields, parseConfig, NewClient)
 }
 
 // parseConfig decodes and checks a config, naming the first wrong field,
 // and returns it with the API base URL.
 func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string, error) {
 	var cfg config
-	if err := connconfig.Decode(raw, &cfg, []string{SecretAPIToken, SecretSigningSecret}); err != nil {
+	if err := connconfig.Decode(raw, &cfg, secretFields); err != nil {
 		return cfg, "", err
 	}
 	cfg.Subdomain = strings.ToLower(strings.TrimSpace(cfg.Subdomain))
@@ -93,28 +84,14 @@ func parseConfig(raw json.RawMessage, secrets map[string]string) (config, string
 	default:
 		base = "https://" + cfg.Subdomain + ".zendesk.com"
 	}
-	if cfg.Email == "" {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.email is required")
+	if err := connconfig.Required("email", cfg.Email, connconfig.IsEmail, "an email address"); err != nil {
+		return cfg, "", err
 	}
-	if a, err := mail.ParseAddress(cfg.Email); err != nil || a.Address != cfg.Email {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.email must be an email address")
+	if err := connconfig.FieldIDs(cfg.RatingFieldID, cfg.CommentFieldID); err != nil {
+		return cfg, "", err
 	}
-	if cfg.RatingFieldID < 0 {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.rating_field_id must be a positive number")
-	}
-	if cfg.CommentFieldID < 0 {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must be a positive number")
-	}
-	if cfg.RatingFieldID != 0 && cfg.RatingFieldID == cfg.CommentFieldID {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.comment_field_id must differ from config.rating_field_id")
-	}
-	if len(cfg.Tags) > 20 {
-		return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.tags: at most 20 tags are allowed")
-	}
-	for _, t := range cfg.Tags {
-		if t == "" || len(t) > 80 || strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-			return cfg, "", plaudit.Errorf(plaudit.EInvalid, "config.tags must be words without spaces, at most 80 characters each")
-		}
+	if err := connconfig.TagWords(cfg.Tags); err != nil {
+		return cfg, "", err
 	}
 	for _, f := range []string{SecretAPIToken, SecretSigningSecret} {
 		v := secrets[f]
@@ -135,29 +112,32 @@ type Client struct {
 	base          string
 	apiToken      string
 	signingSecret []byte
-	http          *http.Client
+	api           httpx.JSONAPI
 }
 
 // NewClient builds the driver for a configured Zendesk connector. Calls to
 // the Zendesk API go through deps.HTTP, the egress client.
 func NewClient(c plaudit.Connector, deps plaudit.DriverDeps) (*Client, error) {
-	cfg, base, err := parseConfig(c.Config, c.Secrets)
+	cfg, base, err := connconfig.OpenWith(Name, c, deps, parseConfig)
 	if err != nil {
 		return nil, err
 	}
-	if deps.HTTP == nil {
-		return nil, errors.New("zendesk: DriverDeps.HTTP is required")
-	}
-	return &Client{
+	cl := &Client{
 		cfg:           cfg,
 		base:          base,
 		apiToken:      c.Secrets[SecretAPIToken],
 		signingSecret: []byte(c.Secrets[SecretSigningSecret]),
-		http:          deps.HTTP,
-	}, nil
+	}
+	// Zendesk's basic auth for API tokens: "{email}/token" and the token.
+	cl.api = httpx.JSONAPI{System: Name, BaseURL: base, HTTP: deps.HTTP, Authorize: func(_ context.Context, req *http.Request) error {
+		req.SetBasicAuth(cl.cfg.Email+"/token", cl.apiToken)
+		return nil
+	}}
+	return cl, nil
 }
 
 var (
 	_ plaudit.Driver   = (*Client)(nil)
 	_ plaudit.Enricher = (*Client)(nil)
+	_ plaudit.Tester   = (*Client)(nil)
 )

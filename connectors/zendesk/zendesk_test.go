@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/connectors/internal/conntest"
 	"github.com/plaudit/plaudit/egress"
 )
 
@@ -118,9 +119,9 @@ func TestReceiveSignature(t *testing.T) {
 	wantError(t, err, plaudit.EUnauthorized, "signature does not match")
 
 	_, err = c.Receive(ctx, signed(body, testNow.Add(-6*time.Minute), testSecret))
-	wantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
+	conntest.WantStale(t, err)
 	_, err = c.Receive(ctx, signed(body, testNow.Add(6*time.Minute), testSecret))
-	wantError(t, err, plaudit.EUnauthorized, "signature timestamp is stale")
+	conntest.WantStale(t, err)
 
 	// The timestamp is signed: moving it into the window breaks the
 	// signature.

@@ -1,16 +1,20 @@
-// Package outbox keeps the emails and texts Plaudit would have sent, in
-// memory, when no provider is configured (the embedded mode of a laptop
-// run), so that every message can be looked at locally.
+// Package outbox keeps the emails and texts Plaudit would have sent, while
+// PLAUDIT_OUTBOX is on (the default of a laptop run without providers), so
+// that every message can be looked at at /dev/outbox.
+//
+// The messages are kept in the store, not in memory: with `plaudit api`
+// and `plaudit worker` in separate processes, what the worker kept is
+// shown by the api, and the preview link in the worker's log works.
 package outbox
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -20,6 +24,14 @@ import (
 // DefaultMax is how many messages an outbox keeps when New is given no
 // positive max.
 const DefaultMax = 1000
+
+// Store keeps the outbox's messages (store.Store), sealed.
+type Store interface {
+	AddOutbox(ctx context.Context, e plaudit.OutboxEntry, keep int) error
+	ListOutbox(ctx context.Context, tenantID string, limit int) ([]plaudit.OutboxEntry, error)
+	GetOutbox(ctx context.Context, id string) (plaudit.OutboxEntry, error)
+	DeleteOutbox(ctx context.Context, ids []string) (int, error)
+}
 
 // Message is one stored message; exactly one of Email and SMS is set.
 type Message struct {
@@ -41,41 +53,14 @@ func (m Message) recipient() string {
 	return ""
 }
 
-// tenantID is the tenant that sent the message.
-func (m Message) tenantID() string {
-	if m.Email != nil {
-		return m.Email.TenantID
-	}
-	if m.SMS != nil {
-		return m.SMS.TenantID
-	}
-	return ""
-}
-
-// copy returns m with its own Email or SMS, so that callers cannot change
-// what the outbox holds.
-func (m Message) copy() Message {
-	if m.Email != nil {
-		e := *m.Email
-		m.Email = &e
-	}
-	if m.SMS != nil {
-		s := *m.SMS
-		m.SMS = &s
-	}
-	return m
-}
-
-// Outbox is a ring of the last max messages. It implements
+// Outbox keeps the last max messages in its store. It implements
 // notify.EmailSender and notify.SMSSender and is safe for concurrent use.
 type Outbox struct {
+	store       Store
 	logger      *slog.Logger
 	previewBase string
 	now         func() time.Time
-
-	mu   sync.Mutex
-	max  int
-	msgs []Message // oldest first
+	max         int
 }
 
 var (
@@ -84,9 +69,9 @@ var (
 )
 
 // New returns an outbox that keeps the last max messages (DefaultMax when
-// max < 1). Each stored message is logged with its preview link,
+// max < 1) in st. Each stored message is logged with its preview link,
 // previewBase + "/" + id; logger nil means slog.Default().
-func New(max int, logger *slog.Logger, previewBase string) *Outbox {
+func New(st Store, max int, logger *slog.Logger, previewBase string) *Outbox {
 	if max < 1 {
 		max = DefaultMax
 	}
@@ -94,6 +79,7 @@ func New(max int, logger *slog.Logger, previewBase string) *Outbox {
 		logger = slog.Default()
 	}
 	return &Outbox{
+		store:       st,
 		logger:      logger,
 		previewBase: strings.TrimRight(previewBase, "/"),
 		now:         time.Now,
@@ -106,7 +92,7 @@ func (o *Outbox) SendEmail(ctx context.Context, m notify.Email) (string, error) 
 	if m.To == "" {
 		return "", plaudit.Permanent("outbox: no recipient", nil)
 	}
-	return o.store(ctx, Message{Channel: plaudit.ChannelEmail, Email: &m}, m.TenantID, m.RequestID)
+	return o.keep(ctx, Message{Channel: plaudit.ChannelEmail, Email: &m}, m.TenantID, m.RequestID)
 }
 
 // SendSMS stores m and returns its outbox id.
@@ -114,32 +100,24 @@ func (o *Outbox) SendSMS(ctx context.Context, m notify.SMS) (string, error) {
 	if m.To == "" {
 		return "", plaudit.Permanent("outbox: no recipient", nil)
 	}
-	return o.store(ctx, Message{Channel: plaudit.ChannelSMS, SMS: &m}, m.TenantID, m.RequestID)
+	return o.keep(ctx, Message{Channel: plaudit.ChannelSMS, SMS: &m}, m.TenantID, m.RequestID)
 }
 
-func (o *Outbox) store(ctx context.Context, m Message, tenantID, requestID string) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
+func (o *Outbox) keep(ctx context.Context, m Message, tenantID, requestID string) (string, error) {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("outbox: id: %w", err)
 	}
 	m.ID = "ob_" + hex.EncodeToString(b[:])
 	m.CreatedAt = o.now().UTC()
-
-	o.mu.Lock()
-	o.msgs = append(o.msgs, m)
-	if over := len(o.msgs) - o.max; over > 0 {
-		// Drop the oldest, and clear the slots left behind so that the
-		// backing array keeps no stale copy reachable (erasure relies on
-		// that).
-		n := copy(o.msgs, o.msgs[over:])
-		clear(o.msgs[n:])
-		o.msgs = o.msgs[:n]
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return "", plaudit.Permanent("outbox: encode", err)
 	}
-	o.mu.Unlock()
-
+	e := plaudit.OutboxEntry{ID: m.ID, TenantID: tenantID, Channel: m.Channel, Message: raw, CreatedAt: m.CreatedAt}
+	if err := o.store.AddOutbox(ctx, e, o.max); err != nil {
+		return "", err // the store may take it on a retry
+	}
 	// Ids and a link only: the message itself is personal data.
 	o.logger.InfoContext(ctx, "outbox: message stored",
 		"channel", m.Channel,
@@ -151,67 +129,62 @@ func (o *Outbox) store(ctx context.Context, m Message, tenantID, requestID strin
 }
 
 // List returns the stored messages, newest first.
-func (o *Outbox) List() []Message {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	out := make([]Message, 0, len(o.msgs))
-	for i := len(o.msgs) - 1; i >= 0; i-- {
-		out = append(out, o.msgs[i].copy())
-	}
-	return out
+func (o *Outbox) List(ctx context.Context) ([]Message, error) {
+	return o.list(ctx, "")
 }
 
-// Get returns the message with id.
-func (o *Outbox) Get(id string) (Message, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for _, m := range o.msgs {
-		if m.ID == id {
-			return m.copy(), true
+func (o *Outbox) list(ctx context.Context, tenantID string) ([]Message, error) {
+	entries, err := o.store.ListOutbox(ctx, tenantID, o.max)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Message, 0, len(entries))
+	for _, e := range entries {
+		m, err := decode(e)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, m)
 	}
-	return Message{}, false
+	return out, nil
 }
 
-// Purge removes every message to address (an email address, compared
-// without regard to case, or an E.164 number) and returns how many it
-// removed, whichever tenant sent them.
-func (o *Outbox) Purge(address string) int {
-	address = strings.TrimSpace(address)
-	if address == "" {
-		return 0
+// Get returns the message with id; an unknown id is a not-found error.
+func (o *Outbox) Get(ctx context.Context, id string) (Message, error) {
+	e, err := o.store.GetOutbox(ctx, id)
+	if err != nil {
+		return Message{}, err
 	}
-	return o.remove(func(m Message) bool { return strings.EqualFold(strings.TrimSpace(m.recipient()), address) })
+	return decode(e)
 }
 
-// PurgeTenant removes the messages one tenant sent to address, or all of
-// the tenant's messages when address is "", and returns how many it
-// removed. Erasure requests and tenant deletion call it so that no copy
-// stays in memory, without touching what other tenants sent.
-func (o *Outbox) PurgeTenant(tenantID, address string) int {
+func decode(e plaudit.OutboxEntry) (Message, error) {
+	var m Message
+	if err := json.Unmarshal(e.Message, &m); err != nil {
+		return m, fmt.Errorf("outbox: message %s: %w", e.ID, err)
+	}
+	return m, nil
+}
+
+// PurgeTenant removes the messages one tenant sent to address (an email
+// address, compared without regard to case, or an E.164 number), or all
+// of the tenant's messages when address is "", and returns how many it
+// removed. Erasure requests call it so that no copy stays, without
+// touching what other tenants sent.
+func (o *Outbox) PurgeTenant(ctx context.Context, tenantID, address string) (int, error) {
 	address = strings.TrimSpace(address)
 	if tenantID == "" {
-		return 0
+		return 0, nil
 	}
-	return o.remove(func(m Message) bool {
-		return m.tenantID() == tenantID && (address == "" || strings.EqualFold(strings.TrimSpace(m.recipient()), address))
-	})
-}
-
-// remove drops the messages drop selects and clears the slots left behind,
-// so that the backing array keeps no copy reachable.
-func (o *Outbox) remove(drop func(Message) bool) int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	kept := o.msgs[:0]
-	for _, m := range o.msgs {
-		if drop(m) {
-			continue
+	msgs, err := o.list(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	var ids []string
+	for _, m := range msgs {
+		if address == "" || strings.EqualFold(strings.TrimSpace(m.recipient()), address) {
+			ids = append(ids, m.ID)
 		}
-		kept = append(kept, m)
 	}
-	n := len(o.msgs) - len(kept)
-	clear(o.msgs[len(kept):])
-	o.msgs = kept
-	return n
+	return o.store.DeleteOutbox(ctx, ids)
 }

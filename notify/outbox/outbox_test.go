@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/teststore"
 	"github.com/plaudit/plaudit/notify"
 )
 
@@ -18,12 +19,31 @@ func email(to, req string) notify.Email {
 		Text: "secret body", TenantID: "ten_1", RequestID: req}
 }
 
+func newOutbox(t *testing.T, max int, logs *bytes.Buffer) *Outbox {
+	h := slog.DiscardHandler
+	if logs != nil {
+		h = slog.NewTextHandler(logs, nil)
+	}
+	return New(teststore.SQLite(t), max, slog.New(h), "http://localhost:8080/dev/outbox/")
+}
+
+func mustList(t *testing.T, o *Outbox) []Message {
+	t.Helper()
+	l, err := o.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 func TestSendAndGet(t *testing.T) {
 	var logs bytes.Buffer
-	o := New(10, slog.New(slog.NewTextHandler(&logs, nil)), "http://localhost:8080/dev/outbox/")
-	ctx := context.Background()
+	o := newOutbox(t, 10, &logs)
+	ctx := t.Context()
 
-	eid, err := o.SendEmail(ctx, email("anna@example.org", "req_1"))
+	m := email("anna@example.org", "req_1")
+	m.ReplyTo = "reply+tok@reply.example"
+	eid, err := o.SendEmail(ctx, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,21 +54,17 @@ func TestSendAndGet(t *testing.T) {
 	if eid == sid || !strings.HasPrefix(eid, "ob_") {
 		t.Errorf("ids %q %q", eid, sid)
 	}
-	m, ok := o.Get(eid)
-	if !ok || m.Channel != plaudit.ChannelEmail || m.Email == nil || m.Email.To != "anna@example.org" || m.SMS != nil || m.CreatedAt.IsZero() {
-		t.Errorf("Get(email) = %+v %v", m, ok)
+	got, err := o.Get(ctx, eid)
+	if err != nil || got.Channel != plaudit.ChannelEmail || got.Email == nil || got.Email.To != "anna@example.org" ||
+		got.Email.ReplyTo != m.ReplyTo || got.Email.Text != "secret body" || got.SMS != nil || got.CreatedAt.IsZero() {
+		t.Errorf("Get(email) = %+v %v", got, err)
 	}
-	m, ok = o.Get(sid)
-	if !ok || m.Channel != plaudit.ChannelSMS || m.SMS == nil || m.SMS.Body != "Acme: How did Max do?" {
-		t.Errorf("Get(sms) = %+v %v", m, ok)
+	got, err = o.Get(ctx, sid)
+	if err != nil || got.Channel != plaudit.ChannelSMS || got.SMS == nil || got.SMS.Body != "Acme: How did Max do?" {
+		t.Errorf("Get(sms) = %+v %v", got, err)
 	}
-	if _, ok := o.Get("ob_nope"); ok {
-		t.Error("Get of an unknown id succeeded")
-	}
-	// the copy handed out is the caller's own
-	m.SMS.Body = "changed"
-	if m2, _ := o.Get(sid); m2.SMS.Body != "Acme: How did Max do?" {
-		t.Error("a returned message shares memory with the outbox")
+	if _, err := o.Get(ctx, "ob_nope"); !plaudit.IsNotFound(err) {
+		t.Errorf("Get of an unknown id: %v, want not found", err)
 	}
 
 	out := logs.String()
@@ -70,17 +86,33 @@ func TestSendAndGet(t *testing.T) {
 	}
 }
 
-func TestRing(t *testing.T) {
-	o := New(3, slog.New(slog.DiscardHandler), "")
+// TestSharedThroughTheStore: what one process kept (a worker) another
+// process on the same store (an api) shows, which is what makes the
+// worker's preview links work.
+func TestSharedThroughTheStore(t *testing.T) {
+	st := teststore.SQLite(t)
+	worker := New(st, 10, slog.New(slog.DiscardHandler), "")
+	api := New(st, 10, slog.New(slog.DiscardHandler), "")
+	id, err := worker.SendEmail(t.Context(), email("anna@example.org", "r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := api.Get(t.Context(), id); err != nil || m.Email.To != "anna@example.org" {
+		t.Errorf("the other process's Get = %+v, %v", m, err)
+	}
+}
+
+func TestBounded(t *testing.T) {
+	o := newOutbox(t, 3, nil)
 	var ids []string
 	for i := 0; i < 5; i++ {
-		id, err := o.SendEmail(context.Background(), email(fmt.Sprintf("c%d@example.org", i), fmt.Sprintf("req_%d", i)))
+		id, err := o.SendEmail(t.Context(), email(fmt.Sprintf("c%d@example.org", i), fmt.Sprintf("req_%d", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)
 	}
-	list := o.List()
+	list := mustList(t, o)
 	if len(list) != 3 {
 		t.Fatalf("%d messages, want 3", len(list))
 	}
@@ -89,104 +121,99 @@ func TestRing(t *testing.T) {
 			t.Errorf("list[%d] = %s, want %s (newest first)", i, list[i].ID, want)
 		}
 	}
-	if _, ok := o.Get(ids[0]); ok {
+	if _, err := o.Get(t.Context(), ids[0]); !plaudit.IsNotFound(err) {
 		t.Error("oldest message kept beyond max")
 	}
-	if New(0, nil, "").max != DefaultMax {
+	if New(nil, 0, nil, "").max != DefaultMax {
 		t.Error("max 0 does not mean DefaultMax")
 	}
 }
 
-func TestPurge(t *testing.T) {
-	o := New(10, slog.New(slog.DiscardHandler), "")
-	ctx := context.Background()
-	_, _ = o.SendEmail(ctx, email("Anna@Example.org", "r1"))
-	keep, _ := o.SendEmail(ctx, email("bob@example.org", "r2"))
-	_, _ = o.SendEmail(ctx, email("anna@example.org", "r3"))
-	_, _ = o.SendSMS(ctx, notify.SMS{To: "+4915112345678", Body: "x"})
-	keepSMS, _ := o.SendSMS(ctx, notify.SMS{To: "+4915187654321", Body: "y"})
-
-	if n := o.Purge("anna@example.org"); n != 2 {
-		t.Errorf("Purge(email) = %d, want 2", n)
-	}
-	if n := o.Purge("+4915112345678"); n != 1 {
-		t.Errorf("Purge(phone) = %d, want 1", n)
-	}
-	if n := o.Purge(""); n != 0 {
-		t.Errorf("Purge(\"\") = %d", n)
-	}
-	list := o.List()
-	if len(list) != 2 || list[0].ID != keepSMS || list[1].ID != keep {
-		t.Errorf("left %+v", list)
-	}
-	noStaleCopies(t, o, "anna@example.org", "+4915112345678")
-}
-
-func TestPurgeAfterRingWrapped(t *testing.T) {
-	o := New(3, slog.New(slog.DiscardHandler), "")
-	ctx := context.Background()
-	for i := 0; i < 4; i++ {
-		_, _ = o.SendEmail(ctx, email(fmt.Sprintf("c%d@example.org", i), "r"))
-	}
-	_, _ = o.SendEmail(ctx, email("anna@example.org", "r"))
-	if n := o.Purge("anna@example.org"); n != 1 {
-		t.Fatalf("Purge = %d", n)
-	}
-	noStaleCopies(t, o, "anna@example.org", "c0@example.org", "c1@example.org")
-}
-
-// noStaleCopies checks the whole backing array, beyond the slice's length,
-// for messages to addresses that must be gone.
-func noStaleCopies(t *testing.T, o *Outbox, gone ...string) {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for i, m := range o.msgs[:cap(o.msgs)] {
-		for _, g := range gone {
-			if strings.EqualFold(m.recipient(), g) {
-				t.Errorf("slot %d (len %d) still holds a message to %s", i, len(o.msgs), g)
-			}
+// TestPurgeTenant: one tenant's erasure removes that person's messages,
+// compared without regard to case, and never what another tenant sent to
+// the same person.
+func TestPurgeTenant(t *testing.T) {
+	o := newOutbox(t, 10, nil)
+	ctx := t.Context()
+	send := func(tenant, to string) string {
+		m := email(to, "r")
+		m.TenantID = tenant
+		id, err := o.SendEmail(ctx, m)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if i >= len(o.msgs) && (m.Email != nil || m.SMS != nil) {
-			t.Errorf("slot %d beyond len %d is not cleared", i, len(o.msgs))
+		return id
+	}
+	send("ten_a", "Anna@example.org")
+	send("ten_a", "bob@example.org")
+	keepB := send("ten_b", "anna@example.org")
+	if _, err := o.SendSMS(ctx, notify.SMS{To: "+4915112345678", Body: "x", TenantID: "ten_a"}); err != nil {
+		t.Fatal(err)
+	}
+	purge := func(tenant, address string) int {
+		n, err := o.PurgeTenant(ctx, tenant, address)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return n
+	}
+	if n := purge("ten_a", "anna@example.org"); n != 1 {
+		t.Errorf("PurgeTenant(a, anna) = %d, want 1", n)
+	}
+	if _, err := o.Get(ctx, keepB); err != nil {
+		t.Error("tenant a's erasure removed tenant b's message")
+	}
+	if n := purge("ten_a", "+4915112345678"); n != 1 {
+		t.Errorf("PurgeTenant(a, phone) = %d, want 1", n)
+	}
+	if n := purge("", ""); n != 0 {
+		t.Errorf("PurgeTenant without a tenant = %d, want 0", n)
+	}
+	if n := purge("ten_a", ""); n != 1 {
+		t.Errorf("PurgeTenant(a, all) = %d, want 1", n)
+	}
+	if l := mustList(t, o); len(l) != 1 || l[0].ID != keepB {
+		t.Errorf("left %+v, want tenant b's message only", l)
 	}
 }
 
 func TestInvalidAndCanceled(t *testing.T) {
-	o := New(10, slog.New(slog.DiscardHandler), "")
-	if _, err := o.SendEmail(context.Background(), notify.Email{}); !plaudit.IsPermanent(err) {
+	o := newOutbox(t, 10, nil)
+	if _, err := o.SendEmail(t.Context(), notify.Email{}); !plaudit.IsPermanent(err) {
 		t.Errorf("email without recipient: %v", err)
 	}
-	if _, err := o.SendSMS(context.Background(), notify.SMS{}); !plaudit.IsPermanent(err) {
+	if _, err := o.SendSMS(t.Context(), notify.SMS{}); !plaudit.IsPermanent(err) {
 		t.Errorf("SMS without recipient: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := o.SendEmail(ctx, email("a@b.c", "r")); err == nil {
 		t.Error("stored with a canceled context")
 	}
-	if len(o.List()) != 0 {
+	if len(mustList(t, o)) != 0 {
 		t.Error("something was stored")
 	}
 }
 
 func TestConcurrent(t *testing.T) {
-	o := New(50, slog.New(slog.DiscardHandler), "")
+	o := newOutbox(t, 50, nil)
 	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := 0; j < 20; j++ {
-				_, _ = o.SendEmail(context.Background(), email(fmt.Sprintf("c%d@example.org", j), "r"))
-				_ = o.List()
-				o.Purge("c0@example.org")
+			for j := 0; j < 10; j++ {
+				if _, err := o.SendEmail(t.Context(), email(fmt.Sprintf("c%d@example.org", j), "r")); err != nil {
+					t.Error(err)
+				}
+				if _, err := o.PurgeTenant(t.Context(), "ten_1", "c0@example.org"); err != nil {
+					t.Error(err)
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	if n := len(o.List()); n > 50 {
+	if n := len(mustList(t, o)); n > 50 {
 		t.Errorf("%d messages, max 50", n)
 	}
 }

@@ -55,8 +55,12 @@ func VerifyEvents(publicKey string, body []byte, signature, timestamp string, no
 	if signature == "" || timestamp == "" {
 		return plaudit.Errorf(plaudit.EUnauthorized, "missing event webhook signature headers")
 	}
-	if sec, err := strconv.ParseInt(timestamp, 10, 64); err != nil || now.Sub(time.Unix(sec, 0)).Abs() > maxEventAge {
-		return plaudit.Errorf(plaudit.EUnauthorized, "event webhook timestamp is stale")
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return plaudit.Errorf(plaudit.EUnauthorized, "event webhook timestamp is not valid")
+	}
+	if err := plaudit.CheckTimestamp("event webhook timestamp", time.Unix(sec, 0), now, maxEventAge); err != nil {
+		return err
 	}
 	if ok, err := eventwebhook.VerifySignature(key, body, signature, timestamp); err != nil || !ok {
 		return plaudit.Errorf(plaudit.EForbidden, "event webhook signature does not match")

@@ -63,7 +63,7 @@ const maxRawEmail = 32 << 20
 // instead.
 //
 // From is the address of the message's From header, else the envelope's
-// sender; MessageID its Message-ID header. Both are "" when the post does
+// sender; Subject the subject (decoded); MessageID its Message-ID header. Both are "" when the post does
 // not carry them readably, which is no error.
 //
 // An error (but for a nil form) is a *FieldError naming the field that could
@@ -95,6 +95,7 @@ func ParseInbound(form *multipart.Form) (plaudit.InboundReply, error) {
 		in.HTML = cleanBody(utf8OrWindows1252(env.HTML))
 		headerTo = env.Root.Header.Get("To")
 		headerFrom = utf8OrWindows1252(env.Root.Header.Get("From"))
+		in.Subject = utf8OrWindows1252(env.GetHeader("Subject"))
 		in.MessageID = messageIDHeader(env.Root.Header.Get("Message-Id"))
 	} else {
 		if in.Text, err = decodeField(form, "text", charsets); err != nil {
@@ -105,6 +106,13 @@ func ParseInbound(form *multipart.Form) (plaudit.InboundReply, error) {
 		}
 		if v, ok := formValue(form, "from"); ok {
 			headerFrom, _ = toUTF8(v, charsets["from"])
+		}
+		if v, ok := formValue(form, "subject"); ok {
+			in.Subject, _ = toUTF8(v, charsets["subject"])
+			// Encoded words ("=?utf-8?q?…?=") where a relay left them.
+			if d, err := new(mime.WordDecoder).DecodeHeader(in.Subject); err == nil {
+				in.Subject = d
+			}
 		}
 		in.MessageID = messageIDHeader(headerField(form, "Message-Id"))
 	}

@@ -113,6 +113,7 @@ func TestParseInboundDefaultMode(t *testing.T) {
 		To:        []string{"reply+Q2xJc1pWbG9wZ2ZXcGxOQQ@reply.nordlicht.example"},
 		Text:      fixtureText,
 		HTML:      fixtureHTML,
+		Subject:   "Re: Wie war Ihr Kontakt mit Jonas?",
 	}
 	if !reflect.DeepEqual(in, want) {
 		t.Fatalf("ParseInbound() =\n%#v\nwant\n%#v", in, want)
@@ -147,6 +148,22 @@ func TestParseInboundCharsets(t *testing.T) {
 	score, comment, ok := reply.Score(reply.EmailText(in.Text, in.HTML))
 	if !ok || score != 5 || comment != "danke" {
 		t.Errorf("reply.Score(reply.EmailText()) = %d, %q, %v", score, comment, ok)
+	}
+}
+
+// TestParseInboundSubject: the subject comes through in both modes,
+// decoded, so that a mail client's "unsubscribe" (the List-Unsubscribe
+// mailto:) is read as the customer's objection.
+func TestParseInboundSubject(t *testing.T) {
+	fields := replaceField(fixtureFields(), "subject", "=?utf-8?q?d=C3=A9sabonner?=")
+	in, err := ParseInbound(postForm(t, fields))
+	if err != nil || in.Subject != "désabonner" {
+		t.Fatalf("default mode: Subject = %q, %v", in.Subject, err)
+	}
+	raw := "From: Anna <anna@example.org>\r\nTo: reply+AAA@reply.nordlicht.example\r\nSubject: =?iso-8859-1?q?abbestellen_f=FCr_immer?=\r\n\r\n\r\n"
+	in, err = ParseInbound(postForm(t, []formField{{"email", raw}, {"to", "reply+AAA@reply.nordlicht.example"}}))
+	if err != nil || in.Subject != "abbestellen für immer" {
+		t.Fatalf("raw mode: Subject = %q, %v", in.Subject, err)
 	}
 }
 

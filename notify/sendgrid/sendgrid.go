@@ -109,6 +109,9 @@ func message(m notify.Email) *mail.SGMailV3 {
 	}
 	// Asks autoresponders (vacation notices) not to answer (RFC 3834).
 	msg.SetHeader("Auto-Submitted", "auto-generated")
+	for _, h := range m.ListUnsubscribe() {
+		msg.SetHeader(h.Name, h.Value)
+	}
 	ts := mail.NewTrackingSettings()
 	ts.SetClickTracking(mail.NewClickTrackingSetting().SetEnable(false).SetEnableText(false))
 	ts.SetOpenTracking(mail.NewOpenTrackingSetting().SetEnable(false))

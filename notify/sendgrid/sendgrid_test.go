@@ -131,7 +131,30 @@ func TestSendEmail(t *testing.T) {
 	if ts.SubscriptionTracking == nil || ts.SubscriptionTracking.Enable == nil || *ts.SubscriptionTracking.Enable {
 		t.Errorf("subscription_tracking = %+v", ts.SubscriptionTracking)
 	}
-	if got.Headers["Auto-Submitted"] != "auto-generated" {
+	if got.Headers["Auto-Submitted"] != "auto-generated" || len(got.Headers) != 1 {
+		t.Errorf("headers = %v", got.Headers)
+	}
+}
+
+// TestSendEmailListUnsubscribe: the email carries List-Unsubscribe (page
+// and mailto:) and List-Unsubscribe-Post in the Mail Send API's headers,
+// so that mail clients offer their own one-click unsubscribe (RFC 8058).
+func TestSendEmailListUnsubscribe(t *testing.T) {
+	var got sentMail
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Errorf("body: %v", err)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	m := testEmail
+	m.UnsubscribeURL, m.UnsubscribeMailto = "https://fb.acme.com/u/tok", m.ReplyTo
+	if _, err := c.SendEmail(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if got.Headers["List-Unsubscribe"] != "<https://fb.acme.com/u/tok>, <mailto:"+m.ReplyTo+"?subject=unsubscribe>" ||
+		got.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
 		t.Errorf("headers = %v", got.Headers)
 	}
 }

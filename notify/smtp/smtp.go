@@ -354,6 +354,9 @@ func buildMessage(m notify.Email, from, to, replyTo *mail.Address, id string, da
 	header("MIME-Version", "1.0")
 	// Asks autoresponders (vacation notices) not to answer (RFC 3834).
 	header("Auto-Submitted", "auto-generated")
+	for _, u := range m.ListUnsubscribe() {
+		header(u.Name, headerSafe(u.Value))
+	}
 	if m.TenantID != "" {
 		header("X-Plaudit-Tenant-Id", headerSafe(m.TenantID))
 	}

@@ -269,6 +269,48 @@ func TestSendEmailSTARTTLS(t *testing.T) {
 	checkMessage(t, r.data, id)
 }
 
+// TestSendEmailListUnsubscribe sends a real rendered feedback email (in
+// German, with its footer) and reads its headers as a mail client does:
+// List-Unsubscribe with the page and the mailto:, and
+// List-Unsubscribe-Post for the one-click POST (RFC 8058). The headers
+// are logged: go test -v -run TestSendEmailListUnsubscribe shows them.
+func TestSendEmailListUnsubscribe(t *testing.T) {
+	s := &server{t: t}
+	addr := s.start()
+	c, err := NewClient("smtp://"+addr+"?tls=none", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := plaudit.DefaultSettings()
+	settings.BrandName = "Nordlicht"
+	subject, html, text, err := notify.RenderEmail(notify.Content{Settings: settings, Language: "de",
+		Agent: plaudit.Agent{Name: "Jonas Weber"}, CustomerName: "Anna Schneider", Controller: "Nordlicht Reisen GmbH",
+		PageURL: "https://plaudit.nordlicht.example/f/Qm9vZ3J5aWQxMjM0NT", UnsubscribeURL: "https://plaudit.nordlicht.example/u/Qm9vZ3J5aWQxMjM0NT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := notify.Email{To: "anna.schneider@example.org", From: "feedback@nordlicht.example", FromName: "Nordlicht",
+		ReplyTo: "reply+Qm9vZ3J5aWQxMjM0NT@reply.nordlicht.example", Subject: subject, HTML: html, Text: text,
+		UnsubscribeURL:    "https://plaudit.nordlicht.example/u/Qm9vZ3J5aWQxMjM0NT",
+		UnsubscribeMailto: "reply+Qm9vZ3J5aWQxMjM0NT@reply.nordlicht.example", TenantID: "ten_1", RequestID: "req_1"}
+	if _, err := c.SendEmail(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	data := s.got()[0].data
+	msg, err := mail.ReadMessage(strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := msg.Header.Get("List-Unsubscribe"), "<https://plaudit.nordlicht.example/u/Qm9vZ3J5aWQxMjM0NT>, <mailto:reply+Qm9vZ3J5aWQxMjM0NT@reply.nordlicht.example?subject=unsubscribe>"; got != want {
+		t.Errorf("List-Unsubscribe = %q, want %q", got, want)
+	}
+	if got := msg.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post = %q", got)
+	}
+	head, _, _ := strings.Cut(data, "\n\n")
+	t.Logf("headers of the rendered email:\n%s", head)
+}
+
 func checkMessage(t *testing.T, data, id string) {
 	t.Helper()
 	msg, err := mail.ReadMessage(strings.NewReader(data))
@@ -492,11 +534,38 @@ func TestInvalidMessagesArePermanent(t *testing.T) {
 	}
 }
 
+// TestListUnsubscribeHeaders: the unsubscribe headers are written as
+// they are; an unsubscribe address cannot add a recipient or a line of its
+// own.
+func TestListUnsubscribeHeaders(t *testing.T) {
+	m := testEmail
+	m.UnsubscribeURL = "https://fb.acme.com/u/tok"
+	msg := readBuilt(t, m)
+	if got := msg.Header.Get("List-Unsubscribe"); !strings.HasPrefix(got, "<https://fb.acme.com/u/tok>") {
+		t.Errorf("List-Unsubscribe = %q", got)
+	}
+	if got := msg.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post = %q", got)
+	}
+	m.UnsubscribeURL = "https://fb.acme.com/u/tok>\r\nBcc: victim@example.com"
+	if v := readBuilt(t, m).Header.Get("Bcc"); v != "" {
+		t.Errorf("a Bcc through the unsubscribe URL: %q", v)
+	}
+}
+
 func TestHeaderInjection(t *testing.T) {
 	m := testEmail
 	m.Subject = "Hi\r\nBcc: victim@example.com"
 	m.FromName = "Acme\r\nBcc: victim@example.com"
 	m.RequestID = "req\r\nBcc: victim@example.com"
+	if v := readBuilt(t, m).Header.Get("Bcc"); v != "" {
+		t.Errorf("injected Bcc: %q", v)
+	}
+}
+
+// readBuilt is the message buildMessage makes of m, as a reader parses it.
+func readBuilt(t *testing.T, m notify.Email) *mail.Message {
+	t.Helper()
 	from, _ := mail.ParseAddress(m.From)
 	from.Name = m.FromName
 	to, _ := mail.ParseAddress(m.To)
@@ -508,9 +577,7 @@ func TestHeaderInjection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := msg.Header.Get("Bcc"); v != "" {
-		t.Errorf("injected Bcc: %q", v)
-	}
+	return msg
 }
 
 func TestNewClient(t *testing.T) {

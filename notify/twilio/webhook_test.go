@@ -145,3 +145,21 @@ func TestTwiML(t *testing.T) {
 		}
 	}
 }
+
+// TestSignIsWhatTwilioSends: a post signed with Sign passes twilio-go's
+// validator, and a changed parameter or URL does not.
+func TestSignIsWhatTwilioSends(t *testing.T) {
+	params := map[string]string{"From": "+4915112345678", "To": "+4930901820", "Body": "5 danke", "MessageSid": "SM1"}
+	url := "https://feedback.example/hooks/twilio/sms"
+	sig := Sign("auth-token", url, params)
+	if err := VerifyRequest("auth-token", url, params, sig); err != nil {
+		t.Fatalf("signed by Sign: %v", err)
+	}
+	if VerifyRequest("auth-token", url+"?x=1", params, sig) == nil {
+		t.Error("another URL verified")
+	}
+	params["Body"] = "1"
+	if VerifyRequest("auth-token", url, params, sig) == nil {
+		t.Error("another body verified")
+	}
+}

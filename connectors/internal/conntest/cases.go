@@ -5,22 +5,18 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/internal/fakeapi"
 )
 
-// Fixture reads testdata/name.
+// Fixture reads testdata/name (fakeapi.Fixture).
 func Fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return fakeapi.Fixture(t, name)
 }
 
 // ValidateCase is a config, with secrets, and the message Validate must

@@ -18,6 +18,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/egress"
+	"github.com/plaudit/plaudit/internal/fakeapi"
 )
 
 // HTTP is the egress client as tests use it: loopback allowed.
@@ -26,16 +27,11 @@ func HTTP() *http.Client {
 }
 
 // WantError fails unless err is an *plaudit.Error with code and, when msg
-// is not empty, that message.
+// is not empty, that message (fakeapi.WantError, which tests outside
+// connectors/ use too).
 func WantError(t testing.TB, err error, code, msg string) {
 	t.Helper()
-	var e *plaudit.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v, want *plaudit.Error %s", err, code)
-	}
-	if e.Code != code || (msg != "" && e.Message != msg) {
-		t.Fatalf("err = %s %q, want %s %q", e.Code, e.Message, code, msg)
-	}
+	fakeapi.WantError(t, err, code, msg)
 }
 
 // WantPermanent fails unless err is a PermanentError with reason.
@@ -151,5 +147,37 @@ func TransportFailures(t *testing.T, call func(ctx context.Context, base string,
 	err := call(context.Background(), srv.URL, egress.NewClient(egress.Options{}))
 	if !errors.Is(err, egress.ErrForbiddenAddress) || !plaudit.IsPermanent(err) {
 		t.Errorf("forbidden address: err = %v", err)
+	}
+}
+
+// WantTestResult checks a connector test's outcome (plaudit.Tester): nil
+// when code is "", else an *plaudit.Error of code whose message starts
+// with words and holds none of private (a credential, the configured
+// address).
+func WantTestResult(t testing.TB, err error, code, words string, private ...string) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Errorf("test failed: %v", err)
+		}
+		return
+	}
+	var e *plaudit.Error
+	if !errors.As(err, &e) || e.Code != code || !strings.HasPrefix(e.Message, words) {
+		t.Errorf("err = %v, want %s %q…", err, code, words)
+		return
+	}
+	NoneOf(t, err, private...)
+}
+
+// WantStale fails unless err refuses a stale signature timestamp and says
+// what the sender needs to mend it: the window and the server's time.
+func WantStale(t testing.TB, err error) {
+	t.Helper()
+	var e *plaudit.Error
+	if !errors.As(err, &e) || e.Code != plaudit.EUnauthorized ||
+		!strings.HasPrefix(e.Message, "signature timestamp is stale: ") || !strings.Contains(e.Message, "at most 5 minutes") ||
+		!strings.Contains(e.Message, "the server's time (") {
+		t.Fatalf("err = %v, want unauthorized: signature timestamp is stale, with the window and the server's time", err)
 	}
 }

@@ -14,6 +14,9 @@ func TestMatchHMAC(t *testing.T) {
 	mac.Write([]byte(`{"a":1}`))
 	sum := mac.Sum(nil)
 	parts := [][]byte{[]byte("123:"), []byte(`{"a":1}`)}
+	if !hmac.Equal(HMAC(sha256.New, []byte("new"), parts...), sum) {
+		t.Error("HMAC is not the HMAC of the parts")
+	}
 	if !MatchHMAC(sha256.New, [][]byte{[]byte("new")}, sum, parts...) {
 		t.Error("current secret did not match")
 	}
