@@ -73,6 +73,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"OIDC", testOIDC, false},
 		{"ResponsesByAgents", testResponsesByAgents, false},
 		{"AgentPhotos", testAgentPhotos, false},
+		{"ResponsesPaging", testResponsesPaging, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

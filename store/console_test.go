@@ -205,3 +205,38 @@ func testAgentPhotos(t *testing.T, s *Store, _ *clock) {
 		}
 	}
 }
+
+// Responses page newest first through a cursor: each page starts after
+// the last of the one before, nothing twice, nothing left out.
+func testResponsesPaging(t *testing.T, s *Store, _ *clock) {
+	ctx := t.Context()
+	a := newTenant(t, s, "A")
+	want := map[string]bool{}
+	for range 7 {
+		_, _, r := chain(t, s, a.ID, "anna@example.org", "")
+		want[r.ID] = true
+	}
+	seen := map[string]bool{}
+	var cur *Cursor
+	for pages := 0; ; pages++ {
+		list, err := s.ListResponses(ctx, a.ID, ResponseFilter{Limit: 3, Before: cur})
+		must(t, err)
+		for _, r := range list {
+			if seen[r.ID] {
+				t.Fatalf("%s listed twice", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		if len(list) < 3 {
+			if pages != 2 {
+				t.Fatalf("%d pages, want 3", pages+1)
+			}
+			break
+		}
+		last := list[len(list)-1]
+		cur = &Cursor{At: last.CreatedAt, ID: last.ID}
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("paged through %d of %d responses", len(seen), len(want))
+	}
+}

@@ -30,6 +30,16 @@ type ResponseFilter struct {
 	IncludeTest bool
 	// TestOnly keeps test responses only: what a test key may see.
 	TestOnly bool
+	// Before, when set, keeps the responses listed after it (older, or
+	// as old with a smaller id): the next page of a list.
+	Before *Cursor
+}
+
+// Cursor is where a list newest first stopped: keyset pagination, which
+// reads no row it skips however deep the page.
+type Cursor struct {
+	At time.Time
+	ID string
 }
 
 // CreateResponse stores the one response a request gets, at version 1 and
@@ -170,6 +180,10 @@ func (s *Store) ListResponses(ctx context.Context, tenantID string, f ResponseFi
 		w.add("agent_id = ?", f.AgentID)
 	}
 	w.agents(f.AgentIDs)
+	if f.Before != nil {
+		at, id := w.next(s.ts(f.Before.At)), w.next(f.Before.ID)
+		w.conds = append(w.conds, "(created_at < "+at+" OR (created_at = "+at+" AND id < "+id+"))")
+	}
 	if f.TicketID != "" {
 		w.add("ticket_id = ?", f.TicketID)
 	}
