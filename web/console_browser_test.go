@@ -58,6 +58,7 @@ func startConsole(t *testing.T) *consoleSite {
 	site := &consoleSite{t: t, st: st, tn: plaudit.Tenant{Name: "Nordlicht Reisen", Settings: plaudit.DefaultSettings()}}
 	must(t, st.CreateTenant(ctx, &site.tn))
 	must(t, st.CreateUser(ctx, &plaudit.User{TenantID: site.tn.ID, Email: "ada@nordlicht.example", Name: "Ada Admin", Role: plaudit.UserAdmin}))
+	must(t, st.CreateTeam(ctx, &plaudit.Team{TenantID: site.tn.ID, Name: "Bergen"}))
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	site.outbox = outbox.New(st, 0, log, "")
