@@ -75,6 +75,10 @@ type teamView struct {
 }
 
 func viewTeam(t plaudit.Team) teamView {
+	if t.LeadEmails == nil {
+		// The store keeps no list as nil; the document promises a list.
+		t.LeadEmails = []string{}
+	}
 	return teamView{Team: t, SlackWebhookURL: redactURL(t.SlackWebhookURL), TeamsWebhookURL: redactURL(t.TeamsWebhookURL)}
 }
 

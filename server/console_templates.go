@@ -57,7 +57,7 @@ func (s *Server) previewContent(c *fiber.Ctx) (notify.Content, string, error) {
 		agent.PhotoURL = "" // the console loads no image from elsewhere
 	}
 	return notify.Content{Settings: t.Settings, Agent: agent, Language: lang, CustomerName: "Anna Schmidt",
-		PageURL: s.cfg.PublicURL + "/f/preview"}, lang, nil
+		PageURL: s.cfg.PublicURL + "/f/preview", UnsubscribeURL: s.cfg.PublicURL + "/u/preview", Controller: t.Name}, lang, nil
 }
 
 // consoleTemplates previews the email, its text part and the SMS per
