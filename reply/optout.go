@@ -99,8 +99,12 @@ var optOutPhrases = sync.OnceValue(func() []string {
 })
 
 // foldMarks drops the accents that people leave out when they type in a
-// hurry ("desabonner", "nao quero receber", "rezygnuje").
-var foldMarks = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// hurry ("desabonner", "nao quero receber", "rezygnuje"). A chain keeps
+// state while it runs, so each call makes its own: one shared by
+// concurrent replies races and can panic.
+func foldMarks() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 // optOutWords folds text to lower-case words without accents, joined by
 // single spaces, leaving out lines that hold a link; "ł" becomes "l",
@@ -115,7 +119,7 @@ func optOutWords(text string) string {
 			kept = append(kept, line)
 		}
 	}
-	folded, _, err := transform.String(foldMarks, strings.ToLower(strings.Join(kept, " ")))
+	folded, _, err := transform.String(foldMarks(), strings.ToLower(strings.Join(kept, " ")))
 	if err != nil {
 		return ""
 	}

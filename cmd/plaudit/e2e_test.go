@@ -155,6 +155,10 @@ func runSpine(t *testing.T, env map[string]string) {
 	}
 	token := links[0][2]
 
+	eventually(t, 15*time.Second, "the request marked sent", func() bool {
+		reqs := list(t, g.must(200, "GET", "/api/v1/feedback-requests", s.key, nil))
+		return len(reqs) == 1 && reqs[0]["status"] == "sent"
+	})
 	reqs := list(t, g.must(200, "GET", "/api/v1/feedback-requests", s.key, nil))
 	if len(reqs) != 1 || reqs[0]["status"] != "sent" || reqs[0]["language"] != "de" {
 		t.Fatalf("feedback requests = %v, want one sent in German", reqs)
@@ -234,8 +238,16 @@ func runSpine(t *testing.T, env map[string]string) {
 	}
 	eventually(t, 15*time.Second, "the second email", func() bool { return len(s.sg.Mails()) >= 2 })
 	token2 := scoreLink.FindAllStringSubmatch(htmlOf(t, s.sg.Mails()[1]), -1)[0][2]
-	g.do("POST", "/f/"+token2, "", url.Values{"score": {"2"}}.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
-	eventually(t, 10*time.Second, "writeback_status failed", func() bool {
+	// The mail can arrive before the request is marked sent; until then
+	// the page is not open yet (410).
+	eventually(t, 15*time.Second, "the second request marked sent", func() bool {
+		reqs := list(t, g.must(200, "GET", "/api/v1/feedback-requests?ticket=73099", s.key, nil))
+		return len(reqs) == 1 && reqs[0]["status"] == "sent"
+	})
+	if r := g.do("POST", "/f/"+token2, "", url.Values{"score": {"2"}}.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); r.Status != http.StatusSeeOther {
+		t.Fatalf("second score POST: %d %s", r.Status, r.Body)
+	}
+	eventually(t, 20*time.Second, "writeback_status failed", func() bool {
 		for _, r := range list(t, g.must(200, "GET", "/api/v1/responses?ticket=73099", s.key, nil)) {
 			if r["writeback_status"] == "failed" && strings.Contains(str(r["writeback_error"]), "422") {
 				return true
