@@ -187,7 +187,19 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.localOr(s.metricsTokenOnly, s.metricsHandler())...)
 	app.Get("/api/openapi.json", s.openapi)
 
-	api := app.Group("/api/v1", s.authFailures(), checkQuery)
+	s.apiRoutes(app.Group("/api/v1", s.authFailures(), checkQuery))
+	s.hookRoutes()
+	s.customerRoutes()
+	s.consoleRoutes()
+
+	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
+		app.Get("/dev/outbox", s.localOr(s.operatorOnly, s.outboxList)...)
+		app.Get("/dev/outbox/:id", s.localOr(s.operatorOnly, s.outboxShow)...)
+	}
+}
+
+// apiRoutes are the JSON API's, each behind the role it needs.
+func (s *Server) apiRoutes(api fiber.Router) {
 	api.Post("/tenants", s.operatorOnly, s.createTenant)
 	api.Get("/tenants", s.operatorOnly, s.listTenants)
 	api.Delete("/tenants/:id", s.operatorOnly, s.deleteTenant)
@@ -235,7 +247,11 @@ func (s *Server) routes() {
 	api.Delete("/suppressions", s.requireKey(plaudit.RoleAdmin), s.deleteSuppression)
 	api.Get("/reports/scores", s.requireKeyOrTest(plaudit.RoleRead), s.reportScores)
 	s.reportRoutes(api)
+}
 
+// hookRoutes are the webhooks of the helpdesks and of the providers.
+func (s *Server) hookRoutes() {
+	app := s.app
 	app.Post("/hooks/twilio/sms", s.providerHook("twilio-sms", s.twilioSMS)...)
 	app.Post("/hooks/twilio/status", s.providerHook("twilio-status", s.twilioStatus)...)
 	app.Post("/hooks/sendgrid/inbound", s.providerHook("sendgrid-inbound", s.sendgridInbound)...)
@@ -245,7 +261,11 @@ func (s *Server) routes() {
 		app.Add(m, "/hooks/:connector", s.hookFailures("hook"), s.hook)
 		app.Add(m, "/hooks/:connector/:secret", s.hookFailures("hook"), s.hook) // kinds without a signature of their own
 	}
+}
 
+// customerRoutes are the pages a customer opens from a message.
+func (s *Server) customerRoutes() {
+	app := s.app
 	page := s.limit("page", s.cfg.Limits.PagePerClient, s.clientIP)
 	app.Get("/f/:token", page, s.pageShow)
 	app.Post("/f/:token", page, s.pageSubmit)
@@ -255,12 +275,6 @@ func (s *Server) routes() {
 	app.Post("/u/:token", page, s.unsubSubmit)
 	app.Get("/static/*", s.static)
 	app.Get("/agent-photos/:key", page, s.agentPhoto)
-	s.consoleRoutes()
-
-	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
-		app.Get("/dev/outbox", s.localOr(s.operatorOnly, s.outboxList)...)
-		app.Get("/dev/outbox/:id", s.localOr(s.operatorOnly, s.outboxShow)...)
-	}
 }
 
 // accessLog logs method, route pattern, status and duration. It leaves out
