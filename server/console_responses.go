@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,6 +28,35 @@ func (s *Server) consoleResponses(c *fiber.Ctx) error {
 		v.Flash = "Saved."
 	}
 	return s.showResponses(c, v, 0)
+}
+
+// consoleResponse shows one response: the page the link in a helpdesk's
+// private note opens. A response outside the caller's scope is not found,
+// as one that does not exist.
+func (s *Server) consoleResponse(c *fiber.Ctx) error {
+	ctx, w := c.UserContext(), who(c)
+	r, err := s.cfg.Store.GetResponse(ctx, w.TenantID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	scope, err := s.agentScope(ctx, w)
+	if err != nil {
+		return err
+	}
+	if scope != nil && !slices.Contains(scope, r.AgentID) {
+		return plaudit.Errorf(plaudit.ENotFound, "response not found")
+	}
+	agents, err := s.visibleAgents(ctx, w)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, a := range agents {
+		names[a.ID] = a.Name
+	}
+	v := s.view(c, "Response")
+	v.Data = responsesPage{Admin: w.can(needAdmin), Agents: agents, Names: names, Responses: []plaudit.Response{r}, Reasons: plaudit.ExclusionReasons}
+	return s.renderConsole(c, 0, "responses", v)
 }
 
 func (s *Server) showResponses(c *fiber.Ctx, v web.View, status int) error {

@@ -44,6 +44,7 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/users/:id/delete", admin, s.consoleDeleteUser)
 
 	app.Get("/console/responses", s.console(needRead), s.consoleResponses)
+	app.Get("/console/responses/:id", s.console(needRead), s.consoleResponse)
 	app.Post("/console/responses/:id/exclusion", admin, s.consoleExclude)
 
 	agents, approve := s.console(needAgents), s.console(needApprove)
