@@ -122,6 +122,7 @@ func startWorkers(ctx context.Context, a *app) (*workerSide, error) {
 		a.log.Warn("PLAUDIT_CLAIM_TIMEOUT is shorter than a send may take: a slow but live send can be taken for a dead one and sent twice",
 			"claim_timeout", cfg.ClaimTimeout, "send_timeout", queue.SendTimeout)
 	}
+	a.warnDuplicateWindow(a.log)
 	a.log.Info("workers started", "concurrency", cfg.Concurrency)
 	return ws, nil
 }
