@@ -53,15 +53,15 @@ type app struct {
 	// conns is the one connector cache of the process (api and worker):
 	// its entries, credentials included, leave memory within seconds of
 	// a connector's change or deletion on any replica.
-	conns    *connectors.Cache
-	closers  []func() error
-	email    notify.EmailSender
-	sms      notify.SMSSender
+	conns   *connectors.Cache
+	closers []func() error
+	email   notify.EmailSender
+	sms     notify.SMSSender
 	// smsLookup asks Twilio whether it took a text whose sender died
 	// before recording it (window.go); nil without Twilio.
 	smsLookup notify.SMSFinder
-	adminTok []byte
-	fb       *feedback.Service
+	adminTok  []byte
+	fb        *feedback.Service
 }
 
 // embeddedRedisPassword is the in-process Redis's password, derived from
