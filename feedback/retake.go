@@ -55,6 +55,8 @@ func (s *Service) retake(ctx context.Context, req plaudit.FeedbackRequest, remin
 		return true, s.markTaken(ctx, req, reminder, providerID, msgs)
 	}
 	if until := req.AbandonedAt.Add(EventWait); s.waitsForEvents(req.Channel) && s.now().Before(until) {
+		s.log().Info("abandoned claim: waiting for the provider's events before sending again",
+			"request", req.ID, "reminder", reminder, "until", until)
 		return true, s.returnClaim(ctx, req, reminder, &NotDueError{Until: until, Reason: "waiting for the provider's events on an abandoned send"})
 	}
 	s.log().Warn("abandoned claim: no evidence that the provider took the message; sending again",
