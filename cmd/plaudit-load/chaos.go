@@ -99,9 +99,9 @@ func runChaos(ctx context.Context, e *env, out io.Writer) error {
 	acked, posts := r.post(ctx)
 	fmt.Fprintf(out, "  accepted %d of %d webhooks in %s (%d posts with retries)\n", len(acked), e.o.interactions,
 		time.Since(start).Round(time.Second), posts)
-	// The kills go on while the workers drain, as long again as sending
-	// took, then everything runs undisturbed until each customer is asked.
-	time.Sleep(min(time.Since(start), 30*time.Second))
+	// The kills go on while the workers drain (20 s), then everything
+	// runs undisturbed until each customer is asked.
+	time.Sleep(20 * time.Second)
 	stopKills()
 	n := <-kills
 	done := r.waitSettled(ctx, acked, time.Now().Add(e.o.timeout))

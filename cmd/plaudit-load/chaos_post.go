@@ -7,8 +7,13 @@ import (
 	"time"
 )
 
+// chaosRate is the webhooks per second of mode chaos without -rate: 3,000
+// take a minute, over which some ten processes are killed.
+const chaosRate = 50
+
 // post sends tickets 1..-interactions as signed Zendesk trigger bodies
-// from -clients clients, each to the api processes in turn, as a balancer
+// from -clients clients at -rate per second (chaosRate without it), each
+// to the api processes in turn, as a balancer
 // would spread them. A delivery that gets no 2xx (the process was killed,
 // or answered 503) is sent again to the other process after a pause, as
 // helpdesks retry, until it is accepted or the run's time is up. It
@@ -25,6 +30,11 @@ func (r *chaosRun) post(ctx context.Context) (map[int]bool, int) {
 		wg    sync.WaitGroup
 	)
 	apis := []string{r.procs[0].addr, r.procs[1].addr}
+	rate := r.e.o.rate
+	if rate == 0 {
+		rate = chaosRate
+	}
+	start := time.Now()
 	for c := range r.e.o.clients {
 		wg.Add(1)
 		go func() {
@@ -35,6 +45,8 @@ func (r *chaosRun) post(ctx context.Context) (map[int]bool, int) {
 				if n > r.e.o.interactions || ctx.Err() != nil {
 					return
 				}
+				// Paced, so that the kills fall all over the run.
+				time.Sleep(time.Until(start.Add(time.Duration(float64(n) / rate * float64(time.Second)))))
 				for try := c; ctx.Err() == nil; try++ {
 					url := "http://" + apis[try%len(apis)] + "/hooks/" + r.e.connector.ID
 					now := time.Now()
