@@ -121,11 +121,12 @@ func (c *Client) requeue(ctx context.Context, orphans map[string]bool, id string
 	if err != nil || added || !orphans[id] {
 		return false, err
 	}
-	return c.add(ctx, t, asynq.TaskID(id+takeoverSuffix))
+	return c.add(ctx, t, asynq.TaskID(id+takeoverSuffix), asynq.Retention(takeoverRetention))
 }
 
 // takenOver reports whether the task id in queue has a take-over copy
-// that is still queued, running or retrying.
+// that is still queued, running or retrying, or finished within
+// takeoverRetention.
 func (c *Client) takenOver(queue, id string) (bool, error) {
 	_, err := c.insp.GetTaskInfo(queue, id+takeoverSuffix)
 	switch {

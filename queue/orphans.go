@@ -39,6 +39,12 @@ const (
 	leaseSilence = 8 * time.Second
 )
 
+// takeoverRetention keeps a take-over copy's id taken after the copy is
+// done, for as long as asynq may take to recover the orphan it copied
+// (its lease, then its recoverer's minute): without it, every look until
+// then would find the orphan again and copy it once more.
+const takeoverRetention = 3 * time.Minute
+
 // takeOverTypes are the tasks a copy may do in place of a dead worker's:
 // each finds in the store what is left to do, so a copy that runs beside
 // a late original does nothing twice.
@@ -111,7 +117,7 @@ func (c *Client) takeOver(ctx context.Context, t *asynq.TaskInfo) (bool, error) 
 		return false, nil
 	}
 	id := strings.TrimSuffix(t.ID, takeoverSuffix) + takeoverSuffix
-	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(t.Queue), asynq.MaxRetry(t.MaxRetry)}
+	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(t.Queue), asynq.MaxRetry(t.MaxRetry), asynq.Retention(takeoverRetention)}
 	if t.Timeout > 0 {
 		opts = append(opts, asynq.Timeout(t.Timeout))
 	}

@@ -101,7 +101,10 @@ func runChaos(ctx context.Context, e *env, out io.Writer) error {
 		time.Since(start).Round(time.Second), posts)
 	// The kills go on while the workers drain (20 s), then everything
 	// runs undisturbed until each customer is asked.
-	time.Sleep(20 * time.Second)
+	select {
+	case <-ctx.Done():
+	case <-time.After(20 * time.Second):
+	}
 	stopKills()
 	n := <-kills
 	done := r.waitSettled(ctx, acked, time.Now().Add(e.o.timeout))
