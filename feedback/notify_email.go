@@ -49,7 +49,11 @@ func (s *Service) mailLeads(ctx context.Context, tenant plaudit.Tenant, team pla
 		from = s.FromEmail
 	}
 	body := "<pre style=\"font-family:sans-serif;white-space:pre-wrap\">" + html.EscapeString(text) + "</pre>"
-	for _, lead := range team.LeadEmails {
+	leads, err := s.leads(ctx, team)
+	if err != nil {
+		return err
+	}
+	for _, lead := range leads {
 		err := s.once(ctx, "mail:"+key+":"+leadKey(lead), func() error {
 			_, err := s.Email.SendEmail(ctx, notify.Email{To: lead, From: from, FromName: tenant.Settings.BrandName,
 				Subject: subject, Text: text, HTML: body, TenantID: tenant.ID})
@@ -135,24 +139,53 @@ func number(v *float64) string {
 	return fmt.Sprintf("%.2f", *v)
 }
 
-// QueueDigests queues the weekly digest of every team with leads, in every
-// tenant. Each lead gets a week's digest once, however often this runs.
+// DigestHour is the hour of Monday, in each tenant's time zone, from
+// which its weekly digests go out.
+const DigestHour = 7
+
+// digestDue reports whether the tenant's weekly digests are due at now
+// (Monday from DigestHour on, in its time zone), and names the week (its
+// Monday's date) so that each goes out once.
+func digestDue(now time.Time, t plaudit.Tenant) (string, bool) {
+	local := now.In(t.Settings.Location())
+	return local.Format(time.DateOnly), local.Weekday() == time.Monday && local.Hour() >= DigestHour
+}
+
+// QueueDigests queues the weekly digest of every team with leads in each
+// tenant whose Monday DigestHour has come (the scheduler calls it every
+// quarter of an hour, so that each time zone, half and quarter hours
+// included, gets it on time). A team's digest is queued once a week,
+// however often this runs; a run missed at 07:00 is made up later that
+// Monday.
 func (s *Service) QueueDigests(ctx context.Context) error {
 	tenants, err := s.Store.ListTenants(ctx)
 	if err != nil {
 		return err
 	}
+	now := s.now()
 	var errs []error
 	for _, t := range tenants {
+		week, due := digestDue(now, t)
+		if !due {
+			continue
+		}
 		teams, err := s.Store.ListTeams(ctx, t.ID)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		for _, team := range teams {
-			if len(team.LeadEmails) > 0 {
-				errs = append(errs, s.Tasks.TeamNotice(ctx, t.ID, team.ID, NoticeDigestEmail))
+			leads, err := s.leads(ctx, team)
+			if err != nil {
+				errs = append(errs, err)
+				continue
 			}
+			if len(leads) == 0 {
+				continue
+			}
+			errs = append(errs, s.once(ctx, "digest:"+team.ID+":"+week, func() error {
+				return s.Tasks.TeamNotice(ctx, t.ID, team.ID, NoticeDigestEmail)
+			}))
 		}
 	}
 	return errors.Join(errs...)
