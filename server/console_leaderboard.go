@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,8 +27,24 @@ type leaderboardPage struct {
 	Refresh int
 }
 
-// tvRefresh is how often the TV mode reloads itself.
-const tvRefresh = 60
+// tvRefresh is how often the TV mode reloads itself, unless refresh
+// says otherwise (from minRefresh to maxRefresh seconds).
+const (
+	tvRefresh  = 60
+	minRefresh = 5
+	maxRefresh = 3600
+)
+
+func refreshSeconds(v string) (int, error) {
+	if v == "" {
+		return tvRefresh, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < minRefresh || n > maxRefresh {
+		return 0, plaudit.Errorf(plaudit.EInvalid, "refresh must be a number of seconds from %d to %d", minRefresh, maxRefresh)
+	}
+	return n, nil
+}
 
 // consoleLeaderboard is /console/leaderboard.
 func (s *Server) consoleLeaderboard(c *fiber.Ctx) error {
@@ -41,15 +58,17 @@ func (s *Server) consoleLeaderboard(c *fiber.Ctx) error {
 }
 
 // consoleLeaderboardTV is /console/leaderboard/tv: the same board in large
-// type for a wall screen, with no controls, reloading itself every minute
-// (a meta refresh: no script needed).
+// type for a wall screen, with no controls, brought up to date every
+// minute (or every refresh seconds).
 func (s *Server) consoleLeaderboardTV(c *fiber.Ctx) error {
 	v := s.view(c, "Leaderboard")
 	page, status, err := s.leaderboard(c, &v)
 	if err != nil {
 		return err
 	}
-	page.Refresh = tvRefresh
+	if page.Refresh, err = refreshSeconds(c.Query("refresh")); err != nil {
+		return err
+	}
 	if len(page.Board.Data) > 10 {
 		page.Board.Data = page.Board.Data[:10]
 	}

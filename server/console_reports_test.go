@@ -77,7 +77,7 @@ func (w *figuresWorld) record(i int, agent, team string, score int, day time.Tim
 	}
 	sent := day.Add(-time.Hour)
 	req := plaudit.FeedbackRequest{TenantID: w.tenant.ID, InteractionID: in.ID, AgentID: agent, Team: team, TicketID: ticket,
-		Channel: plaudit.ChannelEmail, Recipient: "anna@example.org", Language: "en", Status: plaudit.RequestSent,
+		Channel: plaudit.ChannelEmail, Recipient: "anna@example.org", Language: "en", Status: plaudit.RequestResponded,
 		DueAt: sent, SentAt: &sent, Token: keyring.Token(24)}
 	if _, err := st.CreateRequest(ctx, &req); err != nil {
 		return err
@@ -234,7 +234,8 @@ func TestConsoleLeaderboardByRole(t *testing.T) {
 	}
 
 	tv := lead.get("/console/leaderboard/tv" + q)
-	if tv.status != 200 || !strings.Contains(tv.body, `<meta http-equiv="refresh" content="60">`) || strings.Contains(tv.body, "<form") ||
+	if tv.status != 200 || !strings.Contains(tv.body, `<noscript><meta http-equiv="refresh" content="60"></noscript>`) ||
+		!strings.Contains(tv.body, `<script src="/static/console-tv.js" defer></script>`) || strings.Contains(tv.body, "<form") ||
 		strings.Contains(tv.body, "<nav") || strings.Contains(tv.body, "Olaf") || !strings.Contains(tv.body, "Max M.") {
 		t.Errorf("TV mode: %d %s", tv.status, tv.body)
 	}
