@@ -2,6 +2,7 @@ package feedback_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +67,7 @@ func TestLeadUsersAloneAreLeads(t *testing.T) {
 	}
 	w.now = time.Date(2026, 3, 16, 7, 0, 0, 0, time.UTC)
 	must(t, w.svc.QueueDigests(ctx))
-	if got := w.tasks.take(); len(got) != 1 || got[0] != "digest.email "+w.team.ID {
+	if got := w.tasks.take(); len(got) != 1 || got[0] != "digest.email "+w.team.ID+"@2026-03-16" {
 		t.Fatalf("queued %v, want the digest", got)
 	}
 }
@@ -109,7 +110,11 @@ func TestDigestAtSevenInEachTimeZone(t *testing.T) {
 		w.now = now
 		must(t, w.svc.QueueDigests(ctx))
 		for _, task := range w.tasks.take() {
-			id := task[len("digest.email "):]
+			ref := strings.TrimPrefix(task, "digest.email ")
+			id, week, _ := strings.Cut(ref, "@")
+			if week != "2026-03-16" {
+				t.Errorf("at %v queued %q: want the week of Monday 2026-03-16", now, task)
+			}
 			queued[id] = append(queued[id], now)
 		}
 	}

@@ -72,7 +72,13 @@ const DigestDays = 7
 // digest mails the team's last seven days to its leads: CSAT with average
 // and n, the response rate, each against the seven days before, and the
 // team's top agents on the leaderboard.
-func (s *Service) digest(ctx context.Context, tenantID, teamID string) (plaudit.Team, error) {
+//
+// ref is the team's id and the Monday the digest is for ("tm_1@2026-03-16",
+// as QueueDigests names it), so that a retry on a later day still sends
+// that week, and each week's task is a task of its own; a bare team id
+// (queued before weeks were named) takes the week up to yesterday.
+func (s *Service) digest(ctx context.Context, tenantID, ref string) (plaudit.Team, error) {
+	teamID, week, _ := strings.Cut(ref, "@")
 	team, err := s.Store.GetTeam(ctx, tenantID, teamID)
 	if err != nil {
 		return plaudit.Team{}, ignoreNotFound(err)
@@ -82,6 +88,13 @@ func (s *Service) digest(ctx context.Context, tenantID, teamID string) (plaudit.
 		return plaudit.Team{}, ignoreNotFound(err)
 	}
 	until := reports.Today(s.now(), tenant).AddDate(0, 0, -1)
+	if week != "" {
+		monday, err := time.Parse(time.DateOnly, week)
+		if err != nil {
+			return plaudit.Team{}, plaudit.Permanent("digest: malformed week "+week, nil)
+		}
+		until = monday.AddDate(0, 0, -1)
+	}
 	q := reports.Query{Since: until.AddDate(0, 0, -(DigestDays - 1)).Format(time.DateOnly), Until: until.Format(time.DateOnly), Compare: true}
 	rs := &reports.Service{Store: s.Store, Now: s.Now}
 	sc := reports.TeamScope(tenantID, team.Name)
@@ -184,7 +197,7 @@ func (s *Service) QueueDigests(ctx context.Context) error {
 				continue
 			}
 			errs = append(errs, s.once(ctx, "digest:"+team.ID+":"+week, func() error {
-				return s.Tasks.TeamNotice(ctx, t.ID, team.ID, NoticeDigestEmail)
+				return s.Tasks.TeamNotice(ctx, t.ID, team.ID+"@"+week, NoticeDigestEmail)
 			}))
 		}
 	}

@@ -30,7 +30,8 @@ type noticeRef struct {
 }
 
 // NewTeamNoticeTask asks a worker to send one team notice of kind about
-// id (a response, or for a digest a team).
+// id (a response, or for a digest a team and its week: team id@Monday,
+// so that each week's digest is a task of its own).
 func NewTeamNoticeTask(tenantID, id, kind string) (*asynq.Task, error) {
 	b, err := json.Marshal(noticeRef{TenantID: tenantID, ID: id, Kind: kind})
 	if err != nil {
