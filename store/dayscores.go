@@ -57,8 +57,8 @@ func (f DayScoresFilter) where() *where {
 	return w
 }
 
-// dayScoreCols are the sums of one day and agent, in the order
-// scanDayScores reads them.
+// dayScoreCols are the sums of one day, agent and channel, in the order
+// scanDayScores reads them (after day, agent_id and channel).
 var dayScoreCols = func() []string {
 	sel := []string{"COUNT(*)", "SUM(score)"}
 	for i := 1; i <= 5; i++ {
@@ -79,7 +79,8 @@ var dayScoreCols = func() []string {
 func scanDayScores(r rowScanner) (DayScores, error) {
 	d := DayScores{Excellence: make([]int, len(plaudit.ExcellenceAreas)), Improvement: make([]int, len(plaudit.ImprovementAreas)),
 		Channels: map[string]int{}}
-	dest := []any{&d.Day, &d.AgentID, nullInt{&d.Responses}, nullInt{&d.ScoreTotal}}
+	var channel string
+	dest := []any{&d.Day, &d.AgentID, &channel, nullInt{&d.Responses}, nullInt{&d.ScoreTotal}}
 	for i := range d.Scores {
 		dest = append(dest, nullInt{&d.Scores[i]})
 	}
@@ -90,47 +91,48 @@ func scanDayScores(r rowScanner) (DayScores, error) {
 	for i := range d.Improvement {
 		dest = append(dest, nullInt{&d.Improvement[i]})
 	}
-	return d, r.Scan(dest...)
+	err := r.Scan(dest...)
+	d.Channels[channel] = d.Responses
+	return d, err
 }
 
 // DayScoresSince sums a tenant's aggregates per day and agent from
-// f.Since on, ordered by day and agent: two GROUP BY queries over the
-// index aggregates_report (the sums, and the counts by channel), so that
-// no answer is read into Go one by one.
+// f.Since on, ordered by day and agent. The database sums the answers in
+// one pass over the index aggregates_report, per day, agent and channel;
+// the few channel rows of a day and agent are then put together here.
 func (s *Store) DayScoresSince(ctx context.Context, f DayScoresFilter) ([]DayScores, error) {
 	w := f.where()
-	out, err := queryAll(ctx, s.db, scanDayScores, `SELECT day, agent_id, `+strings.Join(dayScoreCols, ", ")+
-		` FROM aggregates WHERE `+w.sql()+` GROUP BY day, agent_id ORDER BY day, agent_id`, w.args...)
+	rows, err := queryAll(ctx, s.db, scanDayScores, `SELECT day, agent_id, channel, `+strings.Join(dayScoreCols, ", ")+
+		` FROM aggregates WHERE `+w.sql()+` GROUP BY day, agent_id, channel ORDER BY day, agent_id, channel`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: day scores: %w", err)
 	}
-	type key struct{ day, agent string }
-	byKey := make(map[key]*DayScores, len(out))
-	for i := range out {
-		byKey[key{out[i].Day, out[i].AgentID}] = &out[i]
-	}
-	w = f.where()
-	rows, err := s.db.QueryContext(ctx, `SELECT day, agent_id, channel, COUNT(*) FROM aggregates WHERE `+w.sql()+
-		` GROUP BY day, agent_id, channel`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: day scores by channel: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			k       key
-			channel string
-			n       int
-		)
-		if err := rows.Scan(&k.day, &k.agent, &channel, &n); err != nil {
-			return nil, fmt.Errorf("store: day scores by channel: %w", err)
+	out := []DayScores{}
+	for _, r := range rows {
+		if n := len(out); n > 0 && out[n-1].Day == r.Day && out[n-1].AgentID == r.AgentID {
+			out[n-1].add(r)
+			continue
 		}
-		if d := byKey[k]; d != nil {
-			d.Channels[channel] = n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: day scores by channel: %w", err)
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+// add adds another channel's sums of the same day and agent.
+func (d *DayScores) add(o DayScores) {
+	d.Responses += o.Responses
+	d.ScoreTotal += o.ScoreTotal
+	d.Rewards += o.Rewards
+	for i := range d.Scores {
+		d.Scores[i] += o.Scores[i]
+	}
+	for i := range d.Excellence {
+		d.Excellence[i] += o.Excellence[i]
+	}
+	for i := range d.Improvement {
+		d.Improvement[i] += o.Improvement[i]
+	}
+	for ch, n := range o.Channels {
+		d.Channels[ch] += n
+	}
 }
