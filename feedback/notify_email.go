@@ -49,7 +49,11 @@ func (s *Service) mailLeads(ctx context.Context, tenant plaudit.Tenant, team pla
 		from = s.FromEmail
 	}
 	body := "<pre style=\"font-family:sans-serif;white-space:pre-wrap\">" + html.EscapeString(text) + "</pre>"
-	for _, lead := range team.LeadEmails {
+	leads, err := s.leads(ctx, team)
+	if err != nil {
+		return err
+	}
+	for _, lead := range leads {
 		err := s.once(ctx, "mail:"+key+":"+leadKey(lead), func() error {
 			_, err := s.Email.SendEmail(ctx, notify.Email{To: lead, From: from, FromName: tenant.Settings.BrandName,
 				Subject: subject, Text: text, HTML: body, TenantID: tenant.ID})
@@ -68,7 +72,13 @@ const DigestDays = 7
 // digest mails the team's last seven days to its leads: CSAT with average
 // and n, the response rate, each against the seven days before, and the
 // team's top agents on the leaderboard.
-func (s *Service) digest(ctx context.Context, tenantID, teamID string) (plaudit.Team, error) {
+//
+// ref is the team's id and the Monday the digest is for ("tm_1@2026-03-16",
+// as QueueDigests names it), so that a retry on a later day still sends
+// that week, and each week's task is a task of its own; a bare team id
+// (queued before weeks were named) takes the week up to yesterday.
+func (s *Service) digest(ctx context.Context, tenantID, ref string) (plaudit.Team, error) {
+	teamID, week, _ := strings.Cut(ref, "@")
 	team, err := s.Store.GetTeam(ctx, tenantID, teamID)
 	if err != nil {
 		return plaudit.Team{}, ignoreNotFound(err)
@@ -78,6 +88,13 @@ func (s *Service) digest(ctx context.Context, tenantID, teamID string) (plaudit.
 		return plaudit.Team{}, ignoreNotFound(err)
 	}
 	until := reports.Today(s.now(), tenant).AddDate(0, 0, -1)
+	if week != "" {
+		monday, err := time.Parse(time.DateOnly, week)
+		if err != nil {
+			return plaudit.Team{}, plaudit.Permanent("digest: malformed week "+week, nil)
+		}
+		until = monday.AddDate(0, 0, -1)
+	}
 	q := reports.Query{Since: until.AddDate(0, 0, -(DigestDays - 1)).Format(time.DateOnly), Until: until.Format(time.DateOnly), Compare: true}
 	rs := &reports.Service{Store: s.Store, Now: s.Now}
 	sc := reports.TeamScope(tenantID, team.Name)
@@ -135,24 +152,53 @@ func number(v *float64) string {
 	return fmt.Sprintf("%.2f", *v)
 }
 
-// QueueDigests queues the weekly digest of every team with leads, in every
-// tenant. Each lead gets a week's digest once, however often this runs.
+// DigestHour is the hour of Monday, in each tenant's time zone, from
+// which its weekly digests go out.
+const DigestHour = 7
+
+// digestDue reports whether the tenant's weekly digests are due at now
+// (Monday from DigestHour on, in its time zone), and names the week (its
+// Monday's date) so that each goes out once.
+func digestDue(now time.Time, t plaudit.Tenant) (string, bool) {
+	local := now.In(t.Settings.Location())
+	return local.Format(time.DateOnly), local.Weekday() == time.Monday && local.Hour() >= DigestHour
+}
+
+// QueueDigests queues the weekly digest of every team with leads in each
+// tenant whose Monday DigestHour has come (the scheduler calls it every
+// quarter of an hour, so that each time zone, half and quarter hours
+// included, gets it on time). A team's digest is queued once a week,
+// however often this runs; a run missed at 07:00 is made up later that
+// Monday.
 func (s *Service) QueueDigests(ctx context.Context) error {
 	tenants, err := s.Store.ListTenants(ctx)
 	if err != nil {
 		return err
 	}
+	now := s.now()
 	var errs []error
 	for _, t := range tenants {
+		week, due := digestDue(now, t)
+		if !due {
+			continue
+		}
 		teams, err := s.Store.ListTeams(ctx, t.ID)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		for _, team := range teams {
-			if len(team.LeadEmails) > 0 {
-				errs = append(errs, s.Tasks.TeamNotice(ctx, t.ID, team.ID, NoticeDigestEmail))
+			leads, err := s.leads(ctx, team)
+			if err != nil {
+				errs = append(errs, err)
+				continue
 			}
+			if len(leads) == 0 {
+				continue
+			}
+			errs = append(errs, s.once(ctx, "digest:"+team.ID+":"+week, func() error {
+				return s.Tasks.TeamNotice(ctx, t.ID, team.ID+"@"+week, NoticeDigestEmail)
+			}))
 		}
 	}
 	return errors.Join(errs...)

@@ -34,6 +34,7 @@ type Teams interface {
 	TeamByName(ctx context.Context, tenantID, name string) (plaudit.Team, error)
 	GetTeam(ctx context.Context, tenantID, id string) (plaudit.Team, error)
 	ListTeams(ctx context.Context, tenantID string) ([]plaudit.Team, error)
+	ListUsers(ctx context.Context, tenantID string) ([]plaudit.User, error)
 	GetResponse(ctx context.Context, tenantID, id string) (plaudit.Response, error)
 	RecordTeamDelivery(ctx context.Context, d *store.DeliveryAttempt) error
 	EarnReward(ctx context.Context, r plaudit.Response) (plaudit.Reward, bool, error)
@@ -70,8 +71,12 @@ func (s *Service) teamNews(ctx context.Context, tenant plaudit.Tenant, req plaud
 			kinds = append(kinds, NoticePraiseTeams)
 		}
 	}
-	if team.Alert(resp) && len(team.LeadEmails) > 0 {
-		kinds = append(kinds, NoticeAlertEmail)
+	if team.Alert(resp) {
+		if leads, err := s.leads(ctx, team); err != nil {
+			s.log().Error("team leads not read", "response", resp.ID, "err", err)
+		} else if len(leads) > 0 {
+			kinds = append(kinds, NoticeAlertEmail)
+		}
 	}
 	for _, kind := range kinds {
 		// once: a response changes several times (a comment, areas); it

@@ -280,11 +280,14 @@ func TestWeeklyDigest(t *testing.T) {
 	w.tasks.take()
 	w.now = time.Date(2026, 3, 16, 7, 0, 0, 0, time.UTC) // Monday
 	must(t, w.svc.QueueDigests(ctx))
-	if got := w.tasks.take(); len(got) != 1 || got[0] != "digest.email "+w.team.ID {
+	ref := w.team.ID + "@2026-03-16"
+	if got := w.tasks.take(); len(got) != 1 || got[0] != "digest.email "+ref {
 		t.Fatalf("queued %v", got)
 	}
+	// Sent (and retried) late, on Tuesday: still the week the task names.
+	w.now = time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
 	for try := 1; try <= 2; try++ {
-		must(t, w.svc.NotifyTeam(ctx, w.tenant.ID, w.team.ID, feedback.NoticeDigestEmail, feedback.Try{Attempt: try}))
+		must(t, w.svc.NotifyTeam(ctx, w.tenant.ID, ref, feedback.NoticeDigestEmail, feedback.Try{Attempt: try}))
 	}
 	if len(w.mail.list) != 2 {
 		t.Fatalf("%d digests, want one per lead", len(w.mail.list))

@@ -100,7 +100,7 @@ type Tasks interface {
 	Remind(ctx context.Context, tenantID, id string) error
 	Writeback(ctx context.Context, tenantID, id string, version int) error
 	// TeamNotice queues a team notification (Notice* kinds) about a
-	// response, or for a digest a team.
+	// response, or for a digest a team and its week (team id@Monday).
 	TeamNotice(ctx context.Context, tenantID, id, kind string) error
 }
 

@@ -55,7 +55,7 @@ func NewServer(opt asynq.RedisConnOpt, o ServerOptions) *asynq.Server {
 
 // NewScheduler returns the periodic scheduler: the reconciler every
 // minute, the look-up of due reminders every five minutes, the retention
-// sweep every hour, the teams' weekly digests on Monday mornings. Several worker replicas may each
+// sweep every hour, a look for the teams' weekly digests (Monday 07:00 in each tenant's time zone) every 15 minutes. Several worker replicas may each
 // run one; the Unique option keeps each tick to one task.
 func NewScheduler(opt asynq.RedisConnOpt, log *slog.Logger) (*asynq.Scheduler, error) {
 	s := asynq.NewScheduler(opt, &asynq.SchedulerOpts{Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel})
@@ -66,7 +66,7 @@ func NewScheduler(opt asynq.RedisConnOpt, log *slog.Logger) (*asynq.Scheduler, e
 		{"@every 1m", TypeReconcile, 50 * time.Second},
 		{"@every 5m", TypeReminders, 4 * time.Minute},
 		{"@every 1h", TypeRetention, 50 * time.Minute},
-		{DigestSpec, TypeDigests, 50 * time.Minute},
+		{DigestSpec, TypeDigests, 10 * time.Minute},
 	} {
 		if _, err := s.Register(p.spec, asynq.NewTask(p.typ, nil),
 			asynq.Queue(QueueMaintenance), asynq.Unique(p.unique), asynq.MaxRetry(3)); err != nil {

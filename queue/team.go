@@ -16,8 +16,10 @@ const (
 	// teamNoticeMaxRetry keeps a notice retrying for about a day
 	// (RetryDelay's backoff); its last failure is logged as failed.
 	teamNoticeMaxRetry = 60
-	// DigestSpec is when the weekly digests go out: Monday morning, UTC.
-	DigestSpec = "0 7 * * 1"
+	// DigestSpec is how often the scheduler looks for weekly digests that
+	// are due: every quarter of an hour, so that each tenant's go out at
+	// 07:00 on Monday in its own time zone (feedback.Service.QueueDigests).
+	DigestSpec = "*/15 * * * *"
 )
 
 // noticeRef is a team notice's payload: ids and a kind, nothing personal.
@@ -28,7 +30,8 @@ type noticeRef struct {
 }
 
 // NewTeamNoticeTask asks a worker to send one team notice of kind about
-// id (a response, or for a digest a team).
+// id (a response, or for a digest a team and its week: team id@Monday,
+// so that each week's digest is a task of its own).
 func NewTeamNoticeTask(tenantID, id, kind string) (*asynq.Task, error) {
 	b, err := json.Marshal(noticeRef{TenantID: tenantID, ID: id, Kind: kind})
 	if err != nil {
@@ -53,8 +56,8 @@ func (w *Worker) HandleTeamNotice(ctx context.Context, t *asynq.Task) error {
 	return w.taskError(w.Feedback.NotifyTeam(ctx, ref.TenantID, ref.ID, ref.Kind, try(ctx)))
 }
 
-// HandleDigests queues the weekly digest of every team with leads
-// (feedback.Service.QueueDigests).
+// HandleDigests queues the weekly digests that are due: those of the
+// tenants whose Monday 07:00 has come (feedback.Service.QueueDigests).
 func (w *Worker) HandleDigests(ctx context.Context, _ *asynq.Task) error {
 	return w.Feedback.QueueDigests(ctx)
 }

@@ -7,7 +7,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/reports"
+	"github.com/plaudit/plaudit/store"
 )
 
 // reportDays is how far back a report reaches when since is not given.
@@ -30,7 +32,8 @@ type scoreDay struct {
 }
 
 // reportScores is GET /api/v1/reports/scores: per agent and day, counts and
-// average scores since a day (30 days back by default). Test answers are
+// average scores since a day (30 days back by default), summed by the
+// database. Test answers are
 // left out unless include_test is true, and are all a test key sees; agent
 // narrows to one agent.
 func (s *Server) reportScores(c *fiber.Ctx) error {
@@ -41,48 +44,34 @@ func (s *Server) reportScores(c *fiber.Ctx) error {
 	if since.IsZero() {
 		since = s.cfg.Now().AddDate(0, 0, -reportDays)
 	}
-	agent, includeTest, testOnly := c.Query("agent"), c.QueryBool("include_test", false), testKey(c)
 	scope, err := s.agentScope(c.UserContext(), who(c))
 	if err != nil {
 		return err
 	}
-	rows, err := s.cfg.Store.AggregateScores(c.UserContext(), tenantID(c), since)
+	sums, err := s.cfg.Store.DayScoresSince(c.UserContext(), store.DayScoresFilter{TenantID: tenantID(c), Since: since.Format(time.DateOnly),
+		AgentID: c.Query("agent"), AgentIDs: scope, TestOnly: testKey(c), IncludeTest: c.QueryBool("include_test", false)})
 	if err != nil {
 		return err
 	}
-	out := []*scoreDay{}
-	byKey := map[[2]string]*scoreDay{}
-	sums := map[*scoreDay]int{}
-	for _, r := range rows {
-		if (r.Test && !includeTest && !testOnly) || (!r.Test && testOnly) || (agent != "" && r.AgentID != agent) || !inScope(scope, r.AgentID) || r.Score < 1 || r.Score > 5 {
-			continue
-		}
-		k := [2]string{r.Day, r.AgentID}
-		d := byKey[k]
-		if d == nil {
-			d = &scoreDay{Day: r.Day, AgentID: r.AgentID, Channels: map[string]int{},
-				Excellence: map[string]int{}, Improvement: map[string]int{}}
-			byKey[k] = d
-			out = append(out, d) // rows come ordered by day and agent
-		}
-		d.Responses++
-		d.Scores[r.Score-1]++
-		sums[d] += r.Score
-		if r.Reward {
-			d.Rewards++
-		}
-		d.Channels[r.Channel]++
-		for _, a := range r.Excellence {
-			d.Excellence[a]++
-		}
-		for _, a := range r.Improvement {
-			d.Improvement[a]++
-		}
-	}
-	for _, d := range out {
-		d.Average = math.Round(float64(sums[d])/float64(d.Responses)*100) / 100
+	out := make([]scoreDay, 0, len(sums))
+	for _, d := range sums {
+		out = append(out, scoreDay{Day: d.Day, AgentID: d.AgentID, Responses: d.Responses, Scores: d.Scores, Rewards: d.Rewards,
+			Average:  math.Round(float64(d.ScoreTotal)/float64(d.Responses)*100) / 100,
+			Channels: d.Channels, Excellence: chosen(d.Excellence, plaudit.ExcellenceAreas), Improvement: chosen(d.Improvement, plaudit.ImprovementAreas)})
 	}
 	return c.JSON(fiber.Map{"since": since.Format(time.DateOnly), "data": out})
+}
+
+// chosen maps the areas chosen at least once to their counts (counts are
+// in the order of known).
+func chosen(counts []int, known []string) map[string]int {
+	out := map[string]int{}
+	for i, n := range counts {
+		if n > 0 && i < len(known) {
+			out[known[i]] = n
+		}
+	}
+	return out
 }
 
 // reportQuery reads a report's query: the caller's tenant, its today, and

@@ -32,8 +32,11 @@ func (s *Server) reportRoutes(api fiber.Router) {
 	api.Get("/rewards", s.authorize(needReadTenant, false), s.listRewards)
 	api.Post("/rewards/:id/fulfil", admin, s.fulfilReward)
 
-	api.Get("/stream", read, s.stream)
-	api.Get("/stream/summary", read, s.streamSummary)
+	// The stream and its summary are narrowed to each user's scope
+	// (reportScope): every role may follow them.
+	scoped := s.authorize(needRead, true)
+	api.Get("/stream", scoped, s.stream)
+	api.Get("/stream/summary", scoped, s.streamSummary)
 }
 
 // teamBody is the team JSON; pointers tell PATCH which fields came.

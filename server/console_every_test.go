@@ -51,6 +51,11 @@ func TestConsolePagesByRole(t *testing.T) {
 		"lea@nordlicht.example": "lead:Berlin", "max@nordlicht.example": "agent"})
 	lead := map[string]bool{"/console/": true, "/console/agents": true, "/console/responses": true, "/console/agents/nosuch": true, "/console/responses/nosuch": true}
 	agent := map[string]bool{"/console/": true, "/console/responses": true, "/console/profile": true, "/console/agents": true, "/console/responses/nosuch": true}
+	// The Reports section's pages: every role, each in its scope.
+	for _, p := range []string{"/console/reports", "/console/reports/csat.csv", "/console/reports/response-rate.csv",
+		"/console/leaderboard", "/console/leaderboard.csv", "/console/leaderboard/tv", "/console/stream"} {
+		lead[p], agent[p] = true, true
+	}
 	pages := site.consoleRoutes("GET")
 	for role, email := range map[string]string{"admin": "ada@nordlicht.example", "lead": "lea@nordlicht.example", "agent": "max@nordlicht.example"} {
 		b := site.browser()

@@ -62,3 +62,18 @@ func (s *Server) consoleRoutes() {
 	app.Get("/console/tenants", s.console(needOperatorRole), s.consoleTenants)
 	app.Post("/console/tenants", s.console(needOperatorRole), s.consoleCreateTenant)
 }
+
+// reportPageRoutes are the Reports section's pages: reports, the
+// leaderboard (and its TV mode) and the live stream, each in the signed-in
+// user's scope (reportScope): an admin the tenant, a lead their team, an
+// agent themselves.
+func (s *Server) reportPageRoutes() {
+	app, read := s.app, s.console(needRead)
+	app.Get("/console/reports", read, s.consoleReports)
+	app.Get("/console/reports/csat.csv", read, s.consoleReportCSV("csat"))
+	app.Get("/console/reports/response-rate.csv", read, s.consoleReportCSV("response-rate"))
+	app.Get("/console/leaderboard", read, s.consoleLeaderboard)
+	app.Get("/console/leaderboard.csv", read, s.consoleLeaderboardCSV)
+	app.Get("/console/leaderboard/tv", read, s.consoleLeaderboardTV)
+	app.Get("/console/stream", read, s.consoleStream)
+}

@@ -191,6 +191,7 @@ func (s *Server) routes() {
 	s.hookRoutes()
 	s.customerRoutes()
 	s.consoleRoutes()
+	s.reportPageRoutes()
 
 	if s.cfg.Outbox != nil && s.cfg.OutboxPage {
 		app.Get("/dev/outbox", s.localOr(s.operatorOnly, s.outboxList)...)

@@ -61,7 +61,7 @@ type Agents interface {
 type Reads interface {
 	ListRequests(ctx context.Context, tenantID string, f store.RequestFilter) ([]plaudit.FeedbackRequest, error)
 	ListResponses(ctx context.Context, tenantID string, f store.ResponseFilter) ([]plaudit.Response, error)
-	AggregateScores(ctx context.Context, tenantID string, since time.Time) ([]store.AggregateRow, error)
+	DayScoresSince(ctx context.Context, f store.DayScoresFilter) ([]store.DayScores, error)
 	ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error)
 }
 

@@ -34,8 +34,9 @@ const (
 
 // stream is GET /api/v1/stream: server-sent events, one event "response"
 // with the response's JSON for each response created or changed (a
-// comment added, an exclusion) that the caller may see. agent and team
-// narrow it. Each event's id is the response's change time in
+// comment added, an exclusion) that the caller may see: a key or an admin
+// the tenant, a lead their team, an agent user themselves. agent and team
+// narrow it (within that scope). Each event's id is the response's change time in
 // microseconds; a reconnect with Last-Event-ID continues from there.
 func (s *Server) stream(c *fiber.Ctx) error {
 	since := s.cfg.Now()
@@ -46,7 +47,11 @@ func (s *Server) stream(c *fiber.Ctx) error {
 		}
 		since = time.UnixMicro(us).Add(time.Microsecond)
 	}
-	f, err := reports.TenantScope(tenantID(c)).Stream(c.Query("agent"), c.Query("team"), testKey(c), since)
+	sc, err := s.callerReportScope(c)
+	if err != nil {
+		return err
+	}
+	f, err := sc.Stream(c.Query("agent"), c.Query("team"), testKey(c), since)
 	if err != nil {
 		return err
 	}
@@ -159,10 +164,13 @@ func (st *streamer) send(w *bufio.Writer) (int, error) {
 }
 
 // streamSummary is GET /api/v1/stream/summary: the last 30 days in the
-// caller's scope, narrowed by agent or team.
+// caller's scope (reportScope), narrowed by agent or team.
 func (s *Server) streamSummary(c *fiber.Ctx) error {
-	sc, err := reports.TenantScope(tenantID(c)).Narrow(c.Query("agent"), c.Query("team"))
+	sc, err := s.callerReportScope(c)
 	if err != nil {
+		return err
+	}
+	if sc, err = sc.Narrow(c.Query("agent"), c.Query("team")); err != nil {
 		return err
 	}
 	sum, err := s.reports.Summary(c.UserContext(), sc, testKey(c))
@@ -170,4 +178,14 @@ func (s *Server) streamSummary(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(sum)
+}
+
+// callerReportScope is the request's caller's reportScope; a user with
+// nothing to see is answered errNoScope.
+func (s *Server) callerReportScope(c *fiber.Ctx) (reports.Scope, error) {
+	sc, ok, err := s.reportScope(c.UserContext(), who(c))
+	if err == nil && !ok {
+		err = errNoScope
+	}
+	return sc, err
 }

@@ -33,6 +33,7 @@ func TestReportsConformance(t *testing.T) {
 		"TeamRename":          testTeamRename,
 		"Rewards":             testRewards,
 		"DrillDown":           testDrillDown,
+		"DayScores":           testDayScores,
 	}
 	for name, open := range engines {
 		t.Run(name, func(t *testing.T) {

@@ -7,7 +7,10 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/plaudit/plaudit/charts"
 )
 
 //go:embed templates/console
@@ -92,13 +95,30 @@ func req(required bool) string {
 	return ""
 }
 
+// figure writes v with format, or "no figure" when there is none (no
+// responses: no figure rather than 0).
+func figure(v *float64, format func(float64) string) string {
+	if v == nil {
+		return "no figure"
+	}
+	return format(*v)
+}
+
 // ConsolePages parses the console: the layout with its shared parts, and
 // each page on a copy of it, by the page file's name ("login", …).
 func ConsolePages() (map[string]*template.Template, error) {
 	base, err := template.New("").Funcs(template.FuncMap{"field": field, "inputType": inputType, "req": req,
 		"list": func(v ...string) []string { return v },
 		"join": strings.Join,
-		"has":  func(csv, v string) bool { return slices.Contains(strings.Split(csv, ","), v) }}).
+		// Figures of the reports pages: a share as a percentage, a
+		// number with two decimals, "no figure" for none.
+		"pct": func(v *float64) string { return figure(v, charts.Percent) },
+		"num": func(v *float64) string {
+			return figure(v, func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) })
+		},
+		"ptr":   func(f float64) *float64 { return &f },
+		"split": func(s string) []string { a, b, _ := strings.Cut(s, ":"); return []string{a, b} },
+		"has":   func(csv, v string) bool { return slices.Contains(strings.Split(csv, ","), v) }}).
 		ParseFS(consoleFS, "templates/console/layout.html")
 	if err != nil {
 		return nil, err

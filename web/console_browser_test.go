@@ -65,10 +65,11 @@ func startConsole(t *testing.T) *consoleSite {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	site.url = "http://" + ln.Addr().String()
-	app := server.New(server.Config{Store: st, Log: log, Keyring: kr, Kinds: connectors.Default(), PublicURL: site.url, Outbox: site.outbox,
-		Feedback: &feedback.Service{Store: st, Email: site.outbox, PublicURL: site.url, FromEmail: "plaudit@example.com", Log: log}}).App()
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
+	srv := server.New(server.Config{Store: st, Log: log, Keyring: kr, Kinds: connectors.Default(), PublicURL: site.url, Outbox: site.outbox,
+		Feedback: &feedback.Service{Store: st, Email: site.outbox, PublicURL: site.url, FromEmail: "plaudit@example.com", Log: log}})
+	go func() { _ = srv.Serve(ln) }()
+	// The server's Shutdown ends open streams (the stream page's) at once.
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
 	return site
 }
 
