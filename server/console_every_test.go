@@ -49,8 +49,8 @@ func TestConsolePagesByRole(t *testing.T) {
 	site := newConsoleSite(t)
 	site.tenant("Nordlicht Reisen", map[string]string{"ada@nordlicht.example": "admin",
 		"lea@nordlicht.example": "lead:Berlin", "max@nordlicht.example": "agent"})
-	lead := map[string]bool{"/console/": true, "/console/agents": true, "/console/responses": true, "/console/agents/nosuch": true}
-	agent := map[string]bool{"/console/": true, "/console/responses": true, "/console/profile": true, "/console/agents": true}
+	lead := map[string]bool{"/console/": true, "/console/agents": true, "/console/responses": true, "/console/agents/nosuch": true, "/console/responses/nosuch": true}
+	agent := map[string]bool{"/console/": true, "/console/responses": true, "/console/profile": true, "/console/agents": true, "/console/responses/nosuch": true}
 	pages := site.consoleRoutes("GET")
 	for role, email := range map[string]string{"admin": "ada@nordlicht.example", "lead": "lea@nordlicht.example", "agent": "max@nordlicht.example"} {
 		b := site.browser()

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/plaudit/plaudit"
 )
 
 type privacyPage struct {
@@ -63,13 +65,33 @@ func (s *Server) consoleErase(c *fiber.Ctx) error {
 	return s.renderConsole(c, 0, "privacy", v)
 }
 
-// consoleAudit is the audit log, newest first (the API's last 500).
+// auditPerPage is how many events a page of the audit log shows.
+const auditPerPage = 500
+
+// auditPage is a page of the audit log and the links to the others.
+type auditPage struct {
+	Events        []plaudit.AuditEvent
+	Older, Newest string
+}
+
+// consoleAudit is the audit log, newest first, a page at a time.
 func (s *Server) consoleAudit(c *fiber.Ctx) error {
-	events, err := s.cfg.Store.ListAudit(c.UserContext(), tenantID(c), 500)
+	before, err := beforeParam(c)
 	if err != nil {
 		return err
 	}
+	events, err := s.cfg.Store.ListAuditPage(c.UserContext(), tenantID(c), before, auditPerPage+1)
+	if err != nil {
+		return err
+	}
+	page := auditPage{Newest: newestLink(c)}
+	if len(events) > auditPerPage {
+		events = events[:auditPerPage]
+		last := events[len(events)-1]
+		page.Older = olderLink(c, last.CreatedAt, last.ID)
+	}
+	page.Events = events
 	v := s.view(c, "Audit log")
-	v.Data = events
+	v.Data = page
 	return s.renderConsole(c, 0, "audit", v)
 }

@@ -60,4 +60,13 @@ func (s *Server) consoleRoutes() {
 
 	app.Get("/console/tenants", s.console(needOperatorRole), s.consoleTenants)
 	app.Post("/console/tenants", s.console(needOperatorRole), s.consoleCreateTenant)
+	s.consoleRoutesMore()
+}
+
+// consoleRoutesMore are the console's later pages and forms: one
+// response, the connection test, suppressions.
+func (s *Server) consoleRoutesMore() {
+	app, admin := s.app, s.console(needAdmin)
+	app.Get("/console/responses/:id", s.console(needRead), s.consoleResponse)
+	_ = admin
 }
