@@ -117,6 +117,9 @@ type Writeback struct {
 	// Update is true when this is a later addition (a comment after an SMS
 	// score, areas, a reward) to a response already written back.
 	Update bool
+	// ResponseURL is the response's page in the console, for the note's
+	// link; "" when no public URL is configured.
+	ResponseURL string
 }
 
 // DriverDeps are the shared things a driver may use.

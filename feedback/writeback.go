@@ -109,10 +109,14 @@ func (s *Service) writebackOf(ctx context.Context, resp plaudit.Response) (plaud
 			agent = a
 		}
 	}
-	return plaudit.Writeback{
+	wb := plaudit.Writeback{
 		Interaction: in, Request: req, Response: resp, Agent: agent,
 		Update: resp.WrittenVersion > 0,
-	}, nil
+	}
+	if s.PublicURL != "" {
+		wb.ResponseURL = strings.TrimRight(s.PublicURL, "/") + "/console/responses/" + url.PathEscape(resp.ID)
+	}
+	return wb, nil
 }
 
 // post hands wb to the connector's driver, through the connector's

@@ -47,13 +47,23 @@ func TestConsoleResponses(t *testing.T) {
 	berlin, hamburg := agent("max@nordlicht.example", "Berlin"), agent("olaf@nordlicht.example", "Hamburg")
 	r1 := site.respond(tn.ID, berlin, "T-1", 2, "The product broke, not his fault")
 	site.respond(tn.ID, berlin, "T-2", 5, "Quick and kind")
-	site.respond(tn.ID, hamburg, "T-3", 4, "Fine from Hamburg")
+	r3 := site.respond(tn.ID, hamburg, "T-3", 4, "Fine from Hamburg")
 
 	lead := site.browser()
 	lead.signIn("lea@nordlicht.example")
 	p := lead.get("/console/responses")
 	if p.status != 200 || !strings.Contains(p.body, "Quick and kind") || strings.Contains(p.body, "Fine from Hamburg") || strings.Contains(p.body, "Reason to exclude") {
 		t.Fatalf("the lead's responses: %d %s", p.status, p.body)
+	}
+	// The link in a helpdesk's note opens one response, in the reader's scope.
+	if p := lead.get("/console/responses/" + r1.ID); p.status != 200 || !strings.Contains(p.body, "The product broke") || strings.Contains(p.body, "Quick and kind") {
+		t.Fatalf("the lead's own team's response: %d %s", p.status, p.body)
+	}
+	if p := lead.get("/console/responses/" + r3.ID); p.status != 404 || strings.Contains(p.body, "Fine from Hamburg") {
+		t.Fatalf("another team's response: %d", p.status)
+	}
+	if p := site.browser().get("/console/responses/" + r1.ID); p.status != 303 || !strings.HasPrefix(p.location, "/console/login") {
+		t.Fatalf("signed out: %d %q", p.status, p.location)
 	}
 	if p := lead.post("/console/responses/"+r1.ID+"/exclusion", url.Values{"reason": {plaudit.ExcludeOther}}); p.status != 403 {
 		t.Fatalf("a lead excluding: %d", p.status)

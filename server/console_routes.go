@@ -44,6 +44,7 @@ func (s *Server) consoleRoutes() {
 	app.Post("/console/users/:id/delete", admin, s.consoleDeleteUser)
 
 	app.Get("/console/responses", s.console(needRead), s.consoleResponses)
+	app.Get("/console/responses/:id", s.console(needRead), s.consoleResponse)
 	app.Post("/console/responses/:id/exclusion", admin, s.consoleExclude)
 
 	agents, approve := s.console(needAgents), s.console(needApprove)
@@ -67,6 +68,5 @@ func (s *Server) consoleRoutes() {
 // response, the connection test, suppressions.
 func (s *Server) consoleRoutesMore() {
 	app, admin := s.app, s.console(needAdmin)
-	app.Get("/console/responses/:id", s.console(needRead), s.consoleResponse)
-	_ = admin
+	app.Post("/console/connectors/:id/test", admin, s.consoleTestConnector)
 }

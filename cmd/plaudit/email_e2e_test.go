@@ -292,7 +292,8 @@ func runEmail(t *testing.T, env map[string]string) {
 	ticketPath := "/api/v2/tickets/73021.json"
 	eventually(t, 15*time.Second, "the reply's writeback to Zendesk", func() bool { return len(w.zd.Puts(ticketPath)) >= 1 })
 	note := string(mustJSON(t, w.zd.Puts(ticketPath)[0].Body))
-	for _, want := range []string{"Customer feedback via Plaudit: 5/5", "Comment: alles super!", `{"id":360001,"value":5}`, `{"id":360002,"value":"alles super!"}`} {
+	responseLink := "Response: " + g.URL + "/console/responses/" + str(resps[0]["id"])
+	for _, want := range []string{"Customer feedback via Plaudit: 5/5", "Comment: alles super!", responseLink, `{"id":360001,"value":5}`, `{"id":360002,"value":"alles super!"}`} {
 		if !strings.Contains(note, want) {
 			t.Errorf("writeback = %s, want %s", note, want)
 		}

@@ -19,6 +19,7 @@ import (
 //	Strengths: friendly, fast
 //	To improve: clarity
 //	Reward: yes
+//	Response: https://feedback.example.com/console/responses/rsp_…
 //
 // A later addition to a response already written back starts with
 // "Feedback updated via Plaudit". Lines without content are left out.
@@ -49,6 +50,9 @@ func Text(w plaudit.Writeback) string {
 	}
 	if r.Reward {
 		b.WriteString("\nReward: yes")
+	}
+	if w.ResponseURL != "" {
+		b.WriteString("\nResponse: " + w.ResponseURL)
 	}
 	return b.String()
 }

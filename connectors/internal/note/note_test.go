@@ -14,6 +14,10 @@ func TestText(t *testing.T) {
 	if got := Text(w); got != want {
 		t.Errorf("note\n%s\nwant\n%s", got, want)
 	}
+	w.ResponseURL = "https://feedback.example.com/console/responses/rsp_1"
+	if got := Text(w); got != want+"\nResponse: https://feedback.example.com/console/responses/rsp_1" {
+		t.Errorf("note with its link\n%s", got)
+	}
 	w = plaudit.Writeback{Update: true, Response: plaudit.Response{Score: 2, Test: true}}
 	if got := Text(w); got != "Feedback updated via Plaudit: 2/5 ★★☆☆☆ (test)" {
 		t.Errorf("update note %q", got)
