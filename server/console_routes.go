@@ -69,4 +69,6 @@ func (s *Server) consoleRoutes() {
 func (s *Server) consoleRoutesMore() {
 	app, admin := s.app, s.console(needAdmin)
 	app.Post("/console/connectors/:id/test", admin, s.consoleTestConnector)
+	app.Post("/console/privacy/suppressions", admin, s.consoleSuppress)
+	app.Post("/console/privacy/suppressions/lift", admin, s.consoleLiftSuppression)
 }
