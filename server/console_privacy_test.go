@@ -65,7 +65,11 @@ func TestConsoleSuppressions(t *testing.T) {
 	}
 	listed := func() []string {
 		t.Helper()
-		var list struct{ Data []struct{ AddressHash string `json:"address_hash"` } }
+		var list struct {
+			Data []struct {
+				AddressHash string `json:"address_hash"`
+			}
+		}
 		site.do(call{method: "GET", path: "/api/v1/suppressions", key: key}, 200).decode(t, &list)
 		var out []string
 		for _, s := range list.Data {
