@@ -121,7 +121,7 @@ func (s *Server) console(n need) fiber.Handler {
 			return err
 		}
 		if !ok {
-			return c.Redirect("/console/login", fiber.StatusSeeOther)
+			return c.Redirect(signInPath(c), fiber.StatusSeeOther)
 		}
 		c.Locals(localCaller, w)
 		if !w.can(n) {
