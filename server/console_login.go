@@ -42,7 +42,7 @@ func (s *Server) consoleSendLink(c *fiber.Ctx) error {
 	v.Form["next"] = next
 	email := plaudit.NormalizeEmail(c.FormValue("email"))
 	if email == "" {
-		v.Errors["email"] = "Enter an email address, such as name@example.com."
+		v.Errors["email"] = consoleText(v.Lang, "login.email_invalid")
 		return s.renderConsole(c, fiber.StatusBadRequest, "login", v)
 	}
 	users, err := s.cfg.Store.UsersByEmail(c.UserContext(), email)
@@ -137,7 +137,7 @@ func (s *Server) consoleOperatorLogin(c *fiber.Ctx) error {
 		s.log.Warn("audit: console sign-in failed", "method", "operator token")
 		v := s.loginView(c, "Sign in")
 		v.Form["next"] = safeNext(c.FormValue("next"))
-		v.Errors["token"] = "This is not the operator token."
+		v.Errors["token"] = consoleText(v.Lang, "login.bad_token")
 		return s.renderConsole(c, fiber.StatusUnauthorized, "login", v)
 	}
 	if err := s.startSession(c, "", ""); err != nil {

@@ -46,6 +46,7 @@ func (s *Server) loginView(c *fiber.Ctx, title string) web.View {
 	}
 	v.CSRF = loginCSRF(tok)
 	v.Form["next"] = safeNext(c.Query("next"))
+	v.Translated = true // the sign-in pages are in the catalog
 	return v
 }
 
@@ -67,7 +68,7 @@ func (s *Server) loginGuard(page string) fiber.Handler {
 		s.log.Warn("audit: console sign-in form refused", "reason", "no pre-session token")
 		v := s.loginView(c, "Sign in")
 		v.Form["next"] = safeNext(c.FormValue("next"))
-		v.Error = "this sign-in form was not opened here, or has expired: please send it again"
+		v.Error = consoleText(v.Lang, "login.form_expired")
 		if page == "link" {
 			v.Data = map[string]string{"Action": "/console/login/link/" + c.Params("token")}
 		}

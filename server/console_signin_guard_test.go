@@ -41,7 +41,7 @@ func TestConsoleSignInFormsNeedTheirToken(t *testing.T) {
 	victim := site.browser()
 	for _, form := range []url.Values{{}, {"csrf": {attacker.csrf}}, {"csrf": {"forged"}}} {
 		p := victim.do("POST", link, form)
-		if p.status != 403 || victim.cookies["plaudit_session"] != nil || !strings.Contains(p.body, "this sign-in form was not opened here") {
+		if p.status != 403 || victim.cookies["plaudit_session"] != nil || !strings.Contains(p.body, "This sign-in form was not opened here") {
 			t.Fatalf("a cross-site post of the attacker's link (%v): %d, session %v", form, p.status, victim.cookies["plaudit_session"])
 		}
 	}
