@@ -183,3 +183,25 @@ func TestJPEGOrientationOfBrokenFiles(t *testing.T) {
 		t.Errorf("a segment longer than the file: %d", got)
 	}
 }
+
+// FuzzJPEGOrientation: any bytes give an orientation of 1 to 8 without
+// panicking, and turning a small image by it keeps or swaps its sides.
+func FuzzJPEGOrientation(f *testing.F) {
+	for o := 1; o <= 8; o++ {
+		var buf bytes.Buffer
+		_ = jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 3, 2)), nil)
+		raw := buf.Bytes()
+		f.Add(append(append(append([]byte{}, raw[:2]...), exifSegment(o, binary.LittleEndian)...), raw[2:]...))
+	}
+	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x02})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o := jpegOrientation(data)
+		if o < 1 || o > 8 {
+			t.Fatalf("orientation %d", o)
+		}
+		b := upright(image.NewGray(image.Rect(0, 0, 3, 2)), o).Bounds()
+		if (o >= 5 && (b.Dx() != 2 || b.Dy() != 3)) || (o < 5 && (b.Dx() != 3 || b.Dy() != 2)) {
+			t.Fatalf("orientation %d turned 3×2 into %v", o, b)
+		}
+	})
+}
