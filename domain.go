@@ -226,6 +226,11 @@ type FeedbackRequest struct {
 	RemindedAt     *time.Time `json:"reminded_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
+	// AbandonedAt is set on the row a claim returns (of the first message
+	// or of the reminder) when that claim took over one a dead worker left
+	// behind: the time of the abandoned claim, from which the provider may
+	// have taken the message. Zero for a fresh claim and everywhere else.
+	AbandonedAt time.Time `json:"-"`
 }
 
 // Reminder statuses of a feedback request. A request gets at most one

@@ -1,5 +1,7 @@
 package plaudit
 
+import "time"
+
 // What email and SMS providers tell Plaudit about messages: the fate of a
 // message it sent (a delivery event) and a customer's message back (an
 // inbound reply). The provider packages (notify/sendgrid, notify/twilio)
@@ -27,7 +29,12 @@ type DeliveryEvent struct {
 	// ProviderID is the provider's id of the message, as it answered the
 	// send.
 	ProviderID string
-	// Outcome is one of the Outcome constants.
+	// Event is the provider's own name of what happened (SendGrid's
+	// event, Twilio's MessageStatus), kept as evidence that the provider
+	// took the message (ProviderMessage).
+	Event string
+	// Outcome is one of the Outcome constants, or "" for an event that
+	// changes nothing (processed, queued, open, …).
 	Outcome string
 	// Reminder marks the events of a reminder: they leave the request as
 	// its first message left it.
@@ -42,6 +49,26 @@ type DeliveryEvent struct {
 	// request no longer holds it. Personal data: never logged.
 	Address string
 }
+
+// ProviderMessage is a provider's word that it took one message Plaudit
+// sent: its answer to the send (EventAccepted) or an event it reported
+// about the message. It is the evidence that keeps a message whose sender
+// died before recording it from being sent twice. Ids only.
+type ProviderMessage struct {
+	TenantID, RequestID string
+	// Reminder marks the request's reminder rather than its first message.
+	Reminder bool
+	Channel  string
+	// ProviderID is the provider's id of the message.
+	ProviderID string
+	// Event is EventAccepted or the provider's name of the event
+	// ("processed", "delivered", "sent", …).
+	Event string
+	At    time.Time
+}
+
+// EventAccepted is the event of a provider's answer to the send itself.
+const EventAccepted = "accepted"
 
 // InboundReply is a customer's message to Plaudit: an SMS, or an email
 // reply to a feedback request.
@@ -72,7 +99,7 @@ type InboundReply struct {
 // would have the provider retry it for ever over a character nobody sees.
 func (e *DeliveryEvent) Clean() {
 	for _, f := range []*string{&e.Provider, &e.EventID, &e.TenantID, &e.RequestID, &e.ProviderID,
-		&e.Outcome, &e.Reason, &e.Suppress, &e.Address} {
+		&e.Event, &e.Outcome, &e.Reason, &e.Suppress, &e.Address} {
 		*f = CleanText(*f)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // application failed is applied when the provider sends it again.
 func (s *Service) ApplyDelivery(ctx context.Context, e plaudit.DeliveryEvent) error {
 	e.Clean()
-	req, err := s.deliveryRequest(ctx, e)
+	req, err := s.deliveryRequest(ctx, &e)
 	if plaudit.IsNotFound(err) {
 		return nil
 	}
@@ -31,18 +31,35 @@ func (s *Service) ApplyDelivery(ctx context.Context, e plaudit.DeliveryEvent) er
 }
 
 // deliveryRequest finds the request an event is about: by the ids the
-// message carried, else by the provider's message id.
-func (s *Service) deliveryRequest(ctx context.Context, e plaudit.DeliveryEvent) (plaudit.FeedbackRequest, error) {
+// message carried, else by the provider's message id (which also says
+// whether the message was the reminder).
+func (s *Service) deliveryRequest(ctx context.Context, e *plaudit.DeliveryEvent) (plaudit.FeedbackRequest, error) {
 	if e.RequestID != "" && e.TenantID != "" {
 		return s.Store.GetRequest(ctx, e.TenantID, e.RequestID)
 	}
 	if e.ProviderID == "" {
 		return plaudit.FeedbackRequest{}, plaudit.Errorf(plaudit.ENotFound, "no request named")
 	}
-	return s.Store.RequestByProviderID(ctx, e.ProviderID)
+	m, err := s.Store.MessageByProviderID(ctx, e.ProviderID)
+	if err != nil {
+		return plaudit.FeedbackRequest{}, err
+	}
+	e.Reminder = m.Reminder
+	return s.Store.GetRequest(ctx, m.TenantID, m.RequestID)
 }
 
 func (s *Service) applyDelivery(ctx context.Context, req plaudit.FeedbackRequest, e plaudit.DeliveryEvent) error {
+	// Kept first, whatever the request's state: an event that comes while
+	// the request is still "sending" is the evidence that the provider
+	// took the message, should its sender have died before recording it
+	// (retake.go); later events and support questions find the request by
+	// the provider's id.
+	if err := s.Store.RecordProviderMessage(ctx, plaudit.ProviderMessage{
+		TenantID: req.TenantID, RequestID: req.ID, Reminder: e.Reminder, Channel: req.Channel,
+		ProviderID: e.ProviderID, Event: e.Event, At: s.now(),
+	}); err != nil && !plaudit.IsNotFound(err) {
+		return err
+	}
 	// A reminder's fate leaves the request as its first message left it,
 	// so that the link the customer already has keeps working; a bad
 	// address is suppressed all the same.

@@ -80,10 +80,11 @@ func reminderDelay(s plaudit.Settings) time.Duration {
 // claimed in the store (none → sending) before the provider is called and
 // marked sent after, so a second worker, a replica or a redelivered task
 // finds it claimed and does nothing; a reminder that was sent is never
-// claimed again. As for the first message, only a crash after the provider
-// took the reminder and before the mark can lead to a second one, sent
-// when the claim times out (PLAUDIT_CLAIM_TIMEOUT) and QueueDueReminders
-// hands it out again.
+// claimed again. As for the first message, a crash after the provider took
+// the reminder and before the mark leaves the claim to time out
+// (PLAUDIT_CLAIM_TIMEOUT); QueueDueReminders hands it out again, and the
+// claim that takes it over looks for evidence that the provider took it
+// before it sends again (retake.go).
 //
 // Nothing is sent when the tenant has turned reminders off since, the
 // request was answered, failed, bounced or was sent with a test key, its
@@ -132,6 +133,11 @@ func (s *Service) Remind(ctx context.Context, tenantID, id string, try Try) erro
 	if !claimed {
 		return nil // answered, reminded, being reminded, or not due (yet)
 	}
+	if !req.AbandonedAt.IsZero() {
+		if done, err := s.retake(ctx, req, true); done || err != nil {
+			return err
+		}
+	}
 	if err := s.remind(ctx, tenant, in, req); err != nil {
 		return s.remindFailed(ctx, req, err, try.Last)
 	}
@@ -157,7 +163,8 @@ func (s *Service) remind(ctx context.Context, tenant plaudit.Tenant, in plaudit.
 	}
 	content := s.content(tenant, agent, in, req)
 	content.Reminder = true
-	if _, err := s.deliver(ctx, tenant, req, content); err != nil {
+	providerID, err := s.deliver(ctx, tenant, req, content)
+	if err != nil {
 		return err
 	}
 	if s.Metrics != nil {
@@ -168,7 +175,7 @@ func (s *Service) remind(ctx context.Context, tenant plaudit.Tenant, in plaudit.
 	// timeout.
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
-	return s.Store.MarkReminderSent(mctx, req.TenantID, req.ID, s.now())
+	return s.Store.MarkReminderSent(mctx, req.TenantID, req.ID, providerID, s.now())
 }
 
 // remindFailed records a failed reminder: a permanent failure, or the last

@@ -13,9 +13,10 @@ import (
 // Send sends one feedback request. The request is claimed in the store
 // (scheduled → sending) before the provider is called and marked sent
 // after, so a second worker or a redelivered task finds it claimed and
-// does nothing. Only a crash after the provider took the message and
-// before the mark can lead to one duplicate, sent when the claim times out
-// (PLAUDIT_CLAIM_TIMEOUT) and the reconciler hands the request out again.
+// does nothing. A crash after the provider took the message and before the
+// mark leaves the claim to time out (PLAUDIT_CLAIM_TIMEOUT); the claim that
+// takes it over then looks for evidence that the provider took it before
+// it sends again (retake.go).
 //
 // A request that is not due yet (rescheduled since its task was queued)
 // returns a NotDueError; a failure that no retry can mend ends the
@@ -34,6 +35,11 @@ func (s *Service) Send(ctx context.Context, tenantID, id string) error {
 			return &NotDueError{Until: req.DueAt, Reason: "request rescheduled"}
 		}
 		return nil // sent, canceled, or being sent by another worker
+	}
+	if !req.AbandonedAt.IsZero() {
+		if done, err := s.retake(ctx, req, false); done || err != nil {
+			return err
+		}
 	}
 	if err := s.send(ctx, req); err != nil {
 		return s.sendFailed(ctx, req, err)

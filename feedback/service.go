@@ -42,10 +42,17 @@ type Service struct {
 	// Email and SMS send the messages of their channel: a provider, or
 	// the outbox while PLAUDIT_OUTBOX is on. nil means nothing takes that
 	// channel: its requests are skipped (no_provider), never marked sent.
-	Email   notify.EmailSender
-	SMS     notify.SMSSender
-	Metrics *metrics.Metrics
-	Log     *slog.Logger
+	Email notify.EmailSender
+	SMS   notify.SMSSender
+	// EmailEvents says that the email provider posts its events to
+	// Plaudit (SendGrid's Event Webhook is configured): a send whose
+	// worker died then waits for them (EventWait) before it goes again.
+	EmailEvents bool
+	// SMSLookup asks the SMS provider whether it took a message whose
+	// sender died before recording it; nil when it cannot be asked.
+	SMSLookup notify.SMSFinder
+	Metrics   *metrics.Metrics
+	Log       *slog.Logger
 	// HTTP is the egress client, for the teams' Slack and Teams webhooks.
 	HTTP *http.Client
 

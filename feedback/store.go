@@ -16,6 +16,7 @@ type Store interface {
 	Interactions
 	Requests
 	Reminders
+	ProviderMessages
 	Responses
 	Suppressions
 	DeliveryLog
@@ -48,7 +49,6 @@ type Requests interface {
 	CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (bool, error)
 	GetRequest(ctx context.Context, tenantID, id string) (plaudit.FeedbackRequest, error)
 	RequestByToken(ctx context.Context, token string) (plaudit.FeedbackRequest, error)
-	RequestByProviderID(ctx context.Context, providerID string) (plaudit.FeedbackRequest, error)
 	SMSRequestsTo(ctx context.Context, recipient string, senders []string, limit int) ([]plaudit.FeedbackRequest, error)
 	ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error)
 	MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error
@@ -63,9 +63,20 @@ type Reminders interface {
 	DueReminders(ctx context.Context, tenantID string, sentBy, sentAfter time.Time, limit int) ([]plaudit.FeedbackRequest, error)
 	AbandonedReminders(ctx context.Context, now time.Time, limit int) ([]plaudit.FeedbackRequest, error)
 	ClaimReminder(ctx context.Context, tenantID, id string, now, sentBy, sentAfter time.Time) (plaudit.FeedbackRequest, bool, error)
-	MarkReminderSent(ctx context.Context, tenantID, id string, at time.Time) error
+	MarkReminderSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error
 	ReleaseReminder(ctx context.Context, tenantID, id string) error
 	SkipReminder(ctx context.Context, tenantID, id, status string, at time.Time) error
+}
+
+// ProviderMessages keeps the providers' word that they took a message
+// (their answer to the send, their events), the evidence a retake looks
+// for, and hands a retake's claim back while it waits for that word.
+type ProviderMessages interface {
+	RecordProviderMessage(ctx context.Context, m plaudit.ProviderMessage) error
+	ProviderMessages(ctx context.Context, tenantID, requestID string, reminder bool) ([]plaudit.ProviderMessage, error)
+	MessageByProviderID(ctx context.Context, providerID string) (plaudit.ProviderMessage, error)
+	ReturnSendClaim(ctx context.Context, claim plaudit.FeedbackRequest) error
+	ReturnReminderClaim(ctx context.Context, claim plaudit.FeedbackRequest) error
 }
 
 // Responses keeps answers, their versions and their writebacks. Versions

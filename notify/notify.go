@@ -11,6 +11,7 @@ package notify
 
 import (
 	"context"
+	"time"
 )
 
 // Email is one email to one recipient.
@@ -76,4 +77,21 @@ type EmailSender interface {
 // SMSSender sends a text message; see EmailSender for the error contract.
 type SMSSender interface {
 	SendSMS(ctx context.Context, m SMS) (providerID string, err error)
+}
+
+// SMSQuery describes a text message that may have been sent: to whom,
+// from which sender ("" the provider's configured default), created at or
+// after Since, with a body that contains Contains (the page link, which
+// names the one request).
+type SMSQuery struct {
+	To, From string
+	Since    time.Time
+	Contains string
+}
+
+// SMSFinder asks an SMS provider whether it took a message, for a send
+// whose sender died before recording the answer. It returns the provider's
+// id of the message, or "" when it has none; an error when it cannot tell.
+type SMSFinder interface {
+	FindSMS(ctx context.Context, q SMSQuery) (providerID string, err error)
 }

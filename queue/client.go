@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // EnqueueTimeout bounds one enqueue: a webhook must get its 503 quickly
@@ -18,15 +19,26 @@ type Client struct {
 	c *asynq.Client
 	// insp finds orphaned tasks and their take-over copies.
 	insp *asynq.Inspector
+	// rdb reads the leases of running tasks (orphans.go); nil when the
+	// connection option makes no go-redis client.
+	rdb redis.UniversalClient
 }
 
 // NewClient returns a client on the given Redis connection.
 func NewClient(opt asynq.RedisConnOpt) *Client {
-	return &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	c := &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	c.rdb, _ = opt.MakeRedisClient().(redis.UniversalClient)
+	return c
 }
 
 // Close closes the connection.
-func (c *Client) Close() error { return errors.Join(c.c.Close(), c.insp.Close()) }
+func (c *Client) Close() error {
+	errs := []error{c.c.Close(), c.insp.Close()}
+	if c.rdb != nil {
+		errs = append(errs, c.rdb.Close())
+	}
+	return errors.Join(errs...)
+}
 
 // enqueue puts t on the queue. A task id that is already queued counts as
 // success: the work is there once, which is what the caller wants.
@@ -59,10 +71,18 @@ func (c *Client) add(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (
 // is dead, or has given the task up itself. asynq's own recoverer takes
 // such a task back only 30 s later still, at its next run (once a
 // minute), and until then the task's id keeps the reconciler from
-// enqueuing the work again: requeue hands it on sooner.
+// enqueuing the work again: requeue hands it on sooner. A task whose
+// worker's heartbeat stopped (deadHeld) counts before its lease runs out.
 func (c *Client) Orphans() (map[string]bool, error) {
 	const page = 500
 	out := map[string]bool{}
+	dead, err := c.deadHeld(context.Background(), time.Now())
+	if err != nil {
+		return out, err
+	}
+	for _, t := range dead {
+		out[t.ID] = true
+	}
 	for _, q := range []string{QueueCritical, QueueDefault} {
 		for n := 1; ; n++ {
 			tasks, err := c.insp.ListActiveTasks(q, asynq.PageSize(page), asynq.Page(n))
@@ -101,11 +121,12 @@ func (c *Client) requeue(ctx context.Context, orphans map[string]bool, id string
 	if err != nil || added || !orphans[id] {
 		return false, err
 	}
-	return c.add(ctx, t, asynq.TaskID(id+takeoverSuffix))
+	return c.add(ctx, t, asynq.TaskID(id+takeoverSuffix), asynq.Retention(takeoverRetention))
 }
 
 // takenOver reports whether the task id in queue has a take-over copy
-// that is still queued, running or retrying.
+// that is still queued, running or retrying, or finished within
+// takeoverRetention.
 func (c *Client) takenOver(queue, id string) (bool, error) {
 	_, err := c.insp.GetTaskInfo(queue, id+takeoverSuffix)
 	switch {
@@ -131,14 +152,15 @@ func (c *Client) Send(ctx context.Context, tenantID, id string, due time.Time) e
 
 // Retake enqueues the send of a request whose claim number attempt was
 // abandoned (it stayed "sending" past the claim timeout), under a task id
-// of its own (retakeTaskID). due is the request's, and past.
-func (c *Client) Retake(ctx context.Context, tenantID, id string, attempt int, due time.Time) error {
+// of its own (retakeTaskID), and reports whether it did (not when that
+// retake is queued already, or waits for the provider's events). due is
+// the request's, and past.
+func (c *Client) Retake(ctx context.Context, tenantID, id string, attempt int, due time.Time) (bool, error) {
 	t, err := NewSendTask(tenantID, id, due)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = c.add(ctx, t, asynq.TaskID(retakeTaskID(id, attempt)))
-	return err
+	return c.add(ctx, t, asynq.TaskID(retakeTaskID(id, attempt)))
 }
 
 // Writeback enqueues the writeback of a response version.

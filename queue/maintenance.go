@@ -70,8 +70,11 @@ func (w *Worker) Reconcile(ctx context.Context) error {
 	errs = append(errs, err)
 	for _, r := range reqs {
 		if r.Status == plaudit.RequestSending {
-			w.Log.Info("send claim abandoned, sending again", "request", r.ID, "attempt", r.Attempts)
-			errs = append(errs, w.Queue.Retake(ctx, r.TenantID, r.ID, r.Attempts, r.DueAt))
+			added, err := w.Queue.Retake(ctx, r.TenantID, r.ID, r.Attempts, r.DueAt)
+			errs = append(errs, err)
+			if added {
+				w.Log.Info("send claim abandoned, sending again unless the provider took it", "request", r.ID, "attempt", r.Attempts)
+			}
 			continue
 		}
 		t, err := NewSendTask(r.TenantID, r.ID, r.DueAt)

@@ -870,7 +870,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	if _, ok, err := h.store.ClaimReminder(ctx, tenant.ID, fr.ID, time.Now(), time.Now(), sent.Add(-time.Hour)); err != nil || !ok {
 		t.Fatalf("claim reminder: %v %v", ok, err)
 	}
-	if err := h.store.MarkReminderSent(ctx, tenant.ID, fr.ID, time.Now()); err != nil {
+	if err := h.store.MarkReminderSent(ctx, tenant.ID, fr.ID, "sgmsg-reminder", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	h.do(call{method: "GET", path: "/f/nosuchtoken"}, 404)

@@ -45,6 +45,8 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"ClaimRequest", testClaimRequest, false},
 		{"ClaimRequestConcurrent", testClaimRequestConcurrent, false},
 		{"ClaimTimeout", testClaimTimeout, false},
+		{"ProviderMessages", testProviderMessages, false},
+		{"ReturnClaims", testReturnClaims, false},
 		{"Reminders", testReminders, false},
 		{"ClaimReminderConcurrent", testClaimReminderConcurrent, false},
 		{"Responses", testResponses, false},
@@ -851,15 +853,20 @@ func testRequests(t *testing.T, s *Store, clk *clock) {
 	}
 	sentAt := base.Add(3*time.Hour + time.Second)
 	must(t, s.MarkRequestSent(ctx, a.ID, r.ID, "SM123", sentAt))
-	got, err = s.RequestByProviderID(ctx, "SM123")
+	got, err = s.GetRequest(ctx, a.ID, r.ID)
 	must(t, err)
-	if got.ID != r.ID || got.Status != plaudit.RequestSent || got.SentAt == nil || !got.SentAt.Equal(sentAt) || got.ProviderID != "SM123" || got.Attempts != 1 {
+	if got.Status != plaudit.RequestSent || got.SentAt == nil || !got.SentAt.Equal(sentAt) || got.ProviderID != "SM123" || got.Attempts != 1 {
 		t.Fatalf("after MarkRequestSent: %+v", got)
 	}
-	_, err = s.RequestByProviderID(ctx, "SM999")
-	wantNotFound(t, "RequestByProviderID", err)
-	_, err = s.RequestByProviderID(ctx, "")
-	wantNotFound(t, "RequestByProviderID empty", err)
+	m, err := s.MessageByProviderID(ctx, "SM123")
+	must(t, err)
+	if m.TenantID != a.ID || m.RequestID != r.ID || m.Reminder || m.Event != plaudit.EventAccepted || !m.At.Equal(sentAt) {
+		t.Fatalf("provider message after MarkRequestSent: %+v", m)
+	}
+	_, err = s.MessageByProviderID(ctx, "SM999")
+	wantNotFound(t, "MessageByProviderID", err)
+	_, err = s.MessageByProviderID(ctx, "")
+	wantNotFound(t, "MessageByProviderID empty", err)
 
 	// Reopened tickets cancel only what has not gone out.
 	clk.Set(base.Add(4 * time.Hour))
@@ -1016,10 +1023,14 @@ func testClaimRequest(t *testing.T, s *Store, clk *clock) {
 	if ok || got.Status != plaudit.RequestSending || got.Attempts != 1 {
 		t.Fatalf("claimed twice: %v %+v", ok, got)
 	}
-	// The worker crashed: after ten minutes it is claimed again.
+	if !got.AbandonedAt.IsZero() {
+		t.Fatalf("a fresh claim says it took over an abandoned one: %+v", got)
+	}
+	// The worker crashed: after ten minutes it is claimed again, and the
+	// claim says when the abandoned one was made.
 	got, ok, err = s.ClaimRequest(ctx, a.ID, r.ID, now.Add(10*time.Minute+time.Second))
 	must(t, err)
-	if !ok || got.Attempts != 2 {
+	if !ok || got.Attempts != 2 || !got.AbandonedAt.Equal(dbTime(now)) {
 		t.Fatalf("stuck request not reclaimed: %v %+v", ok, got)
 	}
 	// Sent, canceled: never claimed.

@@ -84,6 +84,13 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 // facts of the rows it changed, in one transaction. It returns the rows
 // as they are after the change; none when the UPDATE matched none.
 func (s *Store) updateRequests(ctx context.Context, query string, args ...any) ([]plaudit.FeedbackRequest, error) {
+	return s.updateRequestsThen(ctx, nil, query, args...)
+}
+
+// updateRequestsThen is updateRequests that also runs then, when not nil,
+// on the changed rows in the same transaction.
+func (s *Store) updateRequestsThen(ctx context.Context, then func(*sql.Tx, []plaudit.FeedbackRequest) error,
+	query string, args ...any) ([]plaudit.FeedbackRequest, error) {
 	var out []plaudit.FeedbackRequest
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -96,7 +103,10 @@ func (s *Store) updateRequests(ctx context.Context, query string, args ...any) (
 				return err
 			}
 		}
-		return nil
+		if then == nil {
+			return nil
+		}
+		return then(tx, out)
 	})
 	return out, err
 }

@@ -67,16 +67,24 @@ func (s *Store) AbandonedReminders(ctx context.Context, now time.Time, limit int
 // As for sends, only a crash after the provider took the reminder and
 // before MarkReminderSent can lead to a second reminder, sent when the
 // claim times out; a crash before the provider call only delays it.
+//
+// A claim that takes over an abandoned one returns the time of that claim
+// as AbandonedAt, as ClaimRequest does.
 func (s *Store) ClaimReminder(ctx context.Context, tenantID, id string, now, sentBy, sentAfter time.Time) (plaudit.FeedbackRequest, bool, error) {
-	r, err := s.scanRequest(s.w.QueryRowContext(ctx,
-		`UPDATE feedback_requests SET reminder_status = $3, reminded_at = $4
+	var abandoned *time.Time
+	r, err := s.scanRequestAnd(s.w.QueryRowContext(ctx,
+		`UPDATE feedback_requests SET reminder_status = $3, reminded_at = $4,
+		   reminder_abandoned_at = CASE WHEN reminder_status = $3 THEN reminded_at END
 		 WHERE tenant_id = $1 AND id = $2
 		   AND status IN ($5, $6) AND sent_at <= $7 AND sent_at > $8 AND test = $9 AND `+unanswered+`
 		   AND (reminder_status = '' OR (reminder_status = $3 AND reminded_at < $10))
-		 RETURNING `+requestCols,
+		 RETURNING `+requestCols+`, reminder_abandoned_at`,
 		tenantID, id, plaudit.ReminderSending, s.ts(now), plaudit.RequestSent, plaudit.RequestDelivered,
-		s.ts(sentBy), s.ts(sentAfter), false, s.ts(s.stuckBefore(now))))
+		s.ts(sentBy), s.ts(sentAfter), false, s.ts(s.stuckBefore(now))), nullTimeDest{&abandoned})
 	if err == nil {
+		if abandoned != nil {
+			r.AbandonedAt = *abandoned
+		}
 		return r, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
@@ -90,10 +98,31 @@ func (s *Store) ClaimReminder(ctx context.Context, tenantID, id string, now, sen
 }
 
 // MarkReminderSent records that the provider took the reminder: sending →
-// sent, at at. The request's status, provider id and sent_at stay those
-// of the first message.
-func (s *Store) MarkReminderSent(ctx context.Context, tenantID, id string, at time.Time) error {
-	return s.endReminder(ctx, tenantID, id, plaudit.ReminderSent, s.tsPtr(&at), plaudit.ReminderSending)
+// sent, at at, with the provider's id of the reminder in provider_messages
+// (event "accepted", reminder) for its delivery events. The request's
+// status, provider id and sent_at stay those of the first message.
+func (s *Store) MarkReminderSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE feedback_requests SET reminder_status = $3, reminded_at = $4
+			 WHERE tenant_id = $1 AND id = $2 AND reminder_status = $5`,
+			tenantID, id, plaudit.ReminderSent, s.ts(at), plaudit.ReminderSending)
+		if err != nil {
+			return fmt.Errorf("store: mark reminder sent: %w", err)
+		}
+		if err := s.requestChanged(ctx, res, tenantID, id, func(r plaudit.FeedbackRequest) string {
+			return fmt.Sprintf("reminder is %q, cannot become %q", r.ReminderStatus, plaudit.ReminderSent)
+		}); err != nil {
+			return err
+		}
+		var channel string
+		if err := tx.QueryRowContext(ctx, `SELECT channel FROM feedback_requests WHERE tenant_id = $1 AND id = $2`,
+			tenantID, id).Scan(&channel); err != nil {
+			return fmt.Errorf("store: mark reminder sent: %w", err)
+		}
+		return s.recordProviderMessage(ctx, tx, plaudit.ProviderMessage{TenantID: tenantID, RequestID: id, Reminder: true,
+			Channel: channel, ProviderID: providerID, Event: plaudit.EventAccepted, At: at})
+	})
 }
 
 // ReleaseReminder gives up a claim after a failure that a retry may

@@ -96,7 +96,7 @@ func testReminders(t *testing.T, s *Store, _ *clock) {
 	}
 
 	// Sent: never claimed again, never abandoned, shown with its time.
-	must(t, s.MarkReminderSent(ctx, a.ID, due.ID, later.Add(time.Second)))
+	must(t, s.MarkReminderSent(ctx, a.ID, due.ID, "rem-1", later.Add(time.Second)))
 	r, err = s.GetRequest(ctx, a.ID, due.ID)
 	must(t, err)
 	if r.ReminderStatus != plaudit.ReminderSent || r.RemindedAt == nil || !r.RemindedAt.Equal(dbTime(later.Add(time.Second))) ||
@@ -113,7 +113,7 @@ func testReminders(t *testing.T, s *Store, _ *clock) {
 	deepEqual(t, "abandoned after sent", reqIDs(ab), []string{})
 	wantCode(t, s.ReleaseReminder(ctx, a.ID, due.ID), plaudit.EConflict)
 	wantCode(t, s.SkipReminder(ctx, a.ID, due.ID, plaudit.ReminderFailed, later), plaudit.EConflict)
-	wantCode(t, s.MarkReminderSent(ctx, a.ID, due.ID, later), plaudit.EConflict)
+	wantCode(t, s.MarkReminderSent(ctx, a.ID, due.ID, "rem-2", later), plaudit.EConflict)
 	list, err := s.ListRequests(ctx, a.ID, RequestFilter{})
 	must(t, err)
 	if r := findReq(list, due.ID); r.ReminderStatus != plaudit.ReminderSent || r.RemindedAt == nil {
@@ -140,7 +140,7 @@ func testReminders(t *testing.T, s *Store, _ *clock) {
 		t.Fatal("skipped reminder claimed")
 	}
 	wantCode(t, s.SkipReminder(ctx, a.ID, delivered.ID, "bogus", now), plaudit.EInvalid)
-	wantNotFound(t, "MarkReminderSent missing", s.MarkReminderSent(ctx, a.ID, "req_missing", now))
+	wantNotFound(t, "MarkReminderSent missing", s.MarkReminderSent(ctx, a.ID, "req_missing", "rem-3", now))
 }
 
 // testClaimReminderConcurrent: workers racing for one reminder, one wins.

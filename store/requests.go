@@ -150,14 +150,21 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 
 // scanRequest reads a row of requestCols, opening the sealed token.
 func (s *Store) scanRequest(r rowScanner) (plaudit.FeedbackRequest, error) {
+	return s.scanRequestAnd(r)
+}
+
+// scanRequestAnd reads a row of requestCols followed by the columns that
+// extra scans into.
+func (s *Store) scanRequestAnd(r rowScanner, extra ...any) (plaudit.FeedbackRequest, error) {
 	var (
 		q      plaudit.FeedbackRequest
 		sealed sql.NullString
 	)
-	err := r.Scan(&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &sealed, &q.Channel,
+	dest := []any{&q.ID, &q.TenantID, &q.InteractionID, &q.ConnectorID, &q.AgentID, &q.TicketID, &sealed, &q.Channel,
 		&q.Recipient, &q.RecipientHash, &q.Language, &q.Status, &q.Reason, &q.Test,
 		timeDest{&q.DueAt}, nullTimeDest{&q.SentAt}, &q.ProviderID, &q.Attempts,
-		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt}, &q.Sender, &q.Team)
+		timeDest{&q.CreatedAt}, timeDest{&q.UpdatedAt}, &q.ReminderStatus, nullTimeDest{&q.RemindedAt}, &q.Sender, &q.Team}
+	err := r.Scan(append(dest, extra...)...)
 	if err != nil {
 		return q, err
 	}
@@ -253,14 +260,25 @@ func (s *Store) ListRequests(ctx context.Context, tenantID string, f RequestFilt
 // "sending" for longer than the claim timeout, whose worker crashed) to
 // "sending" and counts the attempt. Everyone else gets claimed=false and
 // the row as it is now, so a duplicate task does not send twice.
+//
+// A claim that takes over an abandoned one returns the time of that claim
+// as AbandonedAt (the SET reads the row as it was): the provider may have
+// taken the message since then, which the caller looks into before
+// sending again.
 func (s *Store) ClaimRequest(ctx context.Context, tenantID, id string, now time.Time) (plaudit.FeedbackRequest, bool, error) {
-	r, err := s.scanRequest(s.w.QueryRowContext(ctx,
-		`UPDATE feedback_requests SET status = $3, attempts = attempts + 1, updated_at = $5
+	var abandoned *time.Time
+	r, err := s.scanRequestAnd(s.w.QueryRowContext(ctx,
+		`UPDATE feedback_requests SET status = $3, attempts = attempts + 1, updated_at = $5,
+		   abandoned_claim_at = CASE WHEN status = $3 THEN updated_at END
 		 WHERE tenant_id = $1 AND id = $2
 		   AND ((status = $4 AND due_at <= $5) OR (status = $3 AND updated_at < $6))
-		 RETURNING `+requestCols,
-		tenantID, id, plaudit.RequestSending, plaudit.RequestScheduled, s.ts(now), s.ts(s.stuckBefore(now))))
+		 RETURNING `+requestCols+`, abandoned_claim_at`,
+		tenantID, id, plaudit.RequestSending, plaudit.RequestScheduled, s.ts(now), s.ts(s.stuckBefore(now))),
+		nullTimeDest{&abandoned})
 	if err == nil {
+		if abandoned != nil {
+			r.AbandonedAt = *abandoned
+		}
 		return r, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
@@ -292,9 +310,18 @@ func (s *Store) requestChanged(ctx context.Context, res sql.Result, tenantID, id
 }
 
 // MarkRequestSent records that the provider accepted the message: sending
-// → sent, with the provider's message id for its delivery events.
+// → sent, with the provider's message id, which is also kept in
+// provider_messages (event "accepted") for its delivery events.
 func (s *Store) MarkRequestSent(ctx context.Context, tenantID, id, providerID string, at time.Time) error {
-	done, err := s.updateRequests(ctx,
+	accepted := func(tx *sql.Tx, done []plaudit.FeedbackRequest) error {
+		for _, r := range done {
+			if err := s.recordProviderMessage(ctx, tx, acceptedMessage(r, false, providerID, at)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	done, err := s.updateRequestsThen(ctx, accepted,
 		`UPDATE feedback_requests SET status = $3, provider_id = NULLIF($4, ''), sent_at = $5, updated_at = $5
 		 WHERE tenant_id = $1 AND id = $2 AND status = $6 RETURNING `+requestCols,
 		tenantID, id, plaudit.RequestSent, providerID, s.ts(at), plaudit.RequestSending)
@@ -392,14 +419,4 @@ func (s *Store) DueRequests(ctx context.Context, dueBy, now time.Time, limit int
 		return nil, fmt.Errorf("store: due requests: %w", err)
 	}
 	return out, nil
-}
-
-// RequestByProviderID finds the request a delivery event is about. It is
-// global: providers know their message id, not our tenants.
-func (s *Store) RequestByProviderID(ctx context.Context, providerID string) (plaudit.FeedbackRequest, error) {
-	if providerID == "" {
-		return plaudit.FeedbackRequest{}, notFound("feedback request")
-	}
-	return s.firstRequest(ctx,
-		`SELECT `+requestCols+` FROM feedback_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, providerID)
 }

@@ -120,7 +120,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepAggregates bool
 	// The tables holding a tenant's rows, children before parents, so that
 	// deleting in this order never trips a foreign key.
 	tables := []string{
-		"rewards", "responses", "feedback_requests", "interactions", "agent_changes", "agent_photos", "agents",
+		"rewards", "responses", "provider_messages", "feedback_requests", "interactions", "agent_changes", "agent_photos", "agents",
 		"connectors", "api_keys", "suppressions", "audit_events", "outbox", "team_deliveries", "teams",
 		"login_tokens", "console_sessions", "users",
 	}

@@ -39,18 +39,22 @@ const agentExternalID = "38417722455"
 // connector and one approved agent, the queue client, and what Close
 // must undo.
 type env struct {
-	o       options
-	log     *slog.Logger
-	kr      *keyring.Keyring
-	store   *store.Store
-	engine  string
-	redis   asynq.RedisConnOpt
-	redisDB int
-	queue   *queue.Client
-	reg     *prometheus.Registry
-	metrics *metrics.Metrics
-	http    *http.Client
-	kinds   *connectors.Registry
+	o   options
+	log *slog.Logger
+	kr  *keyring.Keyring
+	// secretKey is kr's key (base64), dbURL the store's URL with the run's
+	// schema: what the plaudit processes of mode chaos are given.
+	secretKey string
+	dbURL     string
+	store     *store.Store
+	engine    string
+	redis     asynq.RedisConnOpt
+	redisDB   int
+	queue     *queue.Client
+	reg       *prometheus.Registry
+	metrics   *metrics.Metrics
+	http      *http.Client
+	kinds     *connectors.Registry
 
 	tenant    plaudit.Tenant
 	connector plaudit.Connector
@@ -79,7 +83,13 @@ func openEnv(ctx context.Context, o options, stderr io.Writer) (*env, error) {
 
 func (e *env) open(ctx context.Context) error {
 	var err error
-	if e.kr, err = keyring.New(keyring.RandomBytes(keyring.KeySize), nil); err != nil {
+	// Kept as PLAUDIT_SECRET_KEY for the processes of mode chaos.
+	e.secretKey = keyring.GenerateKey()
+	key, err := keyring.ParseKey(e.secretKey)
+	if err != nil {
+		return err
+	}
+	if e.kr, err = keyring.New(key, nil); err != nil {
 		return err
 	}
 	if err := e.openStore(ctx); err != nil {
@@ -133,7 +143,7 @@ func (e *env) openStore(ctx context.Context) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	e.store, e.engine = st, st.Engine()
+	e.store, e.engine, e.dbURL = st, st.Engine(), dbURL
 	return nil
 }
 

@@ -67,6 +67,8 @@ type options struct {
 	teams         int
 	days          int
 	runs          int
+	bin           string
+	claimTimeout  time.Duration
 }
 
 const usageText = `plaudit-load measures Plaudit's webhook paths against a baseline measured in
@@ -122,6 +124,18 @@ Modes (-mode):
           enqueues a send task, as the real one does). Reports
           interactions/s for both and their ratio, due→sent latency
           (p50/p95/p99, from the store), and RSS (VmRSS) under load.
+  chaos   The production shape as processes of the plaudit binary (-bin,
+          or built from this module): 2 api and 2 worker on PostgreSQL
+          (-database-url, required) and Redis, SendGrid faked in this
+          process (it posts its signed "processed" events back, as the
+          Event Webhook does). -interactions signed webhooks from -clients
+          clients that retry on the other api until accepted; a random
+          process is SIGKILLed every 5–10 s and started again a second
+          later (-claim-timeout, 5s, is PLAUDIT_CLAIM_TIMEOUT). Then waits
+          (at most -timeout) until every accepted webhook was emailed and
+          nothing is in progress, and reports lost (accepted, never
+          emailed) and doubled (emailed more than once). Exit status 1
+          when either is not 0.
 
 Redis: the database in -redis-url must be empty, or give -flush to empty it
 before and after the run (it holds only this run's tasks). Use a database
@@ -145,7 +159,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.mode, "mode", "ingest", "ingest, burst, e2e, reports or console")
+	fs.StringVar(&o.mode, "mode", "ingest", "ingest, burst, e2e, reports, console or chaos")
+	fs.StringVar(&o.bin, "bin", "", "chaos: the plaudit binary to run (empty: go build it from this module)")
+	fs.DurationVar(&o.claimTimeout, "claim-timeout", 5*time.Second, "chaos: PLAUDIT_CLAIM_TIMEOUT of the processes")
 	fs.IntVar(&o.responses, "responses", 1_000_000, "reports, console: responses to generate")
 	fs.IntVar(&o.agents, "agents", 500, "reports, console: agents")
 	fs.IntVar(&o.teams, "teams", 25, "reports, console: teams")
@@ -181,8 +197,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 func (o options) check() error {
 	switch {
-	case o.mode != "ingest" && o.mode != "e2e" && o.mode != "burst" && o.mode != "reports" && o.mode != "console":
-		return fmt.Errorf("-mode must be ingest, burst, e2e, reports or console")
+	case o.mode != "ingest" && o.mode != "e2e" && o.mode != "burst" && o.mode != "reports" && o.mode != "console" && o.mode != "chaos":
+		return fmt.Errorf("-mode must be ingest, burst, e2e, reports, console or chaos")
+	case o.claimTimeout < time.Second || o.claimTimeout > time.Hour:
+		return fmt.Errorf("-claim-timeout must be between 1s and 1h")
 	case o.responses < 1 || o.responses > 10*maxRequests || o.agents < 1 || o.agents > 10_000 || o.teams < 1 || o.teams > o.agents ||
 		o.days < 62 || o.days > 3650 || o.runs < 1 || o.runs > 1000:
 		return fmt.Errorf("-responses (≤ %d), -agents (≤ 10000), -teams (≤ agents), -days (62–3650) or -runs (≤ 1000) out of range", 10*maxRequests)
@@ -259,6 +277,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBurst(ctx, e, stdout)
 	case "e2e":
 		err = runE2E(ctx, e, stdout)
+	case "chaos":
+		err = runChaos(ctx, e, stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "plaudit-load:", err)

@@ -53,12 +53,15 @@ type app struct {
 	// conns is the one connector cache of the process (api and worker):
 	// its entries, credentials included, leave memory within seconds of
 	// a connector's change or deletion on any replica.
-	conns    *connectors.Cache
-	closers  []func() error
-	email    notify.EmailSender
-	sms      notify.SMSSender
-	adminTok []byte
-	fb       *feedback.Service
+	conns   *connectors.Cache
+	closers []func() error
+	email   notify.EmailSender
+	sms     notify.SMSSender
+	// smsLookup asks Twilio whether it took a text whose sender died
+	// before recording it (window.go); nil without Twilio.
+	smsLookup notify.SMSFinder
+	adminTok  []byte
+	fb        *feedback.Service
 }
 
 // embeddedRedisPassword is the in-process Redis's password, derived from
@@ -272,13 +275,14 @@ func (a *app) providers() error {
 		}
 	}
 	if c.TwilioAccountSID != "" {
-		a.sms, err = twilio.NewClient(twilio.Config{
+		tw, err := twilio.NewClient(twilio.Config{
 			AccountSID: c.TwilioAccountSID, AuthToken: c.TwilioAuthToken, From: c.TwilioFrom,
 			MessagingServiceSID: c.TwilioMessagingServiceSID, BaseURL: c.TwilioAPIURL,
 		}, a.http)
 		if err != nil {
 			return configError(err)
 		}
+		a.sms, a.smsLookup = tw, tw
 	}
 	return nil
 }
@@ -362,6 +366,7 @@ func (a *app) feedback() *feedback.Service {
 		a.fb = &feedback.Service{
 			Store: a.store, Tasks: a.queue, Connectors: a.conns,
 			Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log, HTTP: a.http,
+			EmailEvents: a.emailEvents(), SMSLookup: a.smsLookup,
 			PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
 			SMSFrom: cmp.Or(a.cfg.TwilioMessagingServiceSID, a.cfg.TwilioFrom),
 			Now:     time.Now,

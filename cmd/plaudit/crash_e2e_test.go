@@ -263,10 +263,10 @@ func TestKilledMidSendSendsAfterTheClaimTimeout(t *testing.T) {
 
 // TestKilledMidWritebackWritesBack kills the process while Zendesk holds
 // the writeback PUT, restarts it, and expects the response written back
-// about half a minute later: once asynq's 30 s lease on the dead worker's
-// task has run out, the restarted process reconciles and a take-over copy
-// of the task writes back (asynq's own recovery would take a minute or
-// more).
+// seconds later: once the dead worker's lease has gone unrenewed for 8 s
+// and no live worker lists the task, the restarted process's watch
+// (queue.WatchOrphans) enqueues a take-over copy of the task, which writes
+// back (asynq's own recovery would take a minute or more).
 //
 // A duplicate note happens exactly here: the held PUT reached Zendesk,
 // which (like the fake) may have applied it, but the process died before

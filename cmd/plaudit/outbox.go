@@ -38,6 +38,7 @@ func (a *app) useOutbox() {
 	a.outbox = outbox.New(a.store, outboxKeep, a.log, url)
 	if c.Outbox {
 		a.email, a.sms = a.outbox, a.outbox
+		a.smsLookup = nil // the outbox keeps every message once: nothing to look up
 		a.log.Info("PLAUDIT_OUTBOX is on: emails and SMS are kept in the outbox, not sent", "url", url,
 			"providers_unused", c.anyProvider())
 		return

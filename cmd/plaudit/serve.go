@@ -117,11 +117,16 @@ func startWorkers(ctx context.Context, a *app) (*workerSide, error) {
 	// the work over then, not at the scheduler's next run.
 	rctx, cancel := context.WithCancel(ctx)
 	followUps := reconcileAfter(rctx, w, a.log, cfg.ClaimTimeout, queue.OrphanedAfter)
+	// What any worker that dies from now on held is taken over within
+	// seconds of its heartbeat stopping, by whichever worker looks first.
+	followUps.Add(1)
+	go func() { defer followUps.Done(); w.WatchOrphans(rctx, queue.WatchInterval) }()
 	ws.stopFollowUps = func() { cancel(); followUps.Wait() }
 	if cfg.ClaimTimeout < queue.SendTimeout {
 		a.log.Warn("PLAUDIT_CLAIM_TIMEOUT is shorter than a send may take: a slow but live send can be taken for a dead one and sent twice",
 			"claim_timeout", cfg.ClaimTimeout, "send_timeout", queue.SendTimeout)
 	}
+	a.warnDuplicateWindow(a.log)
 	a.log.Info("workers started", "concurrency", cfg.Concurrency)
 	return ws, nil
 }

@@ -124,7 +124,7 @@ var _, reminderArgValue, _ = strings.Cut(notify.ReminderArg, "=")
 //   - every other event (processed, deferred, open, click, …) has Outcome
 //     "": nothing to apply.
 //
-// EventID is sg_event_id; TenantID and RequestID are the custom args set
+// Event is SendGrid's event name; EventID is sg_event_id; TenantID and RequestID are the custom args set
 // when sending, "" for a message sent without them; ProviderID is the
 // X-Message-Id that SendGrid answered the send with, taken from the front
 // of sg_message_id; Reminder is the reminder mark (notify.ReminderArg);
@@ -143,6 +143,7 @@ func ParseEvents(body []byte) ([]plaudit.DeliveryEvent, error) {
 			Provider: Provider, EventID: e.EventID,
 			TenantID: e.TenantID, RequestID: e.RequestID,
 			ProviderID: messageID(e.MessageID),
+			Event:      e.Event,
 			Reminder:   e.Message == reminderArgValue,
 			Address:    e.Email,
 		}

@@ -132,11 +132,12 @@ func TestParseEventsFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []plaudit.DeliveryEvent{
-		{Provider: "sendgrid", EventID: "cHJvY2Vzc2VkLTEyMzQ1", ProviderID: "14c5d75ce93.dfd.64b469", Address: "anna.schneider@example.org"},
+		{Provider: "sendgrid", EventID: "cHJvY2Vzc2VkLTEyMzQ1", ProviderID: "14c5d75ce93.dfd.64b469", Address: "anna.schneider@example.org",
+			Event: "processed"},
 		{Provider: "sendgrid", EventID: "ZGVsaXZlcmVkLTEyMzQ1", ProviderID: "14c5d75ce93.dfd.64b469", Address: "anna.schneider@example.org",
-			Outcome: plaudit.OutcomeDelivered},
+			Event: "delivered", Outcome: plaudit.OutcomeDelivered},
 		{Provider: "sendgrid", EventID: "Ym91bmNlLTEyMzQ1", ProviderID: "14c5d75ce93.dfd.64b469", Address: "no-such-user@example.com",
-			Outcome: plaudit.OutcomeBounced, Reason: "sendgrid: bounce", Suppress: "email_bounced"},
+			Event: "bounce", Outcome: plaudit.OutcomeBounced, Reason: "sendgrid: bounce", Suppress: "email_bounced"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseEvents() =\n%+v\nwant\n%+v", got, want)

@@ -123,31 +123,8 @@ func (c *Client) SendSMS(ctx context.Context, m notify.SMS) (string, error) {
 	if m.Body == "" {
 		return "", plaudit.Permanent("twilio: empty message", nil)
 	}
-	// twilio-go takes no context and builds its requests on
-	// context.Background(): a per-call transport carries ctx (and hc's
-	// timeout) to the request and keeps the answer's status and
-	// Retry-After, which the library's error drops.
-	if c.hc.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.hc.Timeout)
-		defer cancel()
-	}
-	rt := &callTransport{ctx: ctx, base: c.hc.Transport}
-	tc := &twclient.Client{
-		Credentials: twclient.NewCredentials(c.cfg.AccountSID, c.cfg.AuthToken),
-		HTTPClient: &http.Client{
-			Transport: rt,
-			Jar:       c.hc.Jar,
-			// As twilio-go's own default: an API answer is never a redirect
-			// to follow.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
-	tc.SetAccountSid(c.cfg.AccountSID)
-	// The RequestHandler is built by hand, not with NewRequestHandler, so
-	// that TWILIO_EDGE and TWILIO_REGION in the environment do not rewrite
-	// the host behind the configuration's back.
-	api := openapi.NewApiService(&twclient.RequestHandler{Client: &rebased{Client: tc, base: c.base}})
+	api, rt, cancel := c.api(ctx)
+	defer cancel()
 
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(m.To)
@@ -176,6 +153,35 @@ func (c *Client) SendSMS(ctx context.Context, m notify.SMS) (string, error) {
 		return "", plaudit.Permanent("twilio: message accepted without a sid", nil)
 	}
 	return *msg.Sid, nil
+}
+
+// api is twilio-go's v2010 service for one call bound to ctx, with the
+// transport that keeps the answer's status; cancel ends the call's time.
+func (c *Client) api(ctx context.Context) (*openapi.ApiService, *callTransport, context.CancelFunc) {
+	// twilio-go takes no context and builds its requests on
+	// context.Background(): a per-call transport carries ctx (and hc's
+	// timeout) to the request and keeps the answer's status and
+	// Retry-After, which the library's error drops.
+	cancel := context.CancelFunc(func() {})
+	if c.hc.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.hc.Timeout)
+	}
+	rt := &callTransport{ctx: ctx, base: c.hc.Transport}
+	tc := &twclient.Client{
+		Credentials: twclient.NewCredentials(c.cfg.AccountSID, c.cfg.AuthToken),
+		HTTPClient: &http.Client{
+			Transport: rt,
+			Jar:       c.hc.Jar,
+			// As twilio-go's own default: an API answer is never a redirect
+			// to follow.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	tc.SetAccountSid(c.cfg.AccountSID)
+	// The RequestHandler is built by hand, not with NewRequestHandler, so
+	// that TWILIO_EDGE and TWILIO_REGION in the environment do not rewrite
+	// the host behind the configuration's back.
+	return openapi.NewApiService(&twclient.RequestHandler{Client: &rebased{Client: tc, base: c.base}}), rt, cancel
 }
 
 // reasons names the Twilio error codes a tenant admin may meet; each is

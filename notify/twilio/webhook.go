@@ -92,7 +92,7 @@ func ParseSMS(params map[string]string) (plaudit.InboundReply, error) {
 }
 
 // ParseStatus reads the form of a status callback. ProviderID is the
-// MessageSid; EventID is MessageSid and MessageStatus together (Twilio
+// MessageSid; Event the MessageStatus; EventID is MessageSid and MessageStatus together (Twilio
 // calls once per status of a message, and again when it got no answer),
 // "" when either is missing.
 //
@@ -106,7 +106,7 @@ func ParseSMS(params map[string]string) (plaudit.InboundReply, error) {
 // URL that Plaudit set when sending; the caller fills them in.
 func ParseStatus(params map[string]string) plaudit.DeliveryEvent {
 	sid, status := params["MessageSid"], params["MessageStatus"]
-	e := plaudit.DeliveryEvent{Provider: Provider, ProviderID: sid}
+	e := plaudit.DeliveryEvent{Provider: Provider, ProviderID: sid, Event: status}
 	if sid != "" && status != "" {
 		e.EventID = sid + ":" + status
 	}

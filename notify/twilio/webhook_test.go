@@ -120,7 +120,7 @@ func TestParseStatus(t *testing.T) {
 	} {
 		got := ParseStatus(map[string]string{"MessageSid": sid, "MessageStatus": tt.status, "ErrorCode": tt.code, "To": "+4915112345678"})
 		want := tt.want
-		want.Provider, want.ProviderID, want.EventID = "twilio", sid, sid+":"+tt.status
+		want.Provider, want.ProviderID, want.EventID, want.Event = "twilio", sid, sid+":"+tt.status, tt.status
 		if got != want {
 			t.Errorf("%s %s: %+v, want %+v", tt.status, tt.code, got, want)
 		}
