@@ -1,5 +1,6 @@
 // Package i18n is the one catalog of the texts Plaudit shows people: the
-// feedback email, the SMS and the feedback page. Each text has one id that
+// feedback email, the SMS, the feedback page, and the admin console's
+// frame, menu and sign-in pages. Each text has one id that
 // every channel uses, so that a score label or a question cannot read one
 // way in the email and another on the page.
 //

@@ -41,13 +41,19 @@ func (s *Server) testConnector(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res := s.runConnectorTest(ctx, con)
+	return c.JSON(s.testAndRecord(c, con))
+}
+
+// testAndRecord runs the connector's test and records it in the audit log:
+// the API's test and the console's button.
+func (s *Server) testAndRecord(c *fiber.Ctx, con plaudit.Connector) connectorTestResult {
+	res := s.runConnectorTest(c.UserContext(), con)
 	detail := "ok=true"
 	if res.Error != nil {
 		detail = "ok=false code=" + res.Error.Code
 	}
 	s.audit(c, con.TenantID, actor(c), "connector.test", con.ID, detail)
-	return c.JSON(res)
+	return res
 }
 
 // runConnectorTest builds a fresh driver (not the cached one, so that the

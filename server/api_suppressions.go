@@ -79,14 +79,24 @@ func (s *Server) createSuppression(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	t, err := s.cfg.Store.GetTenant(ctx, tenantID(c))
+	out, err := s.addSuppressions(c, b.Email, b.Phone)
 	if err != nil {
 		return err
 	}
-	email, phone, err := addresses(t, b.Email, b.Phone)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": out})
+}
+
+// addSuppressions suppresses the addresses an admin names (the API's POST
+// and the console's privacy page), audited, and returns them as stored.
+func (s *Server) addSuppressions(c *fiber.Ctx, rawEmail, rawPhone string) ([]plaudit.Suppression, error) {
+	ctx := c.UserContext()
+	t, err := s.cfg.Store.GetTenant(ctx, tenantID(c))
 	if err != nil {
-		return err
+		return nil, err
+	}
+	email, phone, err := addresses(t, rawEmail, rawPhone)
+	if err != nil {
+		return nil, err
 	}
 	out := []plaudit.Suppression{}
 	for _, a := range hashed(t, email, phone) {
@@ -99,11 +109,11 @@ func (s *Server) createSuppression(c *fiber.Ctx) error {
 			}
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out = append(out, sp)
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": out})
+	return out, nil
 }
 
 var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -112,17 +122,28 @@ var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // the person may be asked again. Lifting an opt-out is the controller's
 // decision: the customer's consent to be asked again, recorded elsewhere.
 func (s *Server) deleteSuppression(c *fiber.Ctx) error {
+	n, err := s.liftSuppressions(c, c.Query("address_hash"), c.Query("email"), c.Query("phone"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"deleted": n})
+}
+
+// liftSuppressions lifts the suppression of an address named by its hash
+// (as the list shows it) or in clear (the API's DELETE and the console's
+// privacy page), audited; none found is ENotFound.
+func (s *Server) liftSuppressions(c *fiber.Ctx, addressHash, rawEmail, rawPhone string) (int, error) {
 	ctx := c.UserContext()
 	var targets []hashedAddress
-	if h := c.Query("address_hash"); h != "" {
+	if h := addressHash; h != "" {
 		if !hexHash.MatchString(h) {
-			return plaudit.Errorf(plaudit.EInvalid, "address_hash must be the 64 hex characters the list shows")
+			return 0, plaudit.Errorf(plaudit.EInvalid, "address_hash must be the 64 hex characters the list shows")
 		}
 		targets = []hashedAddress{{hash: h, target: "hash:" + h[:16]}}
 	} else {
-		email, phone, t, err := s.subjectOf(ctx, who(c), c.Query("email"), c.Query("phone"))
+		email, phone, t, err := s.subjectOf(ctx, who(c), rawEmail, rawPhone)
 		if err != nil {
-			return plaudit.Errorf(plaudit.EInvalid, "%s (or address_hash)", plaudit.ErrorMessage(err))
+			return 0, plaudit.Errorf(plaudit.EInvalid, "%s (or address_hash)", plaudit.ErrorMessage(err))
 		}
 		targets = hashed(t, email, phone)
 	}
@@ -130,7 +151,7 @@ func (s *Server) deleteSuppression(c *fiber.Ctx) error {
 	for _, a := range targets {
 		ok, err := s.cfg.Store.DeleteSuppression(ctx, tenantID(c), a.hash)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if ok {
 			n++
@@ -138,7 +159,7 @@ func (s *Server) deleteSuppression(c *fiber.Ctx) error {
 		}
 	}
 	if n == 0 {
-		return plaudit.Errorf(plaudit.ENotFound, "no suppression for that address")
+		return 0, plaudit.Errorf(plaudit.ENotFound, "no suppression for that address")
 	}
-	return c.JSON(fiber.Map{"deleted": n})
+	return n, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/i18n"
 	"github.com/plaudit/plaudit/web"
 )
 
@@ -25,37 +26,56 @@ func (p *consolePages) get() (map[string]*template.Template, error) {
 	return p.pages, p.err
 }
 
-// navItem is an entry of the console menu and who may follow it.
+// navItem is an entry of the console menu and who may follow it; text is
+// its id in the catalog (i18n, "console." before it).
 type navItem struct {
-	path, label string
-	need        need
+	path, text string
+	need       need
 }
 
 // consoleNav is the menu, in order; each user sees the entries their role
 // allows (the pages check the role themselves too).
 var consoleNav = []navItem{
-	{"/console/", "Overview", needAgents},
-	{"/console/agents", "Agents", needApprove},
-	{"/console/profile", "My profile", needProfile},
-	{"/console/responses", "Responses", needRead},
-	{"/console/reports", "Reports", needRead},
-	{"/console/leaderboard", "Leaderboard", needRead},
-	{"/console/stream", "Stream", needRead},
-	{"/console/connectors", "Connectors", needAdmin},
-	{"/console/templates", "Templates", needAdmin},
-	{"/console/settings", "Settings", needAdmin},
-	{"/console/api-keys", "API keys", needAdmin},
-	{"/console/users", "Users", needAdmin},
-	{"/console/privacy", "Privacy", needAdmin},
-	{"/console/queue", "Queue", needAdmin},
-	{"/console/audit", "Audit log", needAdmin},
-	{"/console/tenants", "Tenants", needOperatorRole},
+	{"/console/", "nav.overview", needAgents},
+	{"/console/agents", "nav.agents", needApprove},
+	{"/console/profile", "nav.profile", needProfile},
+	{"/console/responses", "nav.responses", needRead},
+	{"/console/reports", "nav.reports", needRead},
+	{"/console/leaderboard", "nav.leaderboard", needRead},
+	{"/console/stream", "nav.stream", needRead},
+	{"/console/connectors", "nav.connectors", needAdmin},
+	{"/console/templates", "nav.templates", needAdmin},
+	{"/console/settings", "nav.settings", needAdmin},
+	{"/console/api-keys", "nav.api_keys", needAdmin},
+	{"/console/users", "nav.users", needAdmin},
+	{"/console/privacy", "nav.privacy", needAdmin},
+	{"/console/queue", "nav.queue", needAdmin},
+	{"/console/audit", "nav.audit", needAdmin},
+	{"/console/tenants", "nav.tenants", needOperatorRole},
 }
 
-// view starts a page's data: who is signed in, their menu, the CSRF token.
+// consoleTitles are the pages whose title is their menu entry's, in the
+// reader's language; other titles (a connector's name) stay as given.
+var consoleTitles = func() map[string]string {
+	m := map[string]string{"Sign in": "sign_in"}
+	for _, n := range consoleNav {
+		m[i18n.T(i18n.Default, "console."+n.text, nil)] = n.text
+	}
+	return m
+}()
+
+// consoleText is a console text of the catalog in lang.
+func consoleText(lang, id string) string { return i18n.T(lang, "console."+id, nil) }
+
+// view starts a page's data: who is signed in, their menu, the CSRF token,
+// the language of the reader's browser (Accept-Language).
 func (s *Server) view(c *fiber.Ctx, title string) web.View {
 	w := who(c)
-	v := web.View{Title: title, Signed: w.Actor != "", Role: w.Role, Form: map[string]string{}, Errors: map[string]string{}}
+	lang := plaudit.AcceptLanguage(c.Get(fiber.HeaderAcceptLanguage), i18n.Default)
+	if id, ok := consoleTitles[title]; ok {
+		title = consoleText(lang, id)
+	}
+	v := web.View{Lang: lang, Title: title, Signed: w.Actor != "", Role: w.Role, Form: map[string]string{}, Errors: map[string]string{}}
 	if tok := c.Cookies(sessionCookie); tok != "" {
 		v.CSRF = csrfToken(tok)
 	}
@@ -70,7 +90,7 @@ func (s *Server) view(c *fiber.Ctx, title string) web.View {
 	}
 	for _, n := range consoleNav {
 		if w.can(n.need) {
-			v.Nav = append(v.Nav, web.NavItem{Path: n.path, Label: n.label, Current: c.Path() == n.path})
+			v.Nav = append(v.Nav, web.NavItem{Path: n.path, Label: consoleText(lang, n.text), Current: c.Path() == n.path})
 		}
 	}
 	return v
@@ -94,6 +114,7 @@ func (s *Server) renderConsole(c *fiber.Ctx, status int, page string, v web.View
 		status = fiber.StatusOK
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptLanguage)
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
@@ -124,7 +145,7 @@ func (s *Server) console(n need) fiber.Handler {
 			return err
 		}
 		if !ok {
-			return c.Redirect("/console/login", fiber.StatusSeeOther)
+			return c.Redirect(signInPath(c), fiber.StatusSeeOther)
 		}
 		c.Locals(localCaller, w)
 		if !w.can(n) {

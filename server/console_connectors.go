@@ -23,6 +23,8 @@ type connectorPage struct {
 	URLSecret  bool
 	Steps      []string
 	Deliveries []store.DeliveryAttempt
+	// Tested is the result of the connection test just run, if any.
+	Tested *connectorTestResult
 }
 
 type kindOption struct{ Name, Title string }
@@ -159,15 +161,33 @@ func (s *Server) consoleConnector(c *fiber.Ctx) error {
 	return s.showConnector(c, v, view, 0)
 }
 
-func (s *Server) showConnector(c *fiber.Ctx, v web.View, con connectorView, status int) error {
+// consoleTestConnector runs the connection test (the API's, audited the
+// same) and shows its result in words on the connector's page.
+func (s *Server) consoleTestConnector(c *fiber.Ctx) error {
+	con, err := s.cfg.Store.GetConnector(c.UserContext(), tenantID(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	res := s.testAndRecord(c, con)
+	view := s.viewConnector(con)
+	v := s.view(c, view.Name)
+	v.Form = connectorForm(view)
+	return s.showConnector(c, v, view, 0, &res)
+}
+
+func (s *Server) showConnector(c *fiber.Ctx, v web.View, con connectorView, status int, tested ...*connectorTestResult) error {
 	deliveries, err := s.cfg.Store.ListDeliveries(c.UserContext(), con.TenantID, con.ID, 50)
 	if err != nil {
 		return err
 	}
 	kind, _ := s.cfg.Kinds.Kind(con.Kind)
 	g := kindGuides[con.Kind]
-	v.Data = connectorPage{Kind: con.Kind, Guide: g, Connector: &con, URLSecret: kind.URLSecret,
+	page := connectorPage{Kind: con.Kind, Guide: g, Connector: &con, URLSecret: kind.URLSecret,
 		Steps: steps(g, con.WebhookURL), Deliveries: deliveries}
+	if len(tested) > 0 {
+		page.Tested = tested[0]
+	}
+	v.Data = page
 	return s.renderConsole(c, status, "connector", v)
 }
 

@@ -133,3 +133,52 @@ func TestConsoleGuideForEveryKind(t *testing.T) {
 		}
 	}
 }
+
+// The connection test on a connector's page runs the API's test with the
+// stored credentials, says the outcome in words next to the button, and
+// is audited as the admin's.
+func TestConsoleConnectionTest(t *testing.T) {
+	site := newConsoleSite(t)
+	key, tn := site.tenant("Nordlicht Reisen", map[string]string{"ada@nordlicht.example": "admin"})
+	api, auths := fakeZendeskAPI(t)
+	var con struct{ ID string }
+	site.do(call{method: "POST", path: "/api/v1/connectors", key: key, json: map[string]any{"kind": "zendesk", "name": "Zendesk",
+		"config": map[string]any{"subdomain": "nordlicht", "base_url": api, "email": "api@nordlicht.example",
+			"api_token": "good-token", "signing_secret": "s"}}}, 201).decode(t, &con)
+	b := site.browser()
+	b.signIn("ada@nordlicht.example")
+	page := "/console/connectors/" + con.ID
+	if p := b.get(page); !strings.Contains(p.body, `action="`+page+`/test"`) || strings.Contains(p.body, `id="test-result"`) {
+		t.Fatalf("the connector's page has no test button, or a result before any test: %s", p.body)
+	}
+	p := b.post(page+"/test", url.Values{})
+	if p.status != 200 || !strings.Contains(p.body, `id="test-result"`) || !strings.Contains(p.body, "It works.") {
+		t.Fatalf("good credentials: %d %s", p.status, p.body)
+	}
+	if got := auths(); len(got) != 1 || !strings.HasPrefix(got[0], "GET /api/v2/users/me.json Basic ") {
+		t.Fatalf("the helpdesk saw %q", got)
+	}
+
+	site.do(call{method: "PATCH", path: "/api/v1/connectors/" + con.ID, key: key, json: map[string]any{"config": map[string]any{"api_token": "revoked-token"}}}, 200)
+	b.get(page)
+	p = b.post(page+"/test", url.Values{})
+	if p.status != 200 || !strings.Contains(p.body, "<strong>Error:</strong> the settings need fixing: Zendesk refused the API token (401)") {
+		t.Fatalf("a revoked token: %d %s", p.status, p.body)
+	}
+	if strings.Contains(p.body, "revoked-token") {
+		t.Fatal("the page shows the token")
+	}
+	events, err := site.store.ListAudit(t.Context(), tn.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tests []string
+	for _, e := range events {
+		if e.Action == "connector.test" {
+			tests = append(tests, e.Actor+" "+e.Detail)
+		}
+	}
+	if len(tests) != 2 || !strings.HasPrefix(tests[0], "user:") || !strings.HasSuffix(tests[0], "ok=false code=invalid") || !strings.HasSuffix(tests[1], "ok=true") {
+		t.Fatalf("audited tests: %q", tests)
+	}
+}

@@ -73,7 +73,11 @@ func TestConsolePagesByRole(t *testing.T) {
 	}
 	anon := site.browser()
 	for _, path := range pages {
-		if p := anon.get(path); p.status != 303 || p.location != "/console/login" {
+		want := "/console/login?next=" + url.QueryEscape(path) // back here after sign-in
+		if path == "/console/" {
+			want = "/console/login"
+		}
+		if p := anon.get(path); p.status != 303 || p.location != want {
 			t.Errorf("signed out at %s: %d to %q", path, p.status, p.location)
 		}
 	}

@@ -162,7 +162,7 @@ func (b *browser) post(path string, form url.Values) page {
 	return b.do("POST", path, form)
 }
 
-var signInLink = regexp.MustCompile(`https://plaudit\.example(/console/login/link/[A-Za-z0-9_-]+)`)
+var signInLink = regexp.MustCompile(`https://plaudit\.example(/console/login/link/[A-Za-z0-9_-]+(?:\?next=[^\s"]+)?)`)
 
 // linkFor waits for the sign-in mail to email and returns its link's path.
 func (s *consoleSite) linkFor(email string) string {
@@ -200,6 +200,7 @@ func (s *consoleSite) linkFor(email string) string {
 func (b *browser) signIn(email string) {
 	t := b.site.t
 	t.Helper()
+	b.get("/console/login") // the form's pre-session token
 	if p := b.post("/console/login", url.Values{"email": {email}}); p.status != 200 {
 		t.Fatalf("asking for a link: %d %s", p.status, p.body)
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,6 +10,9 @@ import (
 	"github.com/plaudit/plaudit/web"
 )
 
+// responsesPerPage is how many responses a page of the list shows.
+const responsesPerPage = 200
+
 type responsesPage struct {
 	Admin     bool
 	Agents    []plaudit.Agent
@@ -18,10 +20,12 @@ type responsesPage struct {
 	Responses []plaudit.Response
 	// Reasons are the exclusion reasons an admin chooses from.
 	Reasons []string
+	// Older links to the next page, Newest back to the first.
+	Older, Newest string
 }
 
 // consoleResponses lists responses the caller may see, filtered in the
-// store by agent, ticket and date, newest first (the latest 200).
+// store by agent, ticket and date, newest first, a page at a time.
 func (s *Server) consoleResponses(c *fiber.Ctx) error {
 	v := s.view(c, "Responses")
 	if c.Query("saved") != "" {
@@ -30,41 +34,15 @@ func (s *Server) consoleResponses(c *fiber.Ctx) error {
 	return s.showResponses(c, v, 0)
 }
 
-// consoleResponse shows one response: the page the link in a helpdesk's
-// private note opens. A response outside the caller's scope is not found,
-// as one that does not exist.
-func (s *Server) consoleResponse(c *fiber.Ctx) error {
-	ctx, w := c.UserContext(), who(c)
-	r, err := s.cfg.Store.GetResponse(ctx, w.TenantID, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	scope, err := s.agentScope(ctx, w)
-	if err != nil {
-		return err
-	}
-	if scope != nil && !slices.Contains(scope, r.AgentID) {
-		return plaudit.Errorf(plaudit.ENotFound, "response not found")
-	}
-	agents, err := s.visibleAgents(ctx, w)
-	if err != nil {
-		return err
-	}
-	names := map[string]string{}
-	for _, a := range agents {
-		names[a.ID] = a.Name
-	}
-	v := s.view(c, "Response")
-	v.Data = responsesPage{Admin: w.can(needAdmin), Agents: agents, Names: names, Responses: []plaudit.Response{r}, Reasons: plaudit.ExclusionReasons}
-	return s.renderConsole(c, 0, "responses", v)
-}
-
-func (s *Server) showResponses(c *fiber.Ctx, v web.View, status int) error {
-	ctx, w := c.UserContext(), who(c)
+// responseFilter reads the list's filters; a wrong one is put next to its
+// field and the list is shown unfiltered by it.
+func responseFilter(c *fiber.Ctx, v *web.View) (store.ResponseFilter, int) {
 	for _, f := range []string{"agent", "ticket", "since", "include_test"} {
 		v.Form[f] = c.Query(f)
 	}
-	f := store.ResponseFilter{AgentID: c.Query("agent"), TicketID: c.Query("ticket"), Limit: 200, IncludeTest: c.Query("include_test") != ""}
+	f := store.ResponseFilter{AgentID: c.Query("agent"), TicketID: c.Query("ticket"), Limit: responsesPerPage + 1,
+		IncludeTest: c.Query("include_test") != ""}
+	status := 0
 	if since := c.Query("since"); since != "" {
 		t, err := time.Parse(time.DateOnly, since)
 		if err != nil {
@@ -73,6 +51,19 @@ func (s *Server) showResponses(c *fiber.Ctx, v web.View, status int) error {
 		}
 		f.Since = t
 	}
+	before, err := beforeParam(c)
+	if err != nil {
+		v.Error = plaudit.ErrorMessage(err)
+		status = fiber.StatusBadRequest
+	}
+	f.Before = before
+	return f, status
+}
+
+func (s *Server) showResponses(c *fiber.Ctx, v web.View, status int) error {
+	ctx, w := c.UserContext(), who(c)
+	f, bad := responseFilter(c, &v)
+	status = max(status, bad)
 	agents, err := s.visibleAgents(ctx, w)
 	if err != nil {
 		return err
@@ -84,12 +75,24 @@ func (s *Server) showResponses(c *fiber.Ctx, v web.View, status int) error {
 	if err != nil {
 		return err
 	}
+	page := responsesPage{Admin: w.can(needAdmin), Agents: agents, Names: agentNames(agents),
+		Reasons: plaudit.ExclusionReasons, Newest: newestLink(c)}
+	if len(list) > responsesPerPage {
+		list = list[:responsesPerPage]
+		last := list[len(list)-1]
+		page.Older = olderLink(c, last.CreatedAt, last.ID)
+	}
+	page.Responses = list
+	v.Data = page
+	return s.renderConsole(c, status, "responses", v)
+}
+
+func agentNames(agents []plaudit.Agent) map[string]string {
 	names := map[string]string{}
 	for _, a := range agents {
 		names[a.ID] = a.Name
 	}
-	v.Data = responsesPage{Admin: w.can(needAdmin), Agents: agents, Names: names, Responses: list, Reasons: plaudit.ExclusionReasons}
-	return s.renderConsole(c, status, "responses", v)
+	return names
 }
 
 // consoleExclude excludes a response from its agent's figures, or counts
@@ -108,6 +111,9 @@ func (s *Server) consoleExclude(c *fiber.Ctx) error {
 		formErrors(&v, err)
 		v.Error = "Response " + c.Params("id") + ": " + v.Error
 		return s.showResponses(c, v, statusOf(c, err))
+	}
+	if c.FormValue("back") == "response" {
+		return c.Redirect("/console/responses/"+c.Params("id")+"?saved=1", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/console/responses?saved=1", fiber.StatusSeeOther)
 }

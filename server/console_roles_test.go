@@ -112,6 +112,7 @@ func TestConsoleFailedSignInsLimited(t *testing.T) {
 	limits.AuthFailuresPerClient = 3
 	site := newConsoleSite(t, limited(t, limits))
 	b := site.browser()
+	b.get("/console/login")
 	for i := range 4 { // the budget, and the failure that spends it
 		if p := b.post("/console/login/operator", url.Values{"token": {"guess"}}); p.status != 401 {
 			t.Fatalf("failure %d: %d", i+1, p.status)

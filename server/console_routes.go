@@ -6,10 +6,10 @@ func (s *Server) consoleRoutes() {
 	app := s.app
 	signIn := s.failures("console-login", s.cfg.Limits.AuthFailuresPerClient, s.clientIP, failedAuthentication)
 	app.Get("/console/login", s.consoleLogin)
-	app.Post("/console/login", s.limit("console-login-mail", loginMailsPerClient, s.clientIP), s.consoleSendLink)
+	app.Post("/console/login", s.loginGuard("login"), s.limit("console-login-mail", loginMailsPerClient, s.clientIP), s.consoleSendLink)
 	app.Get("/console/login/link/:token", s.consoleLinkPage)
-	app.Post("/console/login/link/:token", signIn, s.consoleUseLink)
-	app.Post("/console/login/operator", signIn, s.consoleOperatorLogin)
+	app.Post("/console/login/link/:token", s.loginGuard("link"), signIn, s.consoleUseLink)
+	app.Post("/console/login/operator", s.loginGuard("login"), signIn, s.consoleOperatorLogin)
 	app.Get("/console/sso/callback", signIn, s.consoleSSOCallback)
 	app.Get("/console/sso/:tenant", s.consoleSSOStart)
 	app.Post("/console/logout", s.consoleLogout(false))
@@ -61,6 +61,16 @@ func (s *Server) consoleRoutes() {
 
 	app.Get("/console/tenants", s.console(needOperatorRole), s.consoleTenants)
 	app.Post("/console/tenants", s.console(needOperatorRole), s.consoleCreateTenant)
+	s.consoleRoutesMore()
+}
+
+// consoleRoutesMore are the console's later pages and forms: one
+// response, the connection test, suppressions.
+func (s *Server) consoleRoutesMore() {
+	app, admin := s.app, s.console(needAdmin)
+	app.Post("/console/connectors/:id/test", admin, s.consoleTestConnector)
+	app.Post("/console/privacy/suppressions", admin, s.consoleSuppress)
+	app.Post("/console/privacy/suppressions/lift", admin, s.consoleLiftSuppression)
 }
 
 // reportPageRoutes are the Reports section's pages: reports, the

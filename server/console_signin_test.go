@@ -18,6 +18,7 @@ func TestConsoleSignInByLink(t *testing.T) {
 	if p := b.get("/console/"); p.status != 303 || p.location != "/console/login" {
 		t.Fatalf("the console before sign-in: %d to %q", p.status, p.location)
 	}
+	b.get("/console/login")
 	b.post("/console/login", url.Values{"email": {"ADA@nordlicht.example"}})
 	link := site.linkFor("ada@nordlicht.example")
 	for range 3 { // scanners open the link, maybe several times
@@ -37,6 +38,7 @@ func TestConsoleSignInByLink(t *testing.T) {
 
 	// The link works once.
 	other := site.browser()
+	other.get(link)
 	if p := other.post(link, url.Values{}); p.status != 401 || !strings.Contains(p.body, "unknown, used or expired") {
 		t.Fatalf("a used link: %d %s", p.status, p.body)
 	}
@@ -72,6 +74,7 @@ func TestConsoleLinkExpiresAndUnknownAddressGetsNoMail(t *testing.T) {
 	site := newConsoleSite(t)
 	site.tenant("Nordlicht Reisen", map[string]string{"ada@nordlicht.example": "admin"})
 	b := site.browser()
+	b.get("/console/login")
 	known := b.post("/console/login", url.Values{"email": {"ada@nordlicht.example"}})
 	unknown := b.post("/console/login", url.Values{"email": {"eve@nordlicht.example"}})
 	if known.status != unknown.status || known.body != unknown.body {
@@ -154,6 +157,7 @@ func TestConsoleIdleTimeoutAndSignOutEverywhere(t *testing.T) {
 func TestConsoleOperatorSignIn(t *testing.T) {
 	site := newConsoleSite(t)
 	b := site.browser()
+	b.get("/console/login")
 	p := b.post("/console/login/operator", url.Values{"token": {"guess"}})
 	if p.status != 401 || !strings.Contains(p.body, `id="e-token"`) {
 		t.Fatalf("a wrong token: %d %s", p.status, p.body)
@@ -175,6 +179,7 @@ func TestConsoleOperatorSignIn(t *testing.T) {
 func TestConsoleOperatorCreatesTenant(t *testing.T) {
 	site := newConsoleSite(t)
 	op := site.browser()
+	op.get("/console/login")
 	op.post("/console/login/operator", url.Values{"token": {operatorToken}})
 	if p := op.get("/console/"); p.status != 303 || p.location != "/console/tenants" {
 		t.Fatalf("the operator at the overview: %d to %q", p.status, p.location)

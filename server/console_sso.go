@@ -30,6 +30,8 @@ type ssoState struct {
 	Nonce    string    `json:"n"`
 	Verifier string    `json:"v"`
 	Expires  time.Time `json:"e"`
+	// Next is the console page to return to after sign-in (safeNext).
+	Next string `json:"x,omitempty"`
 }
 
 // oidcClient is the identity provider's client for a tenant, over the
@@ -68,7 +70,7 @@ func (s *Server) consoleSSOStart(c *fiber.Ctx) error {
 		return err
 	}
 	st := ssoState{Tenant: tenantID, State: keyring.Token(24), Nonce: keyring.Token(24),
-		Verifier: oauth2.GenerateVerifier(), Expires: s.cfg.Now().Add(ssoTTL)}
+		Verifier: oauth2.GenerateVerifier(), Expires: s.cfg.Now().Add(ssoTTL), Next: safeNext(c.Query("next"))}
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -125,7 +127,7 @@ func (s *Server) consoleSSOCallback(c *fiber.Ctx) error {
 		return err
 	}
 	s.record(ctx, u.TenantID, "user:"+u.ID, "console.sign_in", u.ID, "method=oidc")
-	return c.Redirect("/console/", fiber.StatusSeeOther)
+	return c.Redirect(afterSignIn(st.Next, "/console/"), fiber.StatusSeeOther)
 }
 
 // ssoEmail exchanges the code and returns the ID token's verified email.

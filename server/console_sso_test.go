@@ -110,9 +110,9 @@ func (p *idp) token(w http.ResponseWriter, r *http.Request) {
 
 // signIn follows a single sign-on from the console through the provider
 // and back, and returns the console's last answer.
-func (p *idp) signIn(t *testing.T, b *browser, tenantID string) page {
+func (p *idp) signIn(t *testing.T, b *browser, tenantID string, query ...string) page {
 	t.Helper()
-	start := b.get("/console/sso/" + tenantID)
+	start := b.get("/console/sso/" + tenantID + strings.Join(query, ""))
 	if start.status != 303 || !strings.HasPrefix(start.location, p.srv.URL+"/auth?") {
 		t.Fatalf("start: %d to %q: %s", start.status, start.location, start.body)
 	}
@@ -156,6 +156,14 @@ func TestConsoleSingleSignOn(t *testing.T) {
 	if p.pkceChecked != 1 {
 		t.Fatalf("the provider checked PKCE %d times", p.pkceChecked)
 	}
+	// Started from a page that asked for sign-in: back to it; a next
+	// that leaves the console is dropped.
+	if got := p.signIn(t, site.browser(), tn.ID, "?next="+url.QueryEscape("/console/responses?agent=agt_1")); got.status != 303 || got.location != "/console/responses?agent=agt_1" {
+		t.Fatalf("single sign-on with next: %d to %q", got.status, got.location)
+	}
+	if got := p.signIn(t, site.browser(), tn.ID, "?next="+url.QueryEscape("//evil.example/console/")); got.status != 303 || got.location != "/console/" {
+		t.Fatalf("single sign-on with a next elsewhere: %d to %q", got.status, got.location)
+	}
 
 	p.email = "eve@elsewhere.example"
 	if got := p.signIn(t, site.browser(), tn.ID); got.status != 401 || !strings.Contains(got.body, "not a user of this organisation") {
@@ -182,7 +190,7 @@ func TestConsoleSingleSignOn(t *testing.T) {
 			ok++
 		}
 	}
-	if failed != 2 || ok != 1 {
-		t.Errorf("audit: %d sign-ins, %d failures, want 1 and 2", ok, failed)
+	if failed != 2 || ok != 3 {
+		t.Errorf("audit: %d sign-ins, %d failures, want 3 and 2", ok, failed)
 	}
 }

@@ -24,7 +24,8 @@ const (
 // processPhoto turns an upload (JPEG, PNG or WebP) into what is stored
 // and shown: the centre square, at most 512 pixels a side, encoded anew as
 // JPEG, so that nothing of the file but its pixels is kept (no EXIF, GPS
-// position, camera or comments).
+// position, camera or comments). A JPEG's EXIF orientation is applied to
+// the pixels first, so that the photo is stored upright.
 func processPhoto(data []byte) ([]byte, error) {
 	ct := http.DetectContentType(data)
 	if ct != "image/jpeg" && ct != "image/png" && ct != "image/webp" {
@@ -50,8 +51,15 @@ func processPhoto(data []byte) ([]byte, error) {
 	// White behind what is transparent: JPEG has no transparency.
 	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
 	draw.CatmullRom.Scale(dst, dst.Bounds(), src, crop, draw.Over, nil)
+	// Turned upright after the square is cut and scaled: the centre square
+	// of a turned image is the turned centre square, and turning 512 × 512
+	// pixels costs far less than the whole photo.
+	var shown image.Image = dst
+	if ct == "image/jpeg" {
+		shown = upright(dst, jpegOrientation(data))
+	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 88}); err != nil {
+	if err := jpeg.Encode(&buf, shown, &jpeg.Options{Quality: 88}); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

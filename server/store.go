@@ -63,6 +63,7 @@ type Reads interface {
 	ListResponses(ctx context.Context, tenantID string, f store.ResponseFilter) ([]plaudit.Response, error)
 	DayScoresSince(ctx context.Context, f store.DayScoresFilter) ([]store.DayScores, error)
 	ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error)
+	ListAuditPage(ctx context.Context, tenantID string, before *store.Cursor, limit int) ([]plaudit.AuditEvent, error)
 }
 
 // Reports keeps teams, exclusions and rewards, and reads the figures

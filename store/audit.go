@@ -33,9 +33,21 @@ func (s *Store) AddAudit(ctx context.Context, e *plaudit.AuditEvent) error {
 // ListAudit returns a tenant's audit events, newest first. limit defaults
 // to 100 and is at most 1000.
 func (s *Store) ListAudit(ctx context.Context, tenantID string, limit int) ([]plaudit.AuditEvent, error) {
+	return s.ListAuditPage(ctx, tenantID, nil, limit)
+}
+
+// ListAuditPage is ListAudit from a cursor on: the events listed after
+// before (older, or as old with a smaller id), read through the index
+// however deep the page. A nil before starts at the newest.
+func (s *Store) ListAuditPage(ctx context.Context, tenantID string, before *Cursor, limit int) ([]plaudit.AuditEvent, error) {
+	var w where
+	w.add("tenant_id = ?", tenantID)
+	if before != nil {
+		w.before(s.ts(before.At), before.ID)
+	}
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT id, tenant_id, actor, action, target, detail, created_at FROM audit_events
-		 WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, clampLimit(limit))
+		 WHERE `+w.sql()+` ORDER BY created_at DESC, id DESC LIMIT `+w.next(clampLimit(limit)), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list audit events: %w", err)
 	}

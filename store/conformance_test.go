@@ -76,6 +76,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"ResponsesByAgents", testResponsesByAgents, false},
 		{"AgentPhotos", testAgentPhotos, false},
 		{"ResponsesPaging", testResponsesPaging, false},
+		{"AuditPaging", testAuditPaging, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,63 @@ func testResponsesPaging(t *testing.T, s *Store, _ *clock) {
 	}
 	if len(seen) != len(want) {
 		t.Fatalf("paged through %d of %d responses", len(seen), len(want))
+	}
+}
+
+// The audit log pages newest first through a cursor, events of the same
+// instant included: each page starts after the last of the one before,
+// nothing twice, nothing left out, no other tenant's.
+func testAuditPaging(t *testing.T, s *Store, c *clock) {
+	ctx := t.Context()
+	a, b := newTenant(t, s, "A"), newTenant(t, s, "B")
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	var order []string // newest first
+	for i := range 8 {
+		// Pairs share an instant: the id decides their order.
+		c.Set(at.Add(time.Duration(i/2) * time.Second))
+		e := plaudit.AuditEvent{TenantID: a.ID, Actor: "key:k", Action: "agent.update", Target: fmt.Sprint(i)}
+		must(t, s.AddAudit(ctx, &e))
+		order = append(order, e.ID)
+	}
+	must(t, s.AddAudit(ctx, &plaudit.AuditEvent{TenantID: b.ID, Actor: "key:k", Action: "agent.update"}))
+	var got []string
+	var cur *Cursor
+	for range 10 {
+		list, err := s.ListAuditPage(ctx, a.ID, cur, 3)
+		must(t, err)
+		for _, e := range list {
+			got = append(got, e.ID)
+		}
+		if len(list) < 3 {
+			break
+		}
+		last := list[len(list)-1]
+		cur = &Cursor{At: last.CreatedAt, ID: last.ID}
+	}
+	if len(got) != len(order) {
+		t.Fatalf("paged through %d events, want %d: %v", len(got), len(order), got)
+	}
+	seen := map[string]bool{}
+	for _, id := range got {
+		if seen[id] {
+			t.Fatalf("%s listed twice", id)
+		}
+		seen[id] = true
+	}
+	for _, id := range order {
+		if !seen[id] {
+			t.Fatalf("%s left out", id)
+		}
+	}
+	all, err := s.ListAuditPage(ctx, a.ID, nil, 100)
+	must(t, err)
+	for i := range all {
+		if all[i].ID != got[i] {
+			t.Fatalf("page order %v differs from the whole list's at %d", got, i)
+		}
+		if i > 0 && (all[i].CreatedAt.After(all[i-1].CreatedAt) ||
+			all[i].CreatedAt.Equal(all[i-1].CreatedAt) && all[i].ID > all[i-1].ID) {
+			t.Fatalf("not newest first at %d", i)
+		}
 	}
 }

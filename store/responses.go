@@ -181,8 +181,7 @@ func (s *Store) ListResponses(ctx context.Context, tenantID string, f ResponseFi
 	}
 	w.agents(f.AgentIDs)
 	if f.Before != nil {
-		at, id := w.next(s.ts(f.Before.At)), w.next(f.Before.ID)
-		w.conds = append(w.conds, "(created_at < "+at+" OR (created_at = "+at+" AND id < "+id+"))")
+		w.before(s.ts(f.Before.At), f.Before.ID)
 	}
 	if f.TicketID != "" {
 		w.add("ticket_id = ?", f.TicketID)

@@ -262,6 +262,15 @@ func (w *where) next(arg any) string {
 	return fmt.Sprintf("$%d", len(w.args))
 }
 
+// before keeps the rows listed after a cursor in a list ordered by
+// created_at DESC, id DESC: older, or as old with a smaller id. The plain
+// "created_at <= at" is what the (tenant_id, created_at) index can start
+// from: without it PostgreSQL reads every newer row to reach the cursor.
+func (w *where) before(at any, id string) {
+	a, i := w.next(at), w.next(id)
+	w.conds = append(w.conds, "created_at <= "+a, "(created_at < "+a+" OR (created_at = "+a+" AND id < "+i+"))")
+}
+
 // agents narrows to the agents a caller may see: nil leaves all, an empty
 // list keeps nothing.
 func (w *where) agents(ids []string) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/plaudit/plaudit/charts"
+	"github.com/plaudit/plaudit/i18n"
 )
 
 //go:embed templates/console
@@ -20,15 +21,20 @@ var consoleFS embed.FS
 // may use, the CSRF token for its forms, messages, and the form's values
 // and field errors (shown next to their fields).
 type View struct {
-	Title  string
-	Tenant string
-	Signed bool
-	Name   string
-	Role   string
-	Nav    []NavItem
-	CSRF   string
-	Flash  string
-	Error  string
+	// Lang is the language of the console's frame and menu (from the
+	// browser's Accept-Language); Translated says the page's own text is
+	// in it too, else the content is marked as English.
+	Lang       string
+	Translated bool
+	Title      string
+	Tenant     string
+	Signed     bool
+	Name       string
+	Role       string
+	Nav        []NavItem
+	CSRF       string
+	Flash      string
+	Error      string
 	// Errors maps a form field to what is wrong with it; Form holds the
 	// values sent, so that a refused form comes back filled in.
 	Errors map[string]string
@@ -45,8 +51,10 @@ type NavItem struct {
 // Field is one form field as the "field" template draws it.
 type Field struct {
 	Name, Label, Type, Hint, Value, Err string
-	Required                            bool
-	Options                             []string
+	// Lang is the page's language, for the field's own words.
+	Lang     string
+	Required bool
+	Options  []string
 }
 
 // Described is the value of aria-describedby: the hint and the error.
@@ -64,7 +72,7 @@ func (f Field) Described() string {
 // field builds a Field from the view's form state. Extra words:
 // "required", and "options=a|b|c" for a select.
 func field(v View, name, label, typ, hint string, extra ...string) Field {
-	f := Field{Name: name, Label: label, Type: typ, Hint: hint, Value: v.Form[name], Err: v.Errors[name]}
+	f := Field{Name: name, Label: label, Type: typ, Hint: hint, Value: v.Form[name], Err: v.Errors[name], Lang: v.Lang}
 	for _, e := range extra {
 		switch {
 		case e == "required":
@@ -118,7 +126,8 @@ func ConsolePages() (map[string]*template.Template, error) {
 		},
 		"ptr":   func(f float64) *float64 { return &f },
 		"split": func(s string) []string { a, b, _ := strings.Cut(s, ":"); return []string{a, b} },
-		"has":   func(csv, v string) bool { return slices.Contains(strings.Split(csv, ","), v) }}).
+		"has":   func(csv, v string) bool { return slices.Contains(strings.Split(csv, ","), v) },
+		"tr":    func(lang, id string) string { return i18n.T(lang, "console."+id, nil) }}).
 		ParseFS(consoleFS, "templates/console/layout.html")
 	if err != nil {
 		return nil, err

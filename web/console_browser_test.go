@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +25,17 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/connectors"
+	"github.com/plaudit/plaudit/egress"
 	"github.com/plaudit/plaudit/feedback"
 	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/metrics"
 	"github.com/plaudit/plaudit/notify/outbox"
+	"github.com/plaudit/plaudit/queue"
 	"github.com/plaudit/plaudit/server"
 	"github.com/plaudit/plaudit/store"
 )
@@ -44,9 +53,17 @@ type consoleSite struct {
 	url    string
 	outbox *outbox.Outbox
 	tn     plaudit.Tenant
+	// config, when set, completes the server's configuration.
+	config func(*server.Config)
 }
 
 func startConsole(t *testing.T) *consoleSite {
+	t.Helper()
+	return startConsoleWith(t)
+}
+
+// startConsoleWith starts the site after setups have added to it.
+func startConsoleWith(t *testing.T, setups ...func(*consoleSite, *testing.T)) *consoleSite {
 	t.Helper()
 	ctx := context.Background()
 	kr, err := keyring.New(keyring.RandomBytes(32), nil)
@@ -60,13 +77,20 @@ func startConsole(t *testing.T) *consoleSite {
 	must(t, st.CreateUser(ctx, &plaudit.User{TenantID: site.tn.ID, Email: "ada@nordlicht.example", Name: "Ada Admin", Role: plaudit.UserAdmin}))
 	must(t, st.CreateTeam(ctx, &plaudit.Team{TenantID: site.tn.ID, Name: "Bergen"}))
 
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	site.outbox = outbox.New(st, 0, log, "")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	site.url = "http://" + ln.Addr().String()
-	srv := server.New(server.Config{Store: st, Log: log, Keyring: kr, Kinds: connectors.Default(), PublicURL: site.url, Outbox: site.outbox,
-		Feedback: &feedback.Service{Store: st, Email: site.outbox, PublicURL: site.url, FromEmail: "plaudit@example.com", Log: log}})
+	for _, setup := range setups {
+		setup(site, t)
+	}
+	cfg := server.Config{Store: st, Log: log, Keyring: kr, Kinds: connectors.Default(), PublicURL: site.url, Outbox: site.outbox,
+		Feedback: &feedback.Service{Store: st, Email: site.outbox, PublicURL: site.url, FromEmail: "plaudit@example.com", Log: log}}
+	if site.config != nil {
+		site.config(&cfg)
+	}
+	srv := server.New(cfg)
 	go func() { _ = srv.Serve(ln) }()
 	// The server's Shutdown ends open streams (the stream page's) at once.
 	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
@@ -171,13 +195,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	site := startConsole(t)
 	tab := consoleTab(t)
 
-	visit(t, tab, site.url+"/console/login")
-	checkA11y(t, tab, "login")
-	must(t, chromedp.Do(tab, chromedp.SendKeys("#f-email", "ada@nordlicht.example"),
-		chromedp.Click(`form[action="/console/login"] button`), chromedp.WaitVisible(`p[role=status]`)))
-	visit(t, tab, site.link("ada@nordlicht.example"))
-	checkA11y(t, tab, "sign-in-link")
-	must(t, chromedp.Do(tab, chromedp.Click(`main form button`), chromedp.WaitVisible(`#attention`)))
+	site.signInAs(t, tab, "ada@nordlicht.example", "login", "sign-in-link")
 	checkA11y(t, tab, "overview")
 
 	visit(t, tab, site.url+"/console/connectors")
@@ -211,6 +229,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	visit(t, tab, site.url+"/console/")
 	checkA11y(t, tab, "overview-after")
+}
+
+// signInAs signs in with the link by email, in the tab; checks names
+// the sign-in page and the link's page for axe.
+func (s *consoleSite) signInAs(t *testing.T, tab context.Context, email string, checks ...string) {
+	t.Helper()
+	visit(t, tab, s.url+"/console/login")
+	if len(checks) > 0 {
+		checkA11y(t, tab, checks[0])
+	}
+	must(t, chromedp.Do(tab, chromedp.SendKeys("#f-email", email),
+		chromedp.Click(`form[action="/console/login"] button`), chromedp.WaitVisible(`p[role=status]`)))
+	visit(t, tab, s.link(email))
+	if len(checks) > 1 {
+		checkA11y(t, tab, checks[1])
+	}
+	must(t, chromedp.Do(tab, chromedp.Click(`main form button`), chromedp.WaitVisible(`#attention`)))
 }
 
 // eraseSubject erases a customer from the privacy page.
@@ -293,4 +328,113 @@ func portrait() []byte {
 	var buf bytes.Buffer
 	_ = png.Encode(&buf, img)
 	return buf.Bytes()
+}
+
+// withQueue gives the site what a running gateway has behind its hooks:
+// the queue (in-process Redis, as in embedded mode) and a worker that
+// runs its tasks through the feedback service, sending into the outbox.
+func (s *consoleSite) withQueue(t *testing.T) {
+	t.Helper()
+	// Sent at once, with the details a tenant sets before going live.
+	s.tn.Settings.DelaySeconds, s.tn.Settings.BrandName = 0, "Nordlicht Reisen"
+	s.tn.Settings.PrivacyURL, s.tn.Settings.FromEmail = "https://nordlicht.example/privacy", "feedback@nordlicht.example"
+	must(t, s.st.UpdateTenant(t.Context(), s.tn))
+	e, err := queue.StartEmbedded("")
+	must(t, err)
+	t.Cleanup(e.Close)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	client := queue.NewClient(e.ConnOpt())
+	t.Cleanup(func() { _ = client.Close() })
+	// The egress client as the gateway has it: no connector here calls out.
+	deps := plaudit.DriverDeps{HTTP: egress.NewClient(egress.Options{})}
+	conns := connectors.NewCache(connectors.Default(), s.st, deps, 0)
+	fb := &feedback.Service{Store: s.st, Tasks: client, Connectors: conns, Email: s.outbox, PublicURL: s.url,
+		FromEmail: "plaudit@example.com", Log: log, Now: time.Now}
+	w := &queue.Worker{Feedback: fb, Store: s.st, Queue: client, Metrics: metrics.New(prometheus.NewRegistry()), Log: log, Now: time.Now}
+	srv := queue.NewServer(e.ConnOpt(), queue.ServerOptions{Concurrency: 2, Log: log})
+	must(t, srv.Start(w.Mux()))
+	t.Cleanup(srv.Shutdown)
+	s.config = func(c *server.Config) { c.Queue, c.Feedback, c.Connectors, c.DriverDeps = client, fb, conns, deps }
+}
+
+var scoreLinkInMail = regexp.MustCompile(`href="(http://[^"]+/f/[A-Za-z0-9_-]+\?score=4)"`)
+
+// feedbackMail waits for the feedback request's email to to and returns
+// its link for score 4.
+func (s *consoleSite) feedbackMail(to string) string {
+	s.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		msgs, err := s.outbox.List(s.t.Context())
+		must(s.t, err)
+		for _, m := range msgs {
+			if m.Email != nil && m.Email.To == to {
+				if l := scoreLinkInMail.FindStringSubmatch(m.Email.HTML); l != nil {
+					return html.UnescapeString(l[1])
+				}
+			}
+		}
+	}
+	s.t.Fatalf("no feedback email to %s", to)
+	return ""
+}
+
+// A flow end to end, as the three people in it see it: the admin sets up
+// a Standard Webhooks connector in the console, the helpdesk's signed
+// webhook comes in, the feedback email goes out (into the outbox), the
+// customer rates on the page and says more, and the admin finds the
+// response in the console, on the list and on its own page.
+func TestConsoleFlowInBrowser(t *testing.T) {
+	site := startConsoleWith(t, (*consoleSite).withQueue)
+	ctx := context.Background()
+	must(t, site.st.CreateAgent(ctx, &plaudit.Agent{TenantID: site.tn.ID, Email: "jonas@nordlicht.example", Name: "Jonas Weber",
+		Approved: true, ExternalIDs: map[string]string{"standard": "emp-17"}}))
+	tab := consoleTab(t)
+	site.signInAs(t, tab, "ada@nordlicht.example")
+
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("a signing key of 32 bytes, random"[:32]))
+	visit(t, tab, site.url+"/console/connectors/new?kind=standard")
+	must(t, chromedp.Do(tab, chromedp.SendKeys(`#f-config\.signing_secret`, secret),
+		chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`#webhook-url`)))
+	hook := text(t, tab, "#webhook-url")
+
+	body := []byte(`{"ext_interaction_id":"INC-4711","channel":"chat",
+	  "customer":{"name":"Anna Schmidt","email":"anna@example.org","language":"en"},"employee":{"custom_id":"emp-17"}}`)
+	wh, err := standardwebhooks.NewWebhook(secret)
+	must(t, err)
+	now := time.Now()
+	sig, err := wh.Sign("msg_4711", now, body)
+	must(t, err)
+	req, err := http.NewRequest("POST", hook, bytes.NewReader(body))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("webhook-id", "msg_4711")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("the signed webhook: %d", resp.StatusCode)
+	}
+
+	// The customer, in a tab of their own, taps "Good" in the email and
+	// the page's button, then says more.
+	customer := newTab(t, browser(t, false), false)
+	must(t, chromedp.Do(customer, chromedp.Navigate(site.feedbackMail("anna@example.org")), chromedp.WaitVisible(`main form button`)))
+	must(t, chromedp.Do(customer, chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`textarea#comment`)))
+	must(t, chromedp.Do(customer, chromedp.SendKeys(`textarea#comment`, "Jonas found me a cabin on the late ferry."),
+		chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`main h1`)))
+
+	visit(t, tab, site.url+"/console/responses")
+	must(t, chromedp.Do(tab, chromedp.WaitVisible(`//td[contains(., "late ferry")]`)))
+	row := text(t, tab, `//tr[td[contains(., "late ferry")]]`)
+	if !strings.Contains(row, "Jonas Weber") || !strings.Contains(row, "4 of 5") || !strings.Contains(row, "INC-4711") {
+		t.Fatalf("the response's row: %q", row)
+	}
+	checkA11y(t, tab, "responses-flow")
+	must(t, chromedp.Do(tab, chromedp.Click(`//tr[td[contains(., "late ferry")]]//a`), chromedp.WaitVisible(`dl.facts`)))
+	if got := text(t, tab, "dl.facts"); !strings.Contains(got, "Jonas found me a cabin") || !strings.Contains(got, "INC-4711") {
+		t.Fatalf("the response's page: %q", got)
+	}
+	checkA11y(t, tab, "response")
 }

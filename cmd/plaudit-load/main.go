@@ -104,6 +104,17 @@ Modes (-mode):
           response rate, a 12-month trend), each round in random order
           with a baseline: a bare count of the month's rows. Reports
           p50/p95/p99 per query and p95 ÷ the baseline's.
+  console -responses responses (1,000,000) with their interactions and
+          requests, over -days days for -agents agents in -teams teams,
+          and a tenth as many audit events, generated into one tenant in
+          PostgreSQL (-database-url; no Redis); the real server on a
+          loopback port; then -runs rounds of the console's pages fetched
+          with an admin's or a lead's session (overview, the responses
+          list newest and at an older page anywhere, by agent, by ticket,
+          a lead's, one response, the audit log newest and older), each
+          round in random order with a baseline: the responses page of a
+          tenant with no responses. Reports p50/p95/p99 per page, p95 ÷
+          the baseline's, and the slowest page against the 200 ms budget.
   e2e     -interactions webhooks through the whole path: gateway → queue →
           rules → feedback:send → email accepted by a fake SendGrid
           (httptest), tenant delay 0, workers in the same process (as
@@ -148,14 +159,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.mode, "mode", "ingest", "ingest, burst, e2e, reports or chaos")
+	fs.StringVar(&o.mode, "mode", "ingest", "ingest, burst, e2e, reports, console or chaos")
 	fs.StringVar(&o.bin, "bin", "", "chaos: the plaudit binary to run (empty: go build it from this module)")
 	fs.DurationVar(&o.claimTimeout, "claim-timeout", 5*time.Second, "chaos: PLAUDIT_CLAIM_TIMEOUT of the processes")
-	fs.IntVar(&o.responses, "responses", 1_000_000, "reports: responses to generate")
-	fs.IntVar(&o.agents, "agents", 500, "reports: agents")
-	fs.IntVar(&o.teams, "teams", 25, "reports: teams")
-	fs.IntVar(&o.days, "days", 730, "reports: days of history")
-	fs.IntVar(&o.runs, "runs", 40, "reports: timed runs of each query")
+	fs.IntVar(&o.responses, "responses", 1_000_000, "reports, console: responses to generate")
+	fs.IntVar(&o.agents, "agents", 500, "reports, console: agents")
+	fs.IntVar(&o.teams, "teams", 25, "reports, console: teams")
+	fs.IntVar(&o.days, "days", 730, "reports, console: days of history")
+	fs.IntVar(&o.runs, "runs", 40, "reports, console: timed runs of each query")
 	fs.StringVar(&o.redisURL, "redis-url", "", "Redis to enqueue on, with a database of its own (required), e.g. redis://127.0.0.1:6379/9")
 	fs.StringVar(&o.databaseURL, "database-url", "", "postgres://… for PostgreSQL; empty: SQLite in a temporary directory")
 	fs.BoolVar(&o.tempSchema, "pg-temp-schema", true, "on PostgreSQL, create a schema for the run (search_path) and drop it after")
@@ -186,14 +197,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 func (o options) check() error {
 	switch {
-	case o.mode != "ingest" && o.mode != "e2e" && o.mode != "burst" && o.mode != "reports" && o.mode != "chaos":
-		return fmt.Errorf("-mode must be ingest, burst, e2e, reports or chaos")
+	case o.mode != "ingest" && o.mode != "e2e" && o.mode != "burst" && o.mode != "reports" && o.mode != "console" && o.mode != "chaos":
+		return fmt.Errorf("-mode must be ingest, burst, e2e, reports, console or chaos")
 	case o.claimTimeout < time.Second || o.claimTimeout > time.Hour:
 		return fmt.Errorf("-claim-timeout must be between 1s and 1h")
 	case o.responses < 1 || o.responses > 10*maxRequests || o.agents < 1 || o.agents > 10_000 || o.teams < 1 || o.teams > o.agents ||
 		o.days < 62 || o.days > 3650 || o.runs < 1 || o.runs > 1000:
 		return fmt.Errorf("-responses (≤ %d), -agents (≤ 10000), -teams (≤ agents), -days (62–3650) or -runs (≤ 1000) out of range", 10*maxRequests)
-	case o.mode == "reports":
+	case o.mode == "reports" || o.mode == "console":
 		return loopbackDatabase(o.databaseURL)
 	case o.burst < 1 || o.burst > maxInteractions:
 		return fmt.Errorf("-burst must be between 1 and %d", maxInteractions)
@@ -241,8 +252,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plaudit-load:", err)
 		return 2
 	}
-	if o.mode == "reports" { // no Redis, no servers: the store alone
-		if err := runReports(ctx, o, stdout); err != nil {
+	if o.mode == "reports" || o.mode == "console" { // no Redis: the store (and the server, for console)
+		run := runReports
+		if o.mode == "console" {
+			run = runConsole
+		}
+		if err := run(ctx, o, stdout); err != nil {
 			fmt.Fprintln(stderr, "plaudit-load:", err)
 			return 1
 		}

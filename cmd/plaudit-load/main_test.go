@@ -57,7 +57,7 @@ func TestHelpDocumentsTheFlags(t *testing.T) {
 	if code := run(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("-h exited %d", code)
 	}
-	for _, want := range []string{"ingest", "e2e", "-redis-url", "-database-url", "-flush", "-clients", "-duration",
+	for _, want := range []string{"ingest", "e2e", "console", "-redis-url", "-database-url", "-flush", "-clients", "-duration",
 		"-requests", "-rounds", "-interactions", "-rate", "-cpuprofile", "-pg-temp-schema", "-concurrency", "-limiter"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("-h does not mention %s", want)
@@ -152,5 +152,30 @@ func TestRefusesABusyRedisDatabase(t *testing.T) {
 	code := run(t.Context(), []string{"-redis-url", redisURL, "-clients", "2", "-requests", "5", "-warmup", "0"}, &stdout, &stderr)
 	if code == 0 || !strings.Contains(stderr.String(), "-flush") {
 		t.Fatalf("second run on a used database: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestConsoleModeFetchesEveryPage generates a small history in PostgreSQL
+// and fetches every console page of the mode through the real server:
+// each answers 200 with a whole page, and each is reported.
+func TestConsoleModeFetchesEveryPage(t *testing.T) {
+	db := testenv.DatabaseURL(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-mode", "console", "-database-url", db, "-responses", "3000", "-agents", "40",
+		"-teams", "4", "-days", "62", "-runs", "2"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stderr.String(), stdout.String())
+	}
+	m := result(t, stdout.String())
+	if m["mode"] != "console" || atoi(t, m, "responses") != 3000 {
+		t.Fatalf("RESULT %v", m)
+	}
+	for i := range 10 {
+		if _, ok := m["q"+strconv.Itoa(i)+"_p95_ms"]; !ok {
+			t.Errorf("page %d is not reported: %v", i, m)
+		}
+	}
+	if !strings.Contains(stdout.String(), "the 200.00ms budget") {
+		t.Errorf("no verdict against the budget:\n%s", stdout.String())
 	}
 }

@@ -220,7 +220,7 @@ func reportTimes(out io.Writer, kinds []*timed, o options) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "RESULT mode=reports responses=%d agents=%d days=%d runs=%d", o.responses, o.agents, o.days, o.runs)
+	fmt.Fprintf(out, "RESULT mode=%s responses=%d agents=%d days=%d runs=%d", o.mode, o.responses, o.agents, o.days, o.runs)
 	for i, k := range kinds {
 		fmt.Fprintf(out, " q%d_p50_ms=%.1f q%d_p95_ms=%.1f", i, ms64(percentile(k.lat, .50)), i, ms64(percentile(k.lat, .95)))
 	}
