@@ -52,7 +52,7 @@ func TestConsolePagesByRole(t *testing.T) {
 	lead := map[string]bool{"/console/": true, "/console/agents": true, "/console/responses": true, "/console/agents/nosuch": true, "/console/responses/nosuch": true}
 	agent := map[string]bool{"/console/": true, "/console/responses": true, "/console/profile": true, "/console/agents": true, "/console/responses/nosuch": true}
 	// The Reports section's pages: every role, each in its scope.
-	for _, p := range []string{"/console/reports", "/console/reports/csat.csv", "/console/reports/response-rate.csv",
+	for _, p := range []string{"/console/reports", "/console/reports/responses", "/console/reports/csat.csv", "/console/reports/response-rate.csv",
 		"/console/leaderboard", "/console/leaderboard.csv", "/console/leaderboard/tv", "/console/stream"} {
 		lead[p], agent[p] = true, true
 	}

@@ -28,6 +28,11 @@ type connectorState struct {
 
 func (s *Server) consoleOverview(c *fiber.Ctx) error {
 	ctx, w := c.UserContext(), who(c)
+	if w.Role == plaudit.UserAgent {
+		// An agent lands on their own stream: their responses as they
+		// come, under the 30 days' summary.
+		return s.consoleStream(c)
+	}
 	var o overview
 	agents, err := s.visibleAgents(ctx, w)
 	if err != nil {

@@ -35,6 +35,9 @@ type reportsPage struct {
 type labelled[R any] struct {
 	Label string `json:"label"`
 	Row   R      `json:"-"`
+	// Drill is the query of the responses behind the row
+	// (/console/reports/responses); "" for a row of no one group.
+	Drill template.URL `json:"-"`
 }
 
 type definition struct{ Term, Text string }
@@ -89,10 +92,10 @@ func (s *Server) reportFigures(c *fiber.Ctx, v *web.View, defaults map[string]st
 		return l
 	}
 	for _, r := range csat.Data {
-		page.CSAT = append(page.CSAT, labelled[reports.CSATRow]{Label: name(r.Period, r.Group), Row: r})
+		page.CSAT = append(page.CSAT, labelled[reports.CSATRow]{Label: name(r.Period, r.Group), Row: r, Drill: drillQuery(q, r.Period, r.Group)})
 	}
 	for _, r := range rate.Data {
-		page.Rate = append(page.Rate, labelled[reports.RateRow]{Label: name(r.Period, r.Group), Row: r})
+		page.Rate = append(page.Rate, labelled[reports.RateRow]{Label: name(r.Period, r.Group), Row: r, Drill: drillQuery(q, r.Period, r.Group)})
 	}
 	page.CSATTotals, page.RateTotals, page.Timezone = csat.Totals, rate.Totals, csat.Timezone
 	if q.Compare {

@@ -95,7 +95,7 @@ func (w *figuresWorld) as(email string) *browser {
 	return b
 }
 
-var tableRow = regexp.MustCompile(`<tr><th scope="row">([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td><td>(\d+)</td>`)
+var tableRow = regexp.MustCompile(`<tr><th scope="row">(?:<a href="[^"]*">)?([^<]+)(?:</a>)?</th><td>([^<]+)</td><td>([^<]+)</td><td>(\d+)</td>`)
 
 // rows are the label, CSAT and n of each row of the table with id.
 func rows(t *testing.T, body, id string) [][3]string {
@@ -275,6 +275,13 @@ func TestConsoleStreamByRole(t *testing.T) {
 		if r.status != 200 || !strings.Contains(r.body, `"responses":`+strconv.Itoa(c.n)+`,`) {
 			t.Errorf("%s: summary %d %s, want n = %d", c.email, r.status, r.body, c.n)
 		}
+	}
+	// The stream is an agent's landing page; the others land on the overview.
+	if p := w.as("max@nordlicht.example").get("/console/"); p.status != 200 || !strings.Contains(p.body, `data-src="/api/v1/stream"`) || !strings.Contains(p.body, "Slow answer.") {
+		t.Errorf("an agent's landing page: %d %s", p.status, p.body)
+	}
+	if p := w.as("lea@nordlicht.example").get("/console/"); p.status != 200 || strings.Contains(p.body, `data-src="/api/v1/stream"`) {
+		t.Errorf("a lead's landing page: %d", p.status)
 	}
 	if r := w.as("lea@nordlicht.example").api("GET", "/api/v1/stream/summary?team=Hamburg", ""); r.status != 403 {
 		t.Errorf("the lead's summary of Hamburg: %d", r.status)

@@ -82,6 +82,7 @@ func (s *Server) reportPageRoutes() {
 	app.Get("/console/reports", read, s.consoleReports)
 	app.Get("/console/reports/csat.csv", read, s.consoleReportCSV("csat"))
 	app.Get("/console/reports/response-rate.csv", read, s.consoleReportCSV("response-rate"))
+	app.Get("/console/reports/responses", read, s.consoleDrill)
 	app.Get("/console/leaderboard", read, s.consoleLeaderboard)
 	app.Get("/console/leaderboard.csv", read, s.consoleLeaderboardCSV)
 	app.Get("/console/leaderboard/tv", read, s.consoleLeaderboardTV)

@@ -106,6 +106,12 @@ func TestReportPagesInBrowser(t *testing.T) {
 		t.Fatalf("the admin's CSAT table: %q", got)
 	}
 	checkA11y(t, tab, "reports")
+	// A group's name opens the responses behind its figures.
+	must(t, chromedp.Do(tab, chromedp.Click(`//table[@id="csat-table"]//a[normalize-space(.)="Lena Berg"]`), chromedp.WaitVisible(`#drill-table`)))
+	if got := text(t, tab, "#drill-table tbody"); !strings.Contains(got, "Lena Berg") || strings.Contains(got, "Jonas Weber") {
+		t.Fatalf("the responses behind Lena's CSAT: %q", got)
+	}
+	checkA11y(t, tab, "drill")
 	visit(t, tab, site.url+"/console/leaderboard")
 	if got := text(t, tab, "#board tbody"); !strings.Contains(got, "Jonas W.") {
 		t.Fatalf("the board: %q", got)
