@@ -43,6 +43,10 @@ type Store struct {
 	// claimTimeout is how long a claim on a send lasts (SetClaimTimeout);
 	// zero means DefaultClaimTimeout.
 	claimTimeout time.Duration
+	// counter counts what is sent to the database (count.go).
+	counter *sqlCounter
+	// dir caches tenants and agents for the decisions (directory.go).
+	dir directoryCache
 	// inserts batches the ingest path's interaction inserts.
 	inserts *groupCommit
 	// pageKeyVal keys the hashes of page tokens (tokens.go), read once.
