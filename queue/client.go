@@ -18,11 +18,15 @@ type Client struct {
 	c *asynq.Client
 	// insp finds orphaned tasks and their take-over copies.
 	insp *asynq.Inspector
+	// interactions gathers concurrent interaction enqueues into one task.
+	interactions *coalescer
 }
 
 // NewClient returns a client on the given Redis connection.
 func NewClient(opt asynq.RedisConnOpt) *Client {
-	return &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	c := &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	c.interactions = newCoalescer(c.enqueueInteractions)
+	return c
 }
 
 // Close closes the connection.
@@ -117,10 +121,11 @@ func (c *Client) takenOver(queue, id string) (bool, error) {
 	return false, err
 }
 
-// Interaction enqueues the decision on an interaction.
+// Interaction enqueues the decision on an interaction. Calls made at the
+// same time share one task (coalescer): it returns once the task that
+// carries this interaction is queued.
 func (c *Client) Interaction(ctx context.Context, tenantID, id string) error {
-	t, err := NewInteractionTask(tenantID, id)
-	return c.enqueue(ctx, t, err)
+	return c.interactions.do(ctx, Ref{TenantID: tenantID, ID: id})
 }
 
 // Send enqueues the sending of a request at due.

@@ -233,12 +233,9 @@ func (s *Store) settleRequests(ctx context.Context, tenantID string, reqs []*pla
 	if len(others) == 0 {
 		return created, nil
 	}
-	var w where
-	w.add("tenant_id = ?", tenantID)
-	w.in("interaction_id", others)
-	existing, err := s.queryRequests(ctx, s.db, `SELECT `+requestCols+` FROM feedback_requests WHERE `+w.sql(), w.args...)
+	existing, err := s.RequestsOfInteractions(ctx, tenantID, others)
 	if err != nil {
-		return nil, fmt.Errorf("store: create requests: read existing: %w", err)
+		return nil, err
 	}
 	byInteraction := make(map[string]plaudit.FeedbackRequest, len(existing))
 	for _, r := range existing {
@@ -307,4 +304,24 @@ func writeNewFacts(ctx context.Context, tx *sql.Tx, tenantID string, loc *time.L
 		return fmt.Errorf("request facts: %w", err)
 	}
 	return nil
+}
+
+// RequestsOfInteractions returns the requests (and skip records) of those
+// of a tenant's interactions whose ids are given; an interaction without
+// one (a reopened ticket, one not decided yet) has none in the answer.
+func (s *Store) RequestsOfInteractions(ctx context.Context, tenantID string, ids []string) ([]plaudit.FeedbackRequest, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > maxBatchRows {
+		return nil, plaudit.Errorf(plaudit.EInvalid, "at most %d interactions at once", maxBatchRows)
+	}
+	var w where
+	w.add("tenant_id = ?", tenantID)
+	w.in("interaction_id", ids)
+	out, err := s.queryRequests(ctx, s.db, `SELECT `+requestCols+` FROM feedback_requests WHERE `+w.sql(), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: requests of interactions: %w", err)
+	}
+	return out, nil
 }
