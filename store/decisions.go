@@ -254,13 +254,15 @@ func (s *Store) settleRequests(ctx context.Context, tenantID string, reqs []*pla
 	return created, nil
 }
 
-// factLocation is the time zone a tenant's request facts count days in.
+// factLocation is the time zone a tenant's request facts count days in,
+// through the directory cache. It reads the settings only, as
+// tenantLocation does: the tenant's hash key need not open.
 func (s *Store) factLocation(ctx context.Context, tenantID string) (*time.Location, error) {
-	t, err := Cached{s}.GetTenant(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	return t.Settings.Location(), nil
+	e := s.cached(ctx, directoryKey{kind: 'l', id: tenantID}, func(ctx context.Context) directoryEntry {
+		loc, err := tenantLocation(ctx, s.db, tenantID)
+		return directoryEntry{loc: loc, err: err}
+	})
+	return e.loc, e.err
 }
 
 // writeNewFacts writes the report facts of the requests just inserted (in

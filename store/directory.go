@@ -26,13 +26,14 @@ type directoryCache struct {
 }
 
 type directoryKey struct {
-	kind                            byte // 't' tenant, 'a' agent by id, 'f' agent found by reference
+	kind                            byte // 't' tenant, 'a' agent by id, 'f' agent found by reference, 'l' time zone
 	tenantID, id, kind2, ext, email string
 }
 
 type directoryEntry struct {
 	tenant  plaudit.Tenant
 	agent   plaudit.Agent
+	loc     *time.Location
 	err     error
 	writes  uint64
 	expires time.Time

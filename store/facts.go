@@ -19,10 +19,22 @@ import (
 type factWriter struct {
 	q    queryer
 	locs map[string]*time.Location
+	// location, when set, gives a tenant's time zone instead of a read
+	// through q: the store's directory cache.
+	location func(ctx context.Context, tenantID string) (*time.Location, error)
 }
 
 func newFactWriter(q queryer) *factWriter {
 	return &factWriter{q: q, locs: map[string]*time.Location{}}
+}
+
+// factWriter is a fact writer on tx that takes time zones from the
+// directory cache (a time zone changed through another replica counts
+// within DirectoryCacheTTL, like every tenant setting in the decisions).
+func (s *Store) factWriter(tx queryer) *factWriter {
+	f := newFactWriter(tx)
+	f.location = s.factLocation
+	return f
 }
 
 // factDay is the day a request counts on: the day it was sent, in the
@@ -46,7 +58,12 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 	loc, ok := f.locs[r.TenantID]
 	if !ok {
 		var err error
-		if loc, err = tenantLocation(ctx, f.q, r.TenantID); err != nil {
+		if f.location != nil {
+			loc, err = f.location(ctx, r.TenantID)
+		} else {
+			loc, err = tenantLocation(ctx, f.q, r.TenantID)
+		}
+		if err != nil {
 			return err
 		}
 		f.locs[r.TenantID] = loc
@@ -58,6 +75,9 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 	err := f.q.QueryRowContext(ctx, `SELECT day FROM request_facts WHERE tenant_id = $1 AND request_id = $2`, r.TenantID, r.ID).Scan(&was)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: request fact: %w", err)
+	}
+	if len(was) >= 7 && was[:7] == day[:7] {
+		was = "" // one month: marked once
 	}
 	for _, d := range []string{was, day} {
 		if d != "" {
@@ -90,7 +110,7 @@ func (s *Store) updateRequests(ctx context.Context, query string, args ...any) (
 		if out, err = s.queryRequests(ctx, tx, query, args...); err != nil {
 			return err
 		}
-		fw := newFactWriter(tx)
+		fw := s.factWriter(tx)
 		for _, r := range out {
 			if err := fw.write(ctx, r); err != nil {
 				return err
