@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -35,13 +36,14 @@ type SendBatcher interface {
 // marked processed, in one transaction. Sends due in the same second are
 // queued as one task.
 //
-// Interactions that need more than the rules (enrichment from the
-// helpdesk, a reopened ticket) are decided one by one, and so is the whole
-// batch when its transaction fails (an interaction erased meanwhile), so
-// that one bad row fails alone.
+// Interactions are taken in the order they arrived. One that needs more
+// than the rules (enrichment from the helpdesk, a reopened ticket, which
+// cancels what came before it) is decided on its own, between the runs
+// before and after it. A run whose transaction fails (an interaction
+// erased meanwhile) is decided one by one, so that one bad row fails alone.
 func (s *Service) DecideBatch(ctx context.Context, tenantID string, ids []string) error {
 	ins, err := s.Store.InteractionsByID(ctx, tenantID, ids)
-	if err != nil {
+	if err != nil || len(ins) == 0 {
 		return err
 	}
 	tenant, err := s.Store.GetTenant(ctx, tenantID)
@@ -51,36 +53,49 @@ func (s *Service) DecideBatch(ctx context.Context, tenantID string, ids []string
 	if err != nil {
 		return err
 	}
-	var batch, alone, done []plaudit.Interaction
+	slices.SortFunc(ins, func(a, b plaudit.Interaction) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	var run, done []plaudit.Interaction
+	var errs []error
 	for _, in := range ins {
 		switch {
 		case in.Status == plaudit.InteractionProcessed:
 			done = append(done, in)
 		case in.NeedsEnrich || in.Event == plaudit.EventReopened:
-			alone = append(alone, in)
+			errs = append(errs, s.decideRun(ctx, tenant, run), s.Decide(ctx, tenantID, in.ID))
+			run = nil
 		default:
-			batch = append(batch, in)
+			run = append(run, in)
 		}
 	}
-	var errs []error
-	for _, in := range alone {
-		errs = append(errs, s.Decide(ctx, tenantID, in.ID))
+	errs = append(errs, s.decideRun(ctx, tenant, run), s.requeueDecided(ctx, tenantID, done))
+	return errors.Join(errs...)
+}
+
+// decideRun decides a run of interactions together or, when that fails,
+// one by one.
+func (s *Service) decideRun(ctx context.Context, tenant plaudit.Tenant, run []plaudit.Interaction) error {
+	stored, err := s.decideTogether(ctx, tenant, run)
+	if err == nil || stored {
+		// Stored, its sends not all queued: the task runs again, and
+		// requeueDecided queues them then.
+		return err
 	}
-	if err := s.decideTogether(ctx, tenant, batch); err != nil {
-		s.log().Warn("batch decision failed: deciding one by one", "tenant", tenantID, "interactions", len(batch), "err", err)
-		for _, in := range batch {
-			errs = append(errs, s.Decide(ctx, tenantID, in.ID))
-		}
+	s.log().Warn("batch decision failed: deciding one by one", "tenant", tenant.ID, "interactions", len(run), "err", err)
+	errs := make([]error, len(run))
+	for i, in := range run {
+		errs[i] = s.Decide(ctx, tenant.ID, in.ID)
 	}
-	errs = append(errs, s.requeueDecided(ctx, tenantID, done))
 	return errors.Join(errs...)
 }
 
 // decideTogether plans every interaction, screens the addresses at once,
-// stores the outcome in one transaction and queues the sends.
-func (s *Service) decideTogether(ctx context.Context, tenant plaudit.Tenant, ins []plaudit.Interaction) error {
+// stores the outcome in one transaction and queues the sends. stored says
+// whether the transaction committed.
+func (s *Service) decideTogether(ctx context.Context, tenant plaudit.Tenant, ins []plaudit.Interaction) (stored bool, err error) {
 	if len(ins) == 0 {
-		return nil
+		return false, nil
 	}
 	reqs := make([]*plaudit.FeedbackRequest, len(ins))
 	reasons := make([]string, len(ins))
@@ -88,7 +103,7 @@ func (s *Service) decideTogether(ctx context.Context, tenant plaudit.Tenant, ins
 	for i, in := range ins {
 		req, reason, err := s.draft(ctx, tenant, in)
 		if err != nil {
-			return err
+			return false, err
 		}
 		reqs[i], reasons[i] = &req, reason
 		if reason == "" {
@@ -96,7 +111,7 @@ func (s *Service) decideTogether(ctx context.Context, tenant plaudit.Tenant, ins
 		}
 	}
 	if err := s.screenBatch(ctx, tenant.Settings, ins, reqs, reasons, hashes); err != nil {
-		return err
+		return false, err
 	}
 	processed := make([]string, len(ins))
 	for i, in := range ins {
@@ -105,7 +120,7 @@ func (s *Service) decideTogether(ctx context.Context, tenant plaudit.Tenant, ins
 	}
 	created, err := s.Store.CreateRequests(ctx, tenant.ID, reqs, processed)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for i, r := range reqs {
 		s.count(cmpReason(reasons[i]))
@@ -113,7 +128,7 @@ func (s *Service) decideTogether(ctx context.Context, tenant plaudit.Tenant, ins
 			s.log().Info("feedback request not sent", "tenant", r.TenantID, "interaction", r.InteractionID, "reason", reasons[i])
 		}
 	}
-	return s.queueSends(ctx, tenant.ID, reqs)
+	return true, s.queueSends(ctx, tenant.ID, reqs)
 }
 
 // screenBatch applies screen to a batch: the store is asked about every

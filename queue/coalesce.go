@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"runtime"
 	"sync"
 )
 
@@ -69,6 +70,9 @@ func (c *coalescer) lead(ctx context.Context, call *enqueueCall) {
 			return
 		default:
 		}
+		// The callers whose rows one commit wrote are woken together:
+		// yielding once lets them join this batch rather than the next.
+		runtime.Gosched()
 		c.mu.Lock()
 		n := min(len(c.queue), c.max)
 		batch := make([]*enqueueCall, n)
