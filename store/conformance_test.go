@@ -39,6 +39,7 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"Agents", testAgents, false},
 		{"Interactions", testInteractions, false},
 		{"InteractionBatches", testInteractionBatches, false},
+		{"Decisions", testDecisions, false},
 		{"Requests", testRequests, false},
 		{"RequestQueries", testRequestQueries, false},
 		{"TestOnlyLists", testTestOnlyLists, false},
