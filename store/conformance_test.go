@@ -40,6 +40,8 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"Interactions", testInteractions, false},
 		{"InteractionBatches", testInteractionBatches, false},
 		{"Decisions", testDecisions, false},
+		{"MonthMarksUnderLoad", testMonthMarksUnderLoad, false},
+		{"MonthMarkHoldsOffARebuild", testMonthMarkHoldsOffARebuild, false},
 		{"Requests", testRequests, false},
 		{"RequestQueries", testRequestQueries, false},
 		{"TestOnlyLists", testTestOnlyLists, false},

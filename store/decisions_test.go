@@ -1,7 +1,10 @@
 package store
 
 import (
+	"database/sql"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,4 +113,116 @@ func testDecisions(t *testing.T, s *Store, clk *clock) {
 	}
 	slices.Sort(ids)
 	deepEqual(t, "requests of A's interactions", ids, sorted(a1.ID, a2.ID))
+}
+
+// testMonthMarksUnderLoad sends many of a month's requests at once while
+// that month's sums are rebuilt again and again: however the writers and
+// the rebuilds interleave (on PostgreSQL a writer finding the month dirty
+// only share-locks its mark), the monthly sums end up agreeing with the
+// rows.
+func testMonthMarksUnderLoad(t *testing.T, s *Store, clk *clock) {
+	ctx := t.Context()
+	a := newTenant(t, s, "A")
+	const n = 40
+	var reqs []plaudit.FeedbackRequest
+	for range n {
+		reqs = append(reqs, newRequest(t, s, newInteraction(t, s, a.ID, nil), nil))
+	}
+	month := clk.Now().UTC().Format("2006-01")
+	f := ReportFilter{TenantID: a.ID, Since: month + "-01", Until: month + "-31"}
+	if _, err := s.SendFigures(ctx, f, "", ""); err != nil { // the month's sums, built once
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	rebuilt := make(chan error, 1)
+	go func() {
+		var err error
+		for err == nil {
+			select {
+			case <-stop:
+				rebuilt <- nil
+				return
+			default:
+			}
+			err = s.rebuildMonth(ctx, a.ID, month)
+		}
+		rebuilt <- err
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for _, r := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, ok, err := s.ClaimRequest(ctx, a.ID, r.ID, clk.Now()); err != nil || !ok {
+				errs <- fmt.Errorf("claim %s: %v %v", r.ID, ok, err)
+				return
+			}
+			errs <- s.MarkRequestSent(ctx, a.ID, r.ID, "msg-"+r.ID, clk.Now())
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if err := <-rebuilt; err != nil {
+		t.Fatalf("rebuild: %v", err)
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sums, err := s.SendFigures(ctx, f, "", "")
+	must(t, err)
+	if len(sums) != 1 || sums[0].Sent != n {
+		t.Errorf("monthly sums after concurrent sends and rebuilds: %+v, want %d sent", sums, n)
+	}
+}
+
+// testMonthMarkHoldsOffARebuild holds a transaction that changed a fact of
+// a month already dirty, and starts a rebuild of that month meanwhile: the
+// rebuild must wait for the transaction, so that the sums it writes count
+// the change (had it summed before the commit and cleared the mark, the
+// month would stay wrong until its next change).
+func testMonthMarkHoldsOffARebuild(t *testing.T, s *Store, clk *clock) {
+	ctx := t.Context()
+	a := newTenant(t, s, "A")
+	r := newRequest(t, s, newInteraction(t, s, a.ID, nil), nil)
+	month := clk.Now().UTC().Format("2006-01")
+	must(t, markMonth(ctx, s.w, a.ID, clk.Now().UTC().Format(dayLayout)))
+
+	written, commit := make(chan struct{}), make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- s.inTx(ctx, func(tx *sql.Tx) error {
+			sent := r
+			at := clk.Now()
+			sent.Status, sent.SentAt = plaudit.RequestSent, &at
+			if err := s.factWriter(tx).write(ctx, sent); err != nil {
+				return err
+			}
+			close(written)
+			<-commit
+			return nil
+		})
+	}()
+	<-written
+	rebuilt := make(chan error, 1)
+	go func() { rebuilt <- s.rebuildMonth(ctx, a.ID, month) }()
+	var rebuildErr error
+	select {
+	case rebuildErr = <-rebuilt:
+		t.Errorf("the rebuild ran while a change to the month was not committed (err %v)", rebuildErr)
+		close(commit)
+	case <-time.After(300 * time.Millisecond):
+		close(commit)
+		rebuildErr = <-rebuilt
+	}
+	must(t, <-txDone)
+	must(t, rebuildErr)
+	sums, err := s.SendFigures(ctx, ReportFilter{TenantID: a.ID, Since: month + "-01", Until: month + "-31"}, "", "")
+	must(t, err)
+	if len(sums) != 1 || sums[0].Sent != 1 {
+		t.Errorf("monthly sums after the rebuild: %+v, want the send counted", sums)
+	}
 }

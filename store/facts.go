@@ -22,6 +22,8 @@ type factWriter struct {
 	// location, when set, gives a tenant's time zone instead of a read
 	// through q: the store's directory cache.
 	location func(ctx context.Context, tenantID string) (*time.Location, error)
+	// lock is the engine's shareLockSkip, for markMonthIn.
+	lock string
 }
 
 func newFactWriter(q queryer) *factWriter {
@@ -33,7 +35,7 @@ func newFactWriter(q queryer) *factWriter {
 // within DirectoryCacheTTL, like every tenant setting in the decisions).
 func (s *Store) factWriter(tx queryer) *factWriter {
 	f := newFactWriter(tx)
-	f.location = s.factLocation
+	f.location, f.lock = s.factLocation, s.d.shareLockSkip
 	return f
 }
 
@@ -81,7 +83,7 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 	}
 	for _, d := range []string{was, day} {
 		if d != "" {
-			if err := markMonth(ctx, f.q, r.TenantID, d); err != nil {
+			if err := markMonthIn(ctx, f.q, f.lock, r.TenantID, d); err != nil {
 				return fmt.Errorf("store: request fact: %w", err)
 			}
 		}

@@ -44,6 +44,7 @@ func postgresDialect() *dialect {
 		insertLanes:        4,
 		isoWeek:            func(col string) string { return `to_char(CAST(` + col + ` AS date), 'IYYY-"W"IW')` },
 		insertInteractions: postgresInsertInteractions,
+		shareLockSkip:      ` FOR SHARE SKIP LOCKED`,
 	}
 }
 

@@ -78,6 +78,10 @@ type dialect struct {
 	// whole (nil: one commit per row).
 	insertLanes        int
 	insertInteractions func(ctx context.Context, s *Store, batch []*insertCall) error
+	// shareLockSkip is the clause that share-locks the rows a SELECT
+	// returns and skips those locked exclusively (markMonthIn); "" on an
+	// engine whose writers take turns.
+	shareLockSkip string
 	// afterErase runs after personal data was deleted, to push the deleted
 	// bytes out of journals; nil when the engine needs nothing.
 	afterErase func(ctx context.Context, db *sql.DB) error
