@@ -119,7 +119,7 @@ func (s *Store) CreateRequests(ctx context.Context, tenantID string, reqs []*pla
 		if made, err = s.insertRequests(ctx, tx, rows); err != nil {
 			return err
 		}
-		if err := writeNewFacts(ctx, tx, s.d.shareLockSkip, tenantID, loc, rows, made); err != nil {
+		if err := writeNewFacts(ctx, tx, s.d, tenantID, loc, rows, made); err != nil {
 			return err
 		}
 		return s.markProcessed(ctx, tx, tenantID, processed)
@@ -268,7 +268,7 @@ func (s *Store) factLocation(ctx context.Context, tenantID string) (*time.Locati
 // writeNewFacts writes the report facts of the requests just inserted (in
 // made) in one statement, after marking their months dirty. A new request
 // has no fact yet, so there is no earlier day to mark.
-func writeNewFacts(ctx context.Context, tx *sql.Tx, lock, tenantID string, loc *time.Location, rows []pendingRequest, made map[string]bool) error {
+func writeNewFacts(ctx context.Context, tx *sql.Tx, d *dialect, tenantID string, loc *time.Location, rows []pendingRequest, made map[string]bool) error {
 	var (
 		args   []any
 		values []string
@@ -294,7 +294,7 @@ func writeNewFacts(ctx context.Context, tx *sql.Tx, lock, tenantID string, loc *
 		return nil
 	}
 	for _, day := range months {
-		if err := markMonthIn(ctx, tx, lock, tenantID, day); err != nil {
+		if err := markMonthIn(ctx, tx, d, tenantID, day); err != nil {
 			return fmt.Errorf("request facts: %w", err)
 		}
 	}

@@ -22,8 +22,8 @@ type factWriter struct {
 	// location, when set, gives a tenant's time zone instead of a read
 	// through q: the store's directory cache.
 	location func(ctx context.Context, tenantID string) (*time.Location, error)
-	// lock is the engine's shareLockSkip, for markMonthIn.
-	lock string
+	// d, when set, is the engine's dialect, for markMonthIn.
+	d *dialect
 }
 
 func newFactWriter(q queryer) *factWriter {
@@ -35,7 +35,7 @@ func newFactWriter(q queryer) *factWriter {
 // within DirectoryCacheTTL, like every tenant setting in the decisions).
 func (s *Store) factWriter(tx queryer) *factWriter {
 	f := newFactWriter(tx)
-	f.location, f.lock = s.factLocation, s.d.shareLockSkip
+	f.location, f.d = s.factLocation, s.d
 	return f
 }
 
@@ -83,7 +83,7 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 	}
 	for _, d := range []string{was, day} {
 		if d != "" {
-			if err := markMonthIn(ctx, f.q, f.lock, r.TenantID, d); err != nil {
+			if err := f.mark(ctx, r.TenantID, d); err != nil {
 				return fmt.Errorf("store: request fact: %w", err)
 			}
 		}
@@ -136,4 +136,13 @@ func (s *Store) backfillFacts(ctx context.Context, tx *sql.Tx) error {
 			}
 			return nil
 		})
+}
+
+// mark marks day's month dirty: through markMonthIn when the writer knows
+// its engine.
+func (f *factWriter) mark(ctx context.Context, tenantID, day string) error {
+	if f.d == nil {
+		return markMonth(ctx, f.q, tenantID, day)
+	}
+	return markMonthIn(ctx, f.q, f.d, tenantID, day)
 }

@@ -44,9 +44,14 @@ func postgresDialect() *dialect {
 		insertLanes:        4,
 		isoWeek:            func(col string) string { return `to_char(CAST(` + col + ` AS date), 'IYYY-"W"IW')` },
 		insertInteractions: postgresInsertInteractions,
-		shareLockSkip:      ` FOR SHARE SKIP LOCKED`,
+		monthLockShared:    `SELECT pg_advisory_xact_lock_shared(` + monthLockKey + `)`,
+		monthLock:          `SELECT pg_advisory_xact_lock(` + monthLockKey + `)`,
 	}
 }
+
+// monthLockKey is the advisory lock key of a tenant's month ($1, $2); a
+// collision of two months only makes one wait for the other.
+const monthLockKey = `hashtext('plaudit.report_month'), hashtext(CAST($1 AS TEXT) || ' ' || CAST($2 AS TEXT))`
 
 // postgresInsertInteractions writes a batch in one statement, one round
 // trip and one commit: each column is bound as an array and unnest turns

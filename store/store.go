@@ -78,10 +78,11 @@ type dialect struct {
 	// whole (nil: one commit per row).
 	insertLanes        int
 	insertInteractions func(ctx context.Context, s *Store, batch []*insertCall) error
-	// shareLockSkip is the clause that share-locks the rows a SELECT
-	// returns and skips those locked exclusively (markMonthIn); "" on an
-	// engine whose writers take turns.
-	shareLockSkip string
+	// monthLockShared and monthLock take a tenant's month ($1, $2) lock
+	// for the rest of the transaction, shared (a writer marking the month)
+	// or exclusive (a rebuild of its sums): markMonthIn. "" on an engine
+	// whose writers take turns.
+	monthLockShared, monthLock string
 	// afterErase runs after personal data was deleted, to push the deleted
 	// bytes out of journals; nil when the engine needs nothing.
 	afterErase func(ctx context.Context, db *sql.DB) error
