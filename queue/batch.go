@@ -159,17 +159,25 @@ func (w *Worker) HandleSendBatch(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	g := b[0]
-	errs := make([]error, len(g.IDs))
-	var wg sync.WaitGroup
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
 	slots := make(chan struct{}, sendsAtOnce)
-	for i, id := range g.IDs {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			errs[i] = w.sendOrHandOn(ctx, g.TenantID, id)
-		}()
+	for _, g := range b {
+		for _, id := range g.IDs {
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				if err := w.sendOrHandOn(ctx, g.TenantID, id); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	return errors.Join(errs...)
