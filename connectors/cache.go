@@ -62,6 +62,8 @@ type cacheEntry struct {
 	driver  plaudit.Driver
 	err     error
 	expires time.Time
+	// rate is the connector's rate_limit_per_second.
+	rate int
 }
 
 func (e *cacheEntry) loaded() bool {
@@ -97,6 +99,27 @@ func NewCache(reg *Registry, store ConnectorStore, deps plaudit.DriverDeps, ttl 
 // The store is asked by id alone: a caller that knows the tenant compares
 // it with the connector's TenantID.
 func (c *Cache) Get(ctx context.Context, id string) (plaudit.Connector, plaudit.Driver, error) {
+	e, err := c.entry(ctx, id)
+	if err != nil {
+		return plaudit.Connector{}, nil, err
+	}
+	return e.con, e.driver, e.err
+}
+
+// GetForDelivery is Get for an inbound delivery: it gives the connector's
+// rate_limit_per_second too, read from its config once per entry rather
+// than once per delivery.
+func (c *Cache) GetForDelivery(ctx context.Context, id string) (plaudit.Connector, plaudit.Driver, int, error) {
+	e, err := c.entry(ctx, id)
+	if err != nil {
+		return plaudit.Connector{}, nil, 0, err
+	}
+	return e.con, e.driver, e.rate, e.err
+}
+
+// entry returns id's loaded entry, loading it when there is none; the
+// error is ctx's when the caller gave up waiting for another's load.
+func (c *Cache) entry(ctx context.Context, id string) (*cacheEntry, error) {
 	for {
 		c.mu.Lock()
 		now := c.now()
@@ -106,19 +129,19 @@ func (c *Cache) Get(ctx context.Context, id string) (plaudit.Connector, plaudit.
 		e, ok := c.entries[id]
 		if ok && e.loaded() && now.Before(e.expires) {
 			c.mu.Unlock()
-			return e.con, e.driver, e.err
+			return e, nil
 		}
 		if ok && !e.loaded() {
 			c.mu.Unlock()
 			select {
 			case <-e.done:
 			case <-ctx.Done():
-				return plaudit.Connector{}, nil, ctx.Err()
+				return nil, ctx.Err()
 			}
 			if isContextErr(e.err) && ctx.Err() == nil {
 				continue // the loading caller gave up; this one has not
 			}
-			return e.con, e.driver, e.err
+			return e, nil
 		}
 		e = &cacheEntry{done: make(chan struct{}), err: errLoadFailed}
 		// A copy of the key: callers may pass a string that points into a
@@ -128,7 +151,7 @@ func (c *Cache) Get(ctx context.Context, id string) (plaudit.Connector, plaudit.
 		c.entries[id] = e
 		c.mu.Unlock()
 		c.load(ctx, id, e)
-		return e.con, e.driver, e.err
+		return e, nil
 	}
 }
 
@@ -158,6 +181,9 @@ func (c *Cache) load(ctx context.Context, id string, e *cacheEntry) {
 	default:
 		d, err := c.reg.Driver(con, c.deps)
 		e.con, e.driver, e.err, keep = con, d, err, true
+		// A config whose rate its kind refused has come with that error
+		// from Driver already; the default stands in meanwhile.
+		e.rate, _ = plaudit.RateLimitPerSecond(con.Config)
 	}
 }
 

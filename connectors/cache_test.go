@@ -412,3 +412,27 @@ func TestNewCacheDefaultTTL(t *testing.T) {
 		t.Errorf("ttl %s", c.ttl)
 	}
 }
+
+// A delivery's look-up gives the connector's rate_limit_per_second with
+// it, as its config says or the default, and a changed rate once the
+// entry is renewed.
+func TestCacheGivesTheRateForDeliveries(t *testing.T) {
+	c, st, clk, _ := newTestCache(t)
+	ctx := context.Background()
+	if _, _, rate, err := c.GetForDelivery(ctx, "con_1"); err != nil || rate != plaudit.DefaultRateLimitPerSecond {
+		t.Fatalf("rate = %d, %v; want the default %d", rate, err, plaudit.DefaultRateLimitPerSecond)
+	}
+	con := fakeConnector("con_1", "t1")
+	con.Config = json.RawMessage(`{"rate_limit_per_second": 250}`)
+	st.put(con)
+	if _, _, rate, _ := c.GetForDelivery(ctx, "con_1"); rate != plaudit.DefaultRateLimitPerSecond {
+		t.Errorf("rate = %d within the TTL, want the cached %d", rate, plaudit.DefaultRateLimitPerSecond)
+	}
+	clk.Add(testTTL)
+	if _, _, rate, _ := c.GetForDelivery(ctx, "con_1"); rate != 250 {
+		t.Errorf("rate = %d after the TTL, want 250", rate)
+	}
+	if _, _, _, err := c.GetForDelivery(ctx, "con_404"); !plaudit.IsNotFound(err) {
+		t.Errorf("unknown connector: %v, want not found", err)
+	}
+}

@@ -112,6 +112,26 @@ func (s *Service) decide(ctx context.Context, tenant plaudit.Tenant, in plaudit.
 // plan works out the request for a solved ticket: to whom, by which
 // channel, from which sender and when; or the reason none is sent.
 func (s *Service) plan(ctx context.Context, tenant plaudit.Tenant, in plaudit.Interaction) (req plaudit.FeedbackRequest, reason string, err error) {
+	req, reason, err = s.draft(ctx, tenant, in)
+	if reason != "" || err != nil {
+		return req, reason, err
+	}
+	if reason, err := s.screen(ctx, tenant.Settings, in, req.RecipientHash); reason != "" || err != nil {
+		return req, reason, err
+	}
+	return s.scheduled(tenant.Settings, in, req), "", nil
+}
+
+// scheduled gives a request that passed the screen its due time: quiet
+// hours in the customer's time zone for SMS.
+func (s *Service) scheduled(set plaudit.Settings, in plaudit.Interaction, req plaudit.FeedbackRequest) plaudit.FeedbackRequest {
+	req.DueAt = plaudit.DueAt(set, req.Channel, customerLocation(set, in, req.Channel, req.Recipient), s.now())
+	return req
+}
+
+// draft is plan up to the screen: the agent, the rules, the channel, the
+// recipient and its hash; or the reason none is sent.
+func (s *Service) draft(ctx context.Context, tenant plaudit.Tenant, in plaudit.Interaction) (req plaudit.FeedbackRequest, reason string, err error) {
 	set := tenant.Settings
 	var agent *plaudit.Agent
 	if a, err := s.Store.FindAgent(ctx, in.TenantID, in.Source, in.Agent.ExternalID, in.Agent.Email); err == nil {
@@ -158,10 +178,6 @@ func (s *Service) plan(ctx context.Context, tenant plaudit.Tenant, in plaudit.In
 		req.Sender = cmp.Or(set.SMSFrom, s.SMSFrom)
 	}
 	req.RecipientHash = keyring.AddressHash(tenant.HashKey, recipient)
-	if reason, err := s.screen(ctx, set, in, req.RecipientHash); reason != "" || err != nil {
-		return req, reason, err
-	}
-	req.DueAt = plaudit.DueAt(set, channel, customerLocation(set, in, channel, recipient), now)
 	return req, "", nil
 }
 
@@ -188,16 +204,40 @@ func (s *Service) screen(ctx context.Context, set plaudit.Settings, in plaudit.I
 	if sup, err := s.Store.IsSuppressed(ctx, in.TenantID, recipientHash, now); err != nil || sup {
 		return reasonIf(sup, plaudit.ReasonSuppressed), err
 	}
-	if set.SuppressionDays > 0 && !in.Test {
-		since := now.Add(-time.Duration(set.SuppressionDays) * 24 * time.Hour)
-		if recent, err := s.Store.RecentlyAsked(ctx, in.TenantID, recipientHash, since); err != nil || recent {
-			return reasonIf(recent, plaudit.ReasonRecentlyAsked), err
+	recent := false
+	if windowApplies(set, in) {
+		var err error
+		if recent, err = s.Store.RecentlyAsked(ctx, in.TenantID, recipientHash, windowStart(set, now)); err != nil {
+			return "", err
 		}
 	}
-	if !plaudit.Sampled(set, in.ID) {
-		return plaudit.ReasonNotSampled, nil
+	return screenReason(set, in, false, recent), nil
+}
+
+// screenReason is the screen's verdict on what the store said of the
+// address: suppressed, asked within the window; else the sampling rate.
+func screenReason(set plaudit.Settings, in plaudit.Interaction, suppressed, recent bool) string {
+	switch {
+	case suppressed:
+		return plaudit.ReasonSuppressed
+	case recent && windowApplies(set, in):
+		return plaudit.ReasonRecentlyAsked
+	case !plaudit.Sampled(set, in.ID):
+		return plaudit.ReasonNotSampled
 	}
-	return "", nil
+	return ""
+}
+
+// windowApplies says whether the suppression window (suppression_days)
+// counts for in: not when it is 0, nor for test interactions, which all
+// go to the tenant's test recipient.
+func windowApplies(set plaudit.Settings, in plaudit.Interaction) bool {
+	return set.SuppressionDays > 0 && !in.Test
+}
+
+// windowStart is when the suppression window seen at now began.
+func windowStart(set plaudit.Settings, now time.Time) time.Time {
+	return now.Add(-time.Duration(set.SuppressionDays) * 24 * time.Hour)
 }
 
 func reasonIf(yes bool, reason string) string {

@@ -14,6 +14,7 @@ import (
 type Store interface {
 	Directory
 	Interactions
+	Batches
 	Requests
 	Reminders
 	ProviderMessages

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"path"
 	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -78,7 +79,7 @@ func localize(b *goi18n.Bundle, lang, id string, data map[string]any) string {
 			lc.PluralCount = n
 		}
 	}
-	s, _ := goi18n.NewLocalizer(b, lang).Localize(lc)
+	s, _ := localizer(b, lang).Localize(lc)
 	if s == "" {
 		return id
 	}
@@ -92,4 +93,34 @@ func Languages() []string {
 		out = append(out, t.String())
 	}
 	return out
+}
+
+// localizers keeps one localizer per bundle and language asked for:
+// making one parses the language tag, which cost as much as the look-up
+// itself on every text of every message. A bundle is not changed once
+// loaded, so a localizer stays right. Languages come from requests and
+// helpdesks, so the map is bounded by maxLocalizers.
+var localizers sync.Map // localizerKey → *goi18n.Localizer
+
+type localizerKey struct {
+	b    *goi18n.Bundle
+	lang string
+}
+
+const maxLocalizers = 1000
+
+var localizerCount atomic.Int64
+
+func localizer(b *goi18n.Bundle, lang string) *goi18n.Localizer {
+	k := localizerKey{b, lang}
+	if l, ok := localizers.Load(k); ok {
+		return l.(*goi18n.Localizer)
+	}
+	l := goi18n.NewLocalizer(b, lang)
+	if localizerCount.Load() < maxLocalizers {
+		if _, loaded := localizers.LoadOrStore(k, l); !loaded {
+			localizerCount.Add(1)
+		}
+	}
+	return l
 }

@@ -22,12 +22,15 @@ type Client struct {
 	// rdb reads the leases of running tasks (orphans.go); nil when the
 	// connection option makes no go-redis client.
 	rdb redis.UniversalClient
+	// interactions gathers concurrent interaction enqueues into one task.
+	interactions *coalescer
 }
 
 // NewClient returns a client on the given Redis connection.
 func NewClient(opt asynq.RedisConnOpt) *Client {
 	c := &Client{c: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
 	c.rdb, _ = opt.MakeRedisClient().(redis.UniversalClient)
+	c.interactions = newCoalescer(c.enqueueInteractions)
 	return c
 }
 
@@ -138,10 +141,11 @@ func (c *Client) takenOver(queue, id string) (bool, error) {
 	return false, err
 }
 
-// Interaction enqueues the decision on an interaction.
+// Interaction enqueues the decision on an interaction. Calls made at the
+// same time share one task (coalescer): it returns once the task that
+// carries this interaction is queued.
 func (c *Client) Interaction(ctx context.Context, tenantID, id string) error {
-	t, err := NewInteractionTask(tenantID, id)
-	return c.enqueue(ctx, t, err)
+	return c.interactions.do(ctx, Ref{TenantID: tenantID, ID: id})
 }
 
 // Send enqueues the sending of a request at due.

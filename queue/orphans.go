@@ -47,8 +47,10 @@ const takeoverRetention = 3 * time.Minute
 
 // takeOverTypes are the tasks a copy may do in place of a dead worker's:
 // each finds in the store what is left to do, so a copy that runs beside
-// a late original does nothing twice.
-var takeOverTypes = map[string]bool{TypeInteraction: true, TypeSend: true, TypeWriteback: true, TypeRemind: true}
+// a late original does nothing twice (a batch run twice decides and
+// claims once: TestBatchRunTwiceAsksOnce).
+var takeOverTypes = map[string]bool{TypeInteraction: true, TypeInteractionBatch: true, TypeSend: true, TypeSendBatch: true,
+	TypeWriteback: true, TypeRemind: true}
 
 // leaseKey is where asynq keeps the leases of a queue's running tasks
 // (base.LeaseKey in asynq v0.26): a sorted set of task ids, scored by the

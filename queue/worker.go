@@ -55,6 +55,8 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	mux.Use(w.observe, w.yield)
 	mux.HandleFunc(TypeInteraction, w.HandleInteraction)
 	mux.HandleFunc(TypeSend, w.HandleSend)
+	mux.HandleFunc(TypeInteractionBatch, w.HandleInteractionBatch)
+	mux.HandleFunc(TypeSendBatch, w.HandleSendBatch)
 	mux.HandleFunc(TypeWriteback, w.HandleWriteback)
 	mux.HandleFunc(TypeReconcile, w.HandleReconcile)
 	mux.HandleFunc(TypeRetention, w.HandleRetention)

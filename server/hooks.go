@@ -19,7 +19,7 @@ import (
 func (s *Server) hook(c *fiber.Ctx) error {
 	start := time.Now()
 	ctx := c.UserContext()
-	con, driver, err := s.hookConnector(c)
+	con, driver, perSecond, err := s.hookConnector(c)
 	answerer, _ := driver.(plaudit.Answerer)
 	fail := func(outcome string, err error) error {
 		s.countHook(cmp.Or(con.Kind, "unknown"), outcome, start)
@@ -66,7 +66,6 @@ func (s *Server) hook(c *fiber.Ctx) error {
 	}
 	// Only now, verified, does the delivery count against the
 	// connector's own rate; a forgery counted against its sender.
-	perSecond, _ := plaudit.RateLimitPerSecond(con.Config)
 	if _, wait := s.buckets.reserve("connector "+con.ID, perSecond); wait > 0 {
 		retryAfter(c, wait)
 		return fail("rate_limited", plaudit.Errorf(plaudit.ERateLimited,
@@ -132,22 +131,22 @@ func sendHookAnswer(c *fiber.Ctx, a plaudit.HookAnswer) error {
 // hookConnector finds the connector a delivery is for, and checks the
 // secret in the path of kinds that have no signature of their own: before
 // anything else, so that a connector id alone forges nothing.
-func (s *Server) hookConnector(c *fiber.Ctx) (plaudit.Connector, plaudit.Driver, error) {
+func (s *Server) hookConnector(c *fiber.Ctx) (plaudit.Connector, plaudit.Driver, int, error) {
 	// Fiber's params point into a buffer it reuses: the cache keeps a copy.
-	con, driver, err := s.conns.Get(c.UserContext(), strings.Clone(c.Params("connector")))
+	con, driver, perSecond, err := s.conns.GetForDelivery(c.UserContext(), strings.Clone(c.Params("connector")))
 	switch {
 	case plaudit.IsNotFound(err):
-		return plaudit.Connector{}, nil, plaudit.Errorf(plaudit.ENotFound, "unknown connector")
+		return plaudit.Connector{}, nil, 0, plaudit.Errorf(plaudit.ENotFound, "unknown connector")
 	case err != nil && con.ID == "":
-		return con, nil, err
+		return con, nil, 0, err
 	}
 	if serr := s.cfg.Kinds.CheckURLSecret(con, c.Params("secret")); serr != nil {
-		return con, driver, serr
+		return con, driver, 0, serr
 	}
 	if err != nil {
-		return con, nil, plaudit.Errorf(plaudit.EInternal, "connector cannot be used: %s", plaudit.ErrorMessage(err))
+		return con, nil, 0, plaudit.Errorf(plaudit.EInternal, "connector cannot be used: %s", plaudit.ErrorMessage(err))
 	}
-	return con, driver, nil
+	return con, driver, perSecond, nil
 }
 
 // hookOutcome is a refused delivery's outcome in the webhook metrics.

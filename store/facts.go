@@ -19,10 +19,24 @@ import (
 type factWriter struct {
 	q    queryer
 	locs map[string]*time.Location
+	// location, when set, gives a tenant's time zone instead of a read
+	// through q: the store's directory cache.
+	location func(ctx context.Context, tenantID string) (*time.Location, error)
+	// d, when set, is the engine's dialect, for markMonthIn.
+	d *dialect
 }
 
 func newFactWriter(q queryer) *factWriter {
 	return &factWriter{q: q, locs: map[string]*time.Location{}}
+}
+
+// factWriter is a fact writer on tx that takes time zones from the
+// directory cache (a time zone changed through another replica counts
+// within DirectoryCacheTTL, like every tenant setting in the decisions).
+func (s *Store) factWriter(tx queryer) *factWriter {
+	f := newFactWriter(tx)
+	f.location, f.d = s.factLocation, s.d
+	return f
 }
 
 // factDay is the day a request counts on: the day it was sent, in the
@@ -46,7 +60,12 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 	loc, ok := f.locs[r.TenantID]
 	if !ok {
 		var err error
-		if loc, err = tenantLocation(ctx, f.q, r.TenantID); err != nil {
+		if f.location != nil {
+			loc, err = f.location(ctx, r.TenantID)
+		} else {
+			loc, err = tenantLocation(ctx, f.q, r.TenantID)
+		}
+		if err != nil {
 			return err
 		}
 		f.locs[r.TenantID] = loc
@@ -59,9 +78,12 @@ func (f *factWriter) write(ctx context.Context, r plaudit.FeedbackRequest) error
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: request fact: %w", err)
 	}
+	if len(was) >= 7 && was[:7] == day[:7] {
+		was = "" // one month: marked once
+	}
 	for _, d := range []string{was, day} {
 		if d != "" {
-			if err := markMonth(ctx, f.q, r.TenantID, d); err != nil {
+			if err := f.mark(ctx, r.TenantID, d); err != nil {
 				return fmt.Errorf("store: request fact: %w", err)
 			}
 		}
@@ -97,7 +119,7 @@ func (s *Store) updateRequestsThen(ctx context.Context, then func(*sql.Tx, []pla
 		if out, err = s.queryRequests(ctx, tx, query, args...); err != nil {
 			return err
 		}
-		fw := newFactWriter(tx)
+		fw := s.factWriter(tx)
 		for _, r := range out {
 			if err := fw.write(ctx, r); err != nil {
 				return err
@@ -124,4 +146,13 @@ func (s *Store) backfillFacts(ctx context.Context, tx *sql.Tx) error {
 			}
 			return nil
 		})
+}
+
+// mark marks day's month dirty: through markMonthIn when the writer knows
+// its engine.
+func (f *factWriter) mark(ctx context.Context, tenantID, day string) error {
+	if f.d == nil {
+		return markMonth(ctx, f.q, tenantID, day)
+	}
+	return markMonthIn(ctx, f.q, f.d, tenantID, day)
 }

@@ -3,12 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Pool sizes for PostgreSQL: enough for the worker's concurrency without
@@ -43,8 +44,14 @@ func postgresDialect() *dialect {
 		insertLanes:        4,
 		isoWeek:            func(col string) string { return `to_char(CAST(` + col + ` AS date), 'IYYY-"W"IW')` },
 		insertInteractions: postgresInsertInteractions,
+		monthLockShared:    `SELECT pg_advisory_xact_lock_shared(` + monthLockKey + `)`,
+		monthLock:          `SELECT pg_advisory_xact_lock(` + monthLockKey + `)`,
 	}
 }
+
+// monthLockKey is the advisory lock key of a tenant's month ($1, $2); a
+// collision of two months only makes one wait for the other.
+const monthLockKey = `hashtext('plaudit.report_month'), hashtext(CAST($1 AS TEXT) || ' ' || CAST($2 AS TEXT))`
 
 // postgresInsertInteractions writes a batch in one statement, one round
 // trip and one commit: each column is bound as an array and unnest turns
@@ -117,12 +124,14 @@ func pgCode(err error) string {
 // openPostgres opens a pool on a postgres:// URL. Runtime parameters such as
 // search_path may be given as URL query parameters.
 func openPostgres(databaseURL string) (*Store, error) {
-	db, err := sql.Open("pgx", databaseURL)
+	connector, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
+	counter := &sqlCounter{}
+	db := sql.OpenDB(countingConnector{connector, counter})
 	db.SetMaxOpenConns(postgresOpenConns)
 	db.SetMaxIdleConns(postgresIdleConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{db: db, w: db, d: postgresDialect()}, nil
+	return &Store{db: db, w: db, d: postgresDialect(), counter: counter}, nil
 }

@@ -118,7 +118,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *plaudit.FeedbackRequest) (
 		}
 		made := *r
 		made.ID, made.CreatedAt, made.UpdatedAt, made.SentAt = id, now, now, timePtr(r.SentAt)
-		return newFactWriter(tx).write(ctx, made)
+		return s.factWriter(tx).write(ctx, made)
 	})
 	switch {
 	case s.d.isUnique(err):

@@ -174,6 +174,10 @@ func (s *Store) freshMonths(ctx context.Context, tenantID string, months []strin
 // rebuildMonth sums one month's rows into the monthly tables.
 func (s *Store) rebuildMonth(ctx context.Context, tenantID, month string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Writers in flight commit first (markMonthIn).
+		if err := lockMonth(ctx, tx, s.d, tenantID, month); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO report_months (tenant_id, month, dirty) VALUES ($1, $2, $3)
 			ON CONFLICT (tenant_id, month) DO UPDATE SET dirty = excluded.dirty`, tenantID, month, false); err != nil {
 			return err

@@ -132,21 +132,23 @@ func openSQLite(databaseURL, dataDir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
-	w := sql.OpenDB(stmtConnector{wc})
+	counter := &sqlCounter{}
+	w := sql.OpenDB(countingConnector{stmtConnector{wc}, counter})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 
 	// Readers are query_only, so that a write sent to the wrong pool fails
 	// loudly instead of competing with the writer.
 	q.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", path+"?"+q.Encode())
+	rc, err := sqlite.NewConnector(path + "?" + q.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
+	r := sql.OpenDB(countingConnector{rc, counter})
 	r.SetMaxOpenConns(sqliteReadConns)
 	r.SetMaxIdleConns(sqliteReadConns)
-	return &Store{db: r, w: w, d: sqliteDialect(), path: path}, nil
+	return &Store{db: r, w: w, d: sqliteDialect(), path: path, counter: counter}, nil
 }
 
 // sqliteCheckpoint copies the WAL into the database file and truncates the

@@ -43,6 +43,10 @@ type Store struct {
 	// claimTimeout is how long a claim on a send lasts (SetClaimTimeout);
 	// zero means DefaultClaimTimeout.
 	claimTimeout time.Duration
+	// counter counts what is sent to the database (count.go).
+	counter *sqlCounter
+	// dir caches tenants and agents for the decisions (directory.go).
+	dir directoryCache
 	// inserts batches the ingest path's interaction inserts.
 	inserts *groupCommit
 	// pageKeyVal keys the hashes of page tokens (tokens.go), read once.
@@ -74,6 +78,11 @@ type dialect struct {
 	// whole (nil: one commit per row).
 	insertLanes        int
 	insertInteractions func(ctx context.Context, s *Store, batch []*insertCall) error
+	// monthLockShared and monthLock take a tenant's month ($1, $2) lock
+	// for the rest of the transaction, shared (a writer marking the month)
+	// or exclusive (a rebuild of its sums): markMonthIn. "" on an engine
+	// whose writers take turns.
+	monthLockShared, monthLock string
 	// afterErase runs after personal data was deleted, to push the deleted
 	// bytes out of journals; nil when the engine needs nothing.
 	afterErase func(ctx context.Context, db *sql.DB) error

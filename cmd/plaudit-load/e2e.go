@@ -24,6 +24,7 @@ import (
 	"github.com/plaudit/plaudit/notify/outbox"
 	"github.com/plaudit/plaudit/notify/sendgrid"
 	"github.com/plaudit/plaudit/queue"
+	"github.com/plaudit/plaudit/store"
 )
 
 // e2ePhase is one end-to-end phase: webhooks in, work done.
@@ -37,6 +38,17 @@ type e2ePhase struct {
 	meanRSS  int64
 	timedOut bool
 	notes    string
+	// sql is what the gateway phase sent to the database, from the first
+	// webhook to the last email.
+	sql store.SQLCounts
+}
+
+// perInteraction is n divided by the interactions done.
+func (p e2ePhase) perInteraction(n int64) float64 {
+	if p.done == 0 {
+		return 0
+	}
+	return float64(n) / float64(p.done)
 }
 
 func (p e2ePhase) rate() float64 {
@@ -115,10 +127,13 @@ func runE2E(ctx context.Context, e *env, out io.Writer) error {
 		ratio = gate.rate() / ceil.rate()
 	}
 	fmt.Fprintf(out, "ratio gateway/ceiling: %.2f\n", ratio)
-	fmt.Fprintf(out, "RESULT mode=e2e store=%s clients=%d concurrency=%d interactions=%d rate=%g ceiling_done=%d gateway_done=%d ceiling_ips=%.0f gateway_ips=%.0f ratio=%.3f due_sent_p50_ms=%.1f due_sent_p95_ms=%.1f due_sent_p99_ms=%.1f webhook_p99_ms=%.2f peak_rss_mib=%.0f mean_rss_mib=%.0f timed_out=%t\n",
+	fmt.Fprintf(out, "SQL per interaction (gateway): %.2f statements, %.2f transactions, %.2f commits\n",
+		gate.perInteraction(gate.sql.Statements), gate.perInteraction(gate.sql.Transactions), gate.perInteraction(gate.sql.Commits))
+	fmt.Fprintf(out, "RESULT mode=e2e store=%s clients=%d concurrency=%d interactions=%d rate=%g ceiling_done=%d gateway_done=%d ceiling_ips=%.0f gateway_ips=%.0f ratio=%.3f due_sent_p50_ms=%.1f due_sent_p95_ms=%.1f due_sent_p99_ms=%.1f webhook_p99_ms=%.2f peak_rss_mib=%.0f mean_rss_mib=%.0f sql_statements_per_interaction=%.2f sql_commits_per_interaction=%.2f timed_out=%t\n",
 		e.engine, o.clients, o.concurrency, o.interactions, o.rate, ceil.done, gate.done, ceil.rate(), gate.rate(), ratio,
 		msf(percentile(gate.dueSent, .50)), msf(percentile(gate.dueSent, .95)), msf(percentile(gate.dueSent, .99)),
-		msf(gate.posts.pct(.99)), float64(gate.peakRSS)/1024, float64(gate.meanRSS)/1024, gate.timedOut || ceil.timedOut)
+		msf(gate.posts.pct(.99)), float64(gate.peakRSS)/1024, float64(gate.meanRSS)/1024,
+		gate.perInteraction(gate.sql.Statements), gate.perInteraction(gate.sql.Commits), gate.timedOut || ceil.timedOut)
 	if gate.timedOut || ceil.timedOut {
 		return fmt.Errorf("a phase did not finish within -timeout %s", o.timeout)
 	}
@@ -138,6 +153,9 @@ func mergeE2E(name string, phases []e2ePhase) e2ePhase {
 		m.peakRSS = max(m.peakRSS, p.peakRSS)
 		m.meanRSS = max(m.meanRSS, p.meanRSS)
 		m.timedOut = m.timedOut || p.timedOut
+		m.sql.Statements += p.sql.Statements
+		m.sql.Transactions += p.sql.Transactions
+		m.sql.Commits += p.sql.Commits
 	}
 	slices.Sort(m.dueSent)
 	slices.Sort(m.posts.lat)
@@ -193,10 +211,12 @@ func (e *env) gatewayPhase(ctx context.Context, l *loader, sendgridURL string) (
 	}
 	var fin finish
 	rec := &recorder{next: sg, fin: &fin}
+	// Tenants and agents through the cache, as cmd/plaudit wires it.
+	cached := store.Cached{Store: e.store}
 	w := &queue.Worker{
-		Store: e.store, Queue: e.queue, Metrics: e.metrics, Log: e.log, Now: time.Now,
+		Store: cached, Queue: e.queue, Metrics: e.metrics, Log: e.log, Now: time.Now,
 		Feedback: &feedback.Service{
-			Store: e.store, Tasks: e.queue,
+			Store: cached, Tasks: e.queue,
 			Connectors: connectors.NewCache(e.kinds, e.store, plaudit.DriverDeps{HTTP: e.http}, 0),
 			Email:      rec, SMS: outbox.New(e.store, 10, e.log, gw.URL+"/dev/outbox"),
 			Metrics: e.metrics, Log: e.log,
@@ -221,7 +241,9 @@ func (e *env) gatewayPhase(ctx context.Context, l *loader, sendgridURL string) (
 		snap := time.AfterFunc(3*time.Second, func() { writeGoroutines(e.o.goroutines) })
 		defer snap.Stop()
 	}
+	before := e.store.SQLCounts()
 	p, err := e.drivePhase(ctx, l, "gateway", gw.hookURL(e.connector.ID), &fin, rec)
+	p.sql = e.store.SQLCounts().Sub(before)
 	stopProfile()
 	if err != nil {
 		return p, err

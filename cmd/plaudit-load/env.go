@@ -51,10 +51,12 @@ type env struct {
 	redis     asynq.RedisConnOpt
 	redisDB   int
 	queue     *queue.Client
-	reg       *prometheus.Registry
-	metrics   *metrics.Metrics
-	http      *http.Client
-	kinds     *connectors.Registry
+	// bare enqueues one task per call, as the baseline handler does.
+	bare    *asynq.Client
+	reg     *prometheus.Registry
+	metrics *metrics.Metrics
+	http    *http.Client
+	kinds   *connectors.Registry
 
 	tenant    plaudit.Tenant
 	connector plaudit.Connector
@@ -100,6 +102,8 @@ func (e *env) open(ctx context.Context) error {
 	}
 	e.queue = queue.NewClient(e.redis)
 	e.undo = append(e.undo, func() { e.queue.Close() })
+	e.bare = asynq.NewClient(e.redis)
+	e.undo = append(e.undo, func() { e.bare.Close() })
 	e.reg = prometheus.NewRegistry()
 	e.metrics = metrics.New(e.reg)
 	// The fake SendGrid listens on loopback.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/keyring"
+	"github.com/plaudit/plaudit/queue"
 	"github.com/plaudit/plaudit/ratelimit"
 	"github.com/plaudit/plaudit/server"
 )
@@ -81,9 +82,9 @@ func (e *env) startGateway() (listening, error) {
 }
 
 // startBaseline runs the bare handler: the same Fiber configuration as
-// server.New, one route, and nothing but the enqueue the gateway does for
-// an accepted delivery (the same task type, options and payload shape: ids
-// only, as every Plaudit task), answered the way the gateway answers.
+// server.New, one route, and nothing but one asynq enqueue per delivery
+// (the interaction task's type, options and payload shape: ids only, as
+// every Plaudit task), answered the way the gateway answers.
 func (e *env) startBaseline() (listening, error) {
 	app := fiber.New(fiber.Config{
 		BodyLimit:                    server.MaxBody,
@@ -95,10 +96,23 @@ func (e *env) startBaseline() (listening, error) {
 	})
 	tenantID := e.tenant.ID
 	app.Post("/hooks/:connector", func(c *fiber.Ctx) error {
-		if err := e.queue.Interaction(c.UserContext(), tenantID, keyring.ID("int")); err != nil {
+		if err := e.enqueueOne(c.UserContext(), tenantID, keyring.ID("int")); err != nil {
 			return c.Status(fiber.StatusServiceUnavailable).SendString(fmt.Sprintf("queue unavailable: %v", err))
 		}
 		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"accepted": 1, "duplicates": 0})
 	})
 	return listen(app, app.ShutdownWithContext)
+}
+
+// enqueueOne enqueues one interaction task, on its own: what the gateway
+// did per delivery before deliveries shared tasks.
+func (e *env) enqueueOne(ctx context.Context, tenantID, id string) error {
+	t, err := queue.NewInteractionTask(tenantID, id)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, queue.EnqueueTimeout)
+	defer cancel()
+	_, err = e.bare.EnqueueContext(ctx, t)
+	return err
 }

@@ -364,7 +364,7 @@ func (a *app) limiter() server.RateLimiter {
 func (a *app) feedback() *feedback.Service {
 	if a.fb == nil {
 		a.fb = &feedback.Service{
-			Store: a.store, Tasks: a.queue, Connectors: a.conns,
+			Store: store.Cached{Store: a.store}, Tasks: a.queue, Connectors: a.conns,
 			Email: a.email, SMS: a.sms, Metrics: a.metrics, Log: a.log, HTTP: a.http,
 			EmailEvents: a.emailEvents(), SMSLookup: a.smsLookup,
 			PublicURL: a.cfg.PublicURL, ReplyDomain: a.cfg.InboundEmailDomain, FromEmail: a.cfg.FromEmail,
@@ -377,7 +377,7 @@ func (a *app) feedback() *feedback.Service {
 
 func (a *app) worker() *queue.Worker {
 	return &queue.Worker{
-		Feedback: a.feedback(), Store: a.store, Queue: a.queue,
+		Feedback: a.feedback(), Store: store.Cached{Store: a.store}, Queue: a.queue,
 		Metrics: a.metrics, Log: a.log, Now: time.Now,
 	}
 }
