@@ -30,10 +30,12 @@ const (
 	maxDecideStatements = 0.5
 	maxDecideCommits    = 0.1
 	// A send: claim, interaction, suppression check, and the mark sent
-	// with its fact (read the old day, mark the month, write the fact);
-	// tenant and agent come from the cache but for the first reads. On
-	// PostgreSQL one more: the month's shared lock (store.markMonthIn).
-	maxSendStatements = 7.25
+	// with its fact (read the old day, mark the month, write the fact)
+	// and the provider's acceptance (provider_messages, the evidence a
+	// retake looks for); tenant and agent come from the cache but for the
+	// first reads. On PostgreSQL one more: the month's shared lock
+	// (store.markMonthIn).
+	maxSendStatements = 8.25
 	maxSendCommits    = 2.0
 )
 

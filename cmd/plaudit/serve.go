@@ -56,9 +56,10 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout,
 	var srv *server.Server
 	if ln != nil {
 		srv = a.server()
-		go func() { errc <- srv.Serve(ln) }()
-		// Last: once this is logged, the API answers and work is done.
+		// Last, and before serving: the port is bound, so from here the
+		// API answers, and no answer can come before this line.
 		a.log.Info("listening", "addr", cfg.Addr, "public_url", cfg.PublicURL, "mode", mode)
+		go func() { errc <- srv.Serve(ln) }()
 	}
 
 	var errs []error
