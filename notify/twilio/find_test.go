@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,20 @@ func TestFindSMSFailure(t *testing.T) {
 	_, err := c.FindSMS(context.Background(), notify.SMSQuery{To: "+4915112345678", Since: time.Now(), Contains: "/f/tok"})
 	if err == nil || plaudit.IsPermanent(err) {
 		t.Fatalf("err = %v, want a retryable error", err)
+	}
+	noPersonalData(t, err)
+}
+
+// A Twilio that cannot be reached: the error says so without the list's
+// URL, whose query names the customer's number.
+func TestFindSMSUnreachable(t *testing.T) {
+	c := newClient(t, Config{From: "+15557122661", BaseURL: "http://127.0.0.1:1"}, func(w http.ResponseWriter, r *http.Request) {})
+	_, err := c.FindSMS(context.Background(), notify.SMSQuery{To: "+4915112345678", Since: time.Now(), Contains: "/f/tok"})
+	if err == nil || plaudit.IsPermanent(err) {
+		t.Fatalf("err = %v, want a retryable error", err)
+	}
+	if strings.Contains(err.Error(), "%2B49") || strings.Contains(err.Error(), "To=") {
+		t.Errorf("error %q carries the list's query", err)
 	}
 	noPersonalData(t, err)
 }
