@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -86,23 +87,68 @@ func (s *Server) listRewards(c *fiber.Ctx) error {
 		return err
 	}
 	f := store.RewardFilter{Status: c.Query("status"), AgentID: c.Query("agent"), Team: c.Query("team"), Limit: limit}
-	if f.Status != "" && f.Status != plaudit.RewardEarned && f.Status != plaudit.RewardFulfilled {
-		return plaudit.Errorf(plaudit.EInvalid, "status must be earned or fulfilled")
-	}
-	out, err := s.cfg.Store.ListRewards(c.UserContext(), tenantID(c), f)
+	out, err := s.rewardsFor(c.UserContext(), who(c), f)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"data": out})
 }
 
+// rewardsFor lists the rewards w may see (the API's list and the
+// console's page): keys and admins the tenant's, a lead their team's
+// (another team is refused), an agent user none.
+func (s *Server) rewardsFor(ctx context.Context, w caller, f store.RewardFilter) ([]plaudit.Reward, error) {
+	if f.Status != "" && f.Status != plaudit.RewardEarned && f.Status != plaudit.RewardFulfilled {
+		return nil, plaudit.Errorf(plaudit.EInvalid, "status must be earned or fulfilled")
+	}
+	if w.User && w.Role == plaudit.UserAgent {
+		return nil, plaudit.Errorf(plaudit.EForbidden, "your role (%s) does not allow this", w.Role)
+	}
+	if w.User && w.Role == plaudit.UserLead {
+		if f.Team != "" && f.Team != w.Team {
+			return nil, plaudit.Errorf(plaudit.EForbidden, "team is outside your scope: a lead sees their own team's rewards")
+		}
+		if w.Team == "" {
+			// A lead of no team leads nobody; "" would not filter.
+			return []plaudit.Reward{}, nil
+		}
+		f.Team = w.Team
+	}
+	out, err := s.cfg.Store.ListRewards(ctx, w.TenantID, f)
+	if out == nil && err == nil {
+		out = []plaudit.Reward{}
+	}
+	return out, err
+}
+
 // fulfilReward is POST /api/v1/rewards/{id}/fulfil: the reward was given
 // to the agent. Audited.
 func (s *Server) fulfilReward(c *fiber.Ctx) error {
-	w, err := s.cfg.Store.FulfilReward(c.UserContext(), tenantID(c), c.Params("id"), actor(c), s.cfg.Now())
+	w, err := s.fulfil(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	s.audit(c, w.TenantID, actor(c), "reward.fulfil", w.ID, "agent="+w.AgentID)
 	return c.JSON(w)
+}
+
+// fulfil marks the reward id fulfilled, audited: the API's POST and the
+// console's button. A lead may fulfil their team's rewards only; another
+// team's is not found to them, as in rewardsFor's list.
+func (s *Server) fulfil(c *fiber.Ctx, id string) (plaudit.Reward, error) {
+	ctx, w := c.UserContext(), who(c)
+	if w.User && w.Role != plaudit.UserAdmin {
+		r, err := s.cfg.Store.GetReward(ctx, w.TenantID, id)
+		if err != nil {
+			return r, err
+		}
+		if w.Role != plaudit.UserLead || w.Team == "" || r.Team != w.Team {
+			return plaudit.Reward{}, plaudit.Errorf(plaudit.ENotFound, "reward not found")
+		}
+	}
+	r, err := s.cfg.Store.FulfilReward(ctx, w.TenantID, id, actor(c), s.cfg.Now())
+	if err != nil {
+		return r, err
+	}
+	s.audit(c, r.TenantID, actor(c), "reward.fulfil", r.ID, "agent="+r.AgentID)
+	return r, nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
@@ -29,8 +30,9 @@ func (s *Server) reportRoutes(api fiber.Router) {
 
 	api.Post("/responses/:id/exclusion", admin, s.excludeResponse)
 	api.Delete("/responses/:id/exclusion", admin, s.includeResponse)
-	api.Get("/rewards", s.authorize(needReadTenant, false), s.listRewards)
-	api.Post("/rewards/:id/fulfil", admin, s.fulfilReward)
+	// Rewards: leads too, their team's (rewardsFor, fulfil).
+	api.Get("/rewards", s.authorize(needRead, false), s.listRewards)
+	api.Post("/rewards/:id/fulfil", s.authorize(needApprove, false), s.fulfilReward)
 
 	// The stream and its summary are narrowed to each user's scope
 	// (reportScope): every role may follow them.
@@ -100,16 +102,26 @@ func (s *Server) createTeam(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
+	t, err := s.addTeam(c, b)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(viewTeam(t))
+}
+
+// addTeam creates a team of the caller's tenant from b, audited: the
+// API's POST and the console's form.
+func (s *Server) addTeam(c *fiber.Ctx, b teamBody) (plaudit.Team, error) {
 	t := plaudit.NewTeam(tenantID(c), "")
 	b.apply(&t)
 	if err := t.Validate(); err != nil {
-		return err
+		return t, err
 	}
 	if err := s.cfg.Store.CreateTeam(c.UserContext(), &t); err != nil {
-		return err
+		return t, err
 	}
 	s.audit(c, t.TenantID, actor(c), "team.create", t.ID, "")
-	return c.Status(fiber.StatusCreated).JSON(viewTeam(t))
+	return t, nil
 }
 
 func (s *Server) listTeams(c *fiber.Ctx) error {
@@ -137,28 +149,47 @@ func (s *Server) patchTeam(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &b); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	t, err := s.cfg.Store.GetTeam(ctx, tenantID(c), c.Params("id"))
+	t, err := s.changeTeam(c, c.Params("id"), b, bodyKeys(c.Body()))
 	if err != nil {
 		return err
 	}
-	b.apply(&t)
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	if err := s.cfg.Store.UpdateTeam(ctx, t); err != nil {
-		return err
-	}
-	s.audit(c, t.TenantID, actor(c), "team.update", t.ID, "fields="+bodyKeys(c.Body()))
 	return c.JSON(viewTeam(t))
 }
 
+// changeTeam applies b to the team id of the caller's tenant, audited
+// with the names of the fields sent (never their values: the webhook URLs
+// are credentials): the API's PATCH and the console's form.
+func (s *Server) changeTeam(c *fiber.Ctx, id string, b teamBody, fields string) (plaudit.Team, error) {
+	ctx := c.UserContext()
+	t, err := s.cfg.Store.GetTeam(ctx, tenantID(c), id)
+	if err != nil {
+		return t, err
+	}
+	b.apply(&t)
+	if err := t.Validate(); err != nil {
+		return t, err
+	}
+	if err := s.cfg.Store.UpdateTeam(ctx, t); err != nil {
+		return t, err
+	}
+	s.audit(c, t.TenantID, actor(c), "team.update", t.ID, "fields="+fields)
+	return t, nil
+}
+
 func (s *Server) deleteTeam(c *fiber.Ctx) error {
-	if err := s.cfg.Store.DeleteTeam(c.UserContext(), tenantID(c), c.Params("id")); err != nil {
+	if err := s.removeTeam(c, c.Params("id")); err != nil {
 		return err
 	}
-	s.audit(c, tenantID(c), actor(c), "team.delete", c.Params("id"), "")
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// removeTeam deletes the team id of the caller's tenant, audited.
+func (s *Server) removeTeam(c *fiber.Ctx, id string) error {
+	if err := s.cfg.Store.DeleteTeam(c.UserContext(), tenantID(c), id); err != nil {
+		return err
+	}
+	s.audit(c, tenantID(c), actor(c), "team.delete", id, "")
+	return nil
 }
 
 // listTeamDeliveries is GET /api/v1/teams/{id}/deliveries: the team's
@@ -168,17 +199,26 @@ func (s *Server) listTeamDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	t, err := s.cfg.Store.GetTeam(ctx, tenantID(c), c.Params("id"))
+	_, out, err := s.teamDeliveries(c.UserContext(), tenantID(c), c.Params("id"), limit)
 	if err != nil {
 		return err
 	}
+	return c.JSON(fiber.Map{"data": out})
+}
+
+// teamDeliveries is one team of the tenant and its newest notification
+// attempts (never nil): the API's list and the console's team page.
+func (s *Server) teamDeliveries(ctx context.Context, tenant, id string, limit int) (plaudit.Team, []store.DeliveryAttempt, error) {
+	t, err := s.cfg.Store.GetTeam(ctx, tenant, id)
+	if err != nil {
+		return t, nil, err
+	}
 	out, err := s.cfg.Store.ListTeamDeliveries(ctx, t.TenantID, t.ID, limit)
 	if err != nil {
-		return err
+		return t, nil, err
 	}
 	if out == nil {
 		out = []store.DeliveryAttempt{}
 	}
-	return c.JSON(fiber.Map{"data": out})
+	return t, out, nil
 }

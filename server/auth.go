@@ -59,7 +59,7 @@ const (
 	// needProfile is an agent user's own profile page.
 	needProfile
 	// needReadTenant reads the whole tenant's figures (the reports of
-	// docs/reports.md, rewards, the stream), which are not narrowed to a
+	// docs/reports.md, the stream), which are not narrowed to a
 	// lead's team or an agent: read and admin keys, and admins.
 	needReadTenant
 )

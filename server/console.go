@@ -43,6 +43,8 @@ var consoleNav = []navItem{
 	{"/console/reports", "nav.reports", needRead},
 	{"/console/leaderboard", "nav.leaderboard", needRead},
 	{"/console/stream", "nav.stream", needRead},
+	{"/console/rewards", "nav.rewards", needApprove},
+	{"/console/teams", "nav.teams", needAdmin},
 	{"/console/connectors", "nav.connectors", needAdmin},
 	{"/console/templates", "nav.templates", needAdmin},
 	{"/console/settings", "nav.settings", needAdmin},

@@ -49,7 +49,9 @@ func TestConsolePagesByRole(t *testing.T) {
 	site := newConsoleSite(t)
 	site.tenant("Nordlicht Reisen", map[string]string{"ada@nordlicht.example": "admin",
 		"lea@nordlicht.example": "lead:Berlin", "max@nordlicht.example": "agent"})
-	lead := map[string]bool{"/console/": true, "/console/agents": true, "/console/responses": true, "/console/agents/nosuch": true, "/console/responses/nosuch": true}
+	lead := map[string]bool{"/console/": true, "/console/agents": true, "/console/responses": true, "/console/agents/nosuch": true, "/console/responses/nosuch": true,
+		"/console/rewards": true} // their team's rewards; teams are the admins'
+
 	agent := map[string]bool{"/console/": true, "/console/responses": true, "/console/profile": true, "/console/agents": true, "/console/responses/nosuch": true}
 	// The Reports section's pages: every role, each in its scope.
 	for _, p := range []string{"/console/reports", "/console/reports/responses", "/console/reports/csat.csv", "/console/reports/response-rate.csv",

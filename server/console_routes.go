@@ -62,6 +62,7 @@ func (s *Server) consoleRoutes() {
 	app.Get("/console/tenants", s.console(needOperatorRole), s.consoleTenants)
 	app.Post("/console/tenants", s.console(needOperatorRole), s.consoleCreateTenant)
 	s.consoleRoutesMore()
+	s.teamRoutes()
 }
 
 // consoleRoutesMore are the console's later pages and forms: one
@@ -87,4 +88,17 @@ func (s *Server) reportPageRoutes() {
 	app.Get("/console/leaderboard.csv", read, s.consoleLeaderboardCSV)
 	app.Get("/console/leaderboard/tv", read, s.consoleLeaderboardTV)
 	app.Get("/console/stream", read, s.consoleStream)
+}
+
+// teamRoutes are the pages of teams (admins: /api/v1/teams) and rewards
+// (admins the tenant's, leads their team's: /api/v1/rewards).
+func (s *Server) teamRoutes() {
+	app, admin, approve := s.app, s.console(needAdmin), s.console(needApprove)
+	app.Get("/console/teams", admin, s.consoleTeams)
+	app.Post("/console/teams", admin, s.consoleCreateTeam)
+	app.Get("/console/teams/:id", admin, s.consoleTeam)
+	app.Post("/console/teams/:id", admin, s.consoleUpdateTeam)
+	app.Post("/console/teams/:id/delete", admin, s.consoleDeleteTeam)
+	app.Get("/console/rewards", approve, s.consoleRewards)
+	app.Post("/console/rewards/:id/fulfil", approve, s.consoleFulfilReward)
 }
