@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/plaudit/plaudit/feedback"
 )
 
 // Mode chaos: the production shape as separate plaudit processes (two
@@ -79,7 +81,12 @@ func runChaos(ctx context.Context, e *env, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	kept := false // a failed run keeps its processes' logs
+	defer func() {
+		if !kept {
+			os.RemoveAll(dir)
+		}
+	}()
 	r := &chaosRun{e: e, dir: dir, bin: e.o.bin}
 	if r.bin == "" {
 		if r.bin, err = buildPlaudit(ctx, dir); err != nil {
@@ -107,13 +114,17 @@ func runChaos(ctx context.Context, e *env, out io.Writer) error {
 	}
 	stopKills()
 	n := <-kills
-	done := r.waitSettled(ctx, acked, time.Now().Add(e.o.timeout))
+	// A retake that finds no evidence waits feedback.EventWait for
+	// SendGrid's events before it sends: a shorter wait would count its
+	// one email as lost.
+	done := r.waitSettled(ctx, acked, time.Now().Add(max(e.o.timeout, feedback.EventWait+30*time.Second)))
 	lost, doubled := r.sg.tally(acked)
 	fmt.Fprintf(out, "  kills: %d (%s)\n", n, r.killsByProc())
 	fmt.Fprintf(out, "  settled: %v after %s; emails: %d\n", done, time.Since(start).Round(time.Second), r.sg.total())
 	fmt.Fprintf(out, "  retakes: %s\n", r.logCounts())
 	fmt.Fprintf(out, "  lost: %d  doubled: %d\n", lost, doubled)
 	if lost+doubled > 0 {
+		kept = true
 		return fmt.Errorf("%d lost, %d doubled (process logs: %s)", lost, doubled, dir)
 	}
 	return nil

@@ -132,7 +132,8 @@ Modes (-mode):
           clients that retry on the other api until accepted; a random
           process is SIGKILLed every 5–10 s and started again a second
           later (-claim-timeout, 5s, is PLAUDIT_CLAIM_TIMEOUT). Then waits
-          (at most -timeout) until every accepted webhook was emailed and
+          (at most -timeout, and at least the 2 minutes a retake waits for
+          SendGrid's events, plus 30 s) until every accepted webhook was emailed and
           nothing is in progress, and reports lost (accepted, never
           emailed) and doubled (emailed more than once). Exit status 1
           when either is not 0.
