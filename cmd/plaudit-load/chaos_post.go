@@ -19,7 +19,15 @@ const chaosRate = 50
 // helpdesks retry, until it is accepted or the run's time is up. It
 // returns the tickets accepted and the posts made.
 func (r *chaosRun) post(ctx context.Context) (map[int]bool, int) {
-	ctx, cancel := context.WithTimeout(ctx, r.e.o.timeout)
+	rate := r.e.o.rate
+	if rate == 0 {
+		rate = chaosRate
+	}
+	// The pacing spreads the posts over interactions/rate; -timeout is
+	// the time the last of them has to be accepted after that, so that
+	// no delivery's retries are cut short by the run's end.
+	pacing := time.Duration(float64(r.e.o.interactions) / rate * float64(time.Second))
+	ctx, cancel := context.WithTimeout(ctx, pacing+r.e.o.timeout)
 	defer cancel()
 	l := newLoader(r.e.o.clients, r.e.secret, 0)
 	var (
@@ -30,10 +38,6 @@ func (r *chaosRun) post(ctx context.Context) (map[int]bool, int) {
 		wg    sync.WaitGroup
 	)
 	apis := []string{r.procs[0].addr, r.procs[1].addr}
-	rate := r.e.o.rate
-	if rate == 0 {
-		rate = chaosRate
-	}
 	start := time.Now()
 	for c := range r.e.o.clients {
 		wg.Add(1)
