@@ -26,7 +26,7 @@ func TestCoalescerBatchesWhatWaits(t *testing.T) {
 		mu      sync.Mutex
 		batches [][]Ref
 	)
-	c := newCoalescer(func(_ context.Context, refs []Ref) error {
+	c := newCoalescerLanes(1, func(_ context.Context, refs []Ref) error {
 		mu.Lock()
 		first := len(batches) == 0
 		batches = append(batches, refs)
@@ -36,8 +36,7 @@ func TestCoalescerBatchesWhatWaits(t *testing.T) {
 		}
 		return nil
 	})
-	c.lanes = make(chan struct{}, 1)
-	queued := func() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.queue) }
+	queued := c.b.Waiting
 	var wg sync.WaitGroup
 	var returned atomic.Int32
 	for i := range 11 {

@@ -37,7 +37,7 @@ func TestGroupCommitBatchesWhatWaits(t *testing.T) {
 			c.created = true
 		}
 	})
-	queued := func() int { g.mu.Lock(); defer g.mu.Unlock(); return len(g.queue) }
+	queued := g.b.Waiting
 
 	var wg sync.WaitGroup
 	calls := make([]*insertCall, 11)
