@@ -73,30 +73,9 @@ func runConsole(ctx context.Context, o options, stdout io.Writer) error {
 	if o.databaseURL == "" {
 		return errors.New("-mode console needs -database-url (PostgreSQL)")
 	}
-	var undo []func()
-	defer func() {
-		for i := len(undo) - 1; i >= 0; i-- {
-			undo[i]()
-		}
-	}()
-	dbURL := o.databaseURL
-	if o.tempSchema {
-		u, err := tempSchema(ctx, dbURL, &undo)
-		if err != nil {
-			return err
-		}
-		dbURL = u
-	}
-	kr, err := keyring.New(keyring.RandomBytes(keyring.KeySize), nil)
+	st, kr, dbURL, undo, err := openHistoryStore(ctx, o)
+	defer undo()
 	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, dbURL, "", kr)
-	if err != nil {
-		return err
-	}
-	undo = append(undo, func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
 	run, err := generateConsole(ctx, o, st, dbURL, stdout)

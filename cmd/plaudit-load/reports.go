@@ -53,30 +53,9 @@ func runReports(ctx context.Context, o options, stdout io.Writer) error {
 	if o.databaseURL == "" {
 		return errors.New("-mode reports needs -database-url (PostgreSQL)")
 	}
-	var undo []func()
-	defer func() {
-		for i := len(undo) - 1; i >= 0; i-- {
-			undo[i]()
-		}
-	}()
-	dbURL := o.databaseURL
-	if o.tempSchema {
-		u, err := tempSchema(ctx, dbURL, &undo)
-		if err != nil {
-			return err
-		}
-		dbURL = u
-	}
-	kr, err := keyring.New(keyring.RandomBytes(keyring.KeySize), nil)
+	st, _, dbURL, undo, err := openHistoryStore(ctx, o)
+	defer undo()
 	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, dbURL, "", kr)
-	if err != nil {
-		return err
-	}
-	undo = append(undo, func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
 	tn, err := generate(ctx, o, st, dbURL, stdout)
@@ -84,6 +63,32 @@ func runReports(ctx context.Context, o options, stdout io.Writer) error {
 		return err
 	}
 	return timeReports(ctx, o, st, tn, dbURL, stdout)
+}
+
+// openHistoryStore opens the PostgreSQL store a generated history goes
+// into (in a schema of the run's own with -temp-schema), migrated, with
+// its new keyring. undo closes it and drops the schema; it is never nil.
+func openHistoryStore(ctx context.Context, o options) (st *store.Store, kr *keyring.Keyring, dbURL string, undo func(), err error) {
+	var undos []func()
+	undo = func() {
+		for i := len(undos) - 1; i >= 0; i-- {
+			undos[i]()
+		}
+	}
+	dbURL = o.databaseURL
+	if o.tempSchema {
+		if dbURL, err = tempSchema(ctx, dbURL, &undos); err != nil {
+			return nil, nil, "", undo, err
+		}
+	}
+	if kr, err = keyring.New(keyring.RandomBytes(keyring.KeySize), nil); err != nil {
+		return nil, nil, "", undo, err
+	}
+	if st, err = store.Open(ctx, dbURL, "", kr); err != nil {
+		return nil, nil, "", undo, err
+	}
+	undos = append(undos, func() { st.Close() })
+	return st, kr, dbURL, undo, st.Migrate(ctx)
 }
 
 // generate makes the tenant (Europe/Berlin), its agents, and the history.
