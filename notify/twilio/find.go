@@ -2,9 +2,7 @@ package twilio
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -46,7 +44,7 @@ func (c *Client) FindSMS(ctx context.Context, q notify.SMSQuery) (string, error)
 	msgs, err := api.ListMessage(p)
 	if err != nil {
 		status, retryAfter := rt.answer()
-		return "", classify(withoutURL(err), status, retryAfter)
+		return "", classify(err, status, retryAfter)
 	}
 	for _, m := range msgs {
 		if m.Sid == nil || m.Body == nil || !strings.Contains(*m.Body, q.Contains) {
@@ -87,15 +85,4 @@ func messageTime(s *string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC1123Z, *s)
 	return t, err == nil
-}
-
-// withoutURL drops the request's URL from a transport error: the list's
-// query names the customer's number (To=), which must not reach an error
-// message or a log.
-func withoutURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s the messages list: %w", ue.Op, ue.Err)
-	}
-	return err
 }

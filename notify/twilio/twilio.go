@@ -219,9 +219,8 @@ func classify(err error, status int, retryAfter string) error {
 			status = v1.HttpStatusCode
 		}
 	case status == 0:
-		// No answer: timeouts, refused and reset connections. The
-		// transport error names the API URL only.
-		return fmt.Errorf("twilio: %w", err)
+		// No answer: timeouts, refused and reset connections.
+		return fmt.Errorf("twilio: %w", withoutQuery(err))
 	case status >= 200 && status < 300:
 		return plaudit.Permanent("twilio: message accepted but the answer could not be read", nil)
 	}
@@ -283,4 +282,20 @@ func (t *callTransport) answer() (int, string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.status, t.retryAfter
+}
+
+// withoutQuery drops the query from a transport error's URL: a GET's
+// query names the customer's number (the message list's To=), which must
+// not reach an error message or a log. The path names only the account.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return fmt.Errorf("%s the Twilio API: %w", ue.Op, ue.Err)
+	}
+	u.RawQuery = ""
+	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
